@@ -1,0 +1,50 @@
+#pragma once
+// CUDA capability and ROCm target tables and the reference's intersection rules.
+
+#include <string>
+#include <vector>
+
+#include "kb/error.h"
+#include "kb/version.h"
+
+namespace kb {
+
+// The reference default capability list for a CUDA toolkit version, with "+PTX" markers
+// ("7.5", ..., "12.1+PTX" for CUDA >= 13.0).
+std::vector<std::string> default_cuda_archs(const Version& cuda);
+
+// Natural order of capability strings ("7.5" < "8.0" < "9.0" < "9.0a" < "10.0" < "12.1+PTX").
+bool natural_arch_less(const std::string& a, const std::string& b);
+
+// Whether `cap` is a well-formed capability: "8.0", "9.0a", "10.0f", "9.0+PTX".
+bool is_valid_cuda_capability(const std::string& cap);
+
+// Result of intersecting a kernel's list with the supported set.
+struct ArchIntersection {
+  std::vector<std::string> archs;  // natural order, "+PTX" re-applied
+  std::vector<std::string> notes;  // what was dropped and why
+};
+
+// The reference's "loose intersection" of a kernel's cuda-capabilities with `supported`
+// (the default list of the toolkit, "+PTX" stripped). Never fails; an empty result is
+// reported by the caller.
+ArchIntersection cuda_loose_intersection(const std::vector<std::string>& requested,
+                                         const std::vector<std::string>& supported);
+
+// Drops capabilities the found nvcc cannot build (`gpu_codes` from --list-gpu-code,
+// e.g. "sm_90"); records each drop in notes.
+ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes);
+
+// nvcc arguments for one list: "-gencode", "arch=compute_90a,code=sm_90a", ... and the PTX
+// pair for "+PTX" entries.
+std::vector<std::string> gencode_flags(const std::vector<std::string>& archs);
+
+// The reference's ten supported ROCm targets.
+const std::vector<std::string>& reference_rocm_archs();
+
+// Exact-match intersection of `requested` (or all reference targets when empty) with the
+// reference list and with what the compiler supports; notes say what was dropped and why.
+ArchIntersection rocm_intersection(const std::vector<std::string>& requested, bool requested_given,
+                                   const std::vector<std::string>& compiler_targets);
+
+}  // namespace kb
