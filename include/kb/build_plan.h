@@ -1,0 +1,86 @@
+#pragma once
+// The native build plan: for every variant of the matrix, each compile and link command,
+// the files of its bundle, and the generated texts. Pure: all inputs are values (the list
+// of the author's Python files is collected by the caller).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kb/config.h"
+#include "kb/error.h"
+#include "kb/matrix.h"
+#include "kb/toolchain.h"
+
+namespace kb {
+
+// What the caller decides before planning.
+struct BuildOptions {
+  std::string kernel_dir;   // absolute path of the directory holding build.toml
+  std::string build_dir;    // absolute; bundles go to build_dir/<variant>/
+  std::string unique_id;    // op namespace suffix: git tree id prefix (+ "_dirty"), or given
+  int jobs = 2;             // ninja -j
+  int64_t memory_budget_bytes = 8LL << 30;  // for the nvcc pool depth
+  std::string kb_path;      // absolute path of the kb binary (bundle and regeneration edges)
+  std::optional<std::string> launcher;  // compiler launcher, e.g. "ccache"
+  std::string kb_version = "0.1.0";
+  std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance
+  bool kernel_dirty = false;
+};
+
+// One compiler invocation producing one object file.
+struct CompileStep {
+  enum class Tool { cxx, nvcc, hip };
+  Tool tool = Tool::cxx;
+  std::string source;   // absolute
+  std::string object;   // absolute, below build_dir/.kb/<variant>/
+  std::string depfile;  // absolute; written by the compiler
+  std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
+  std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
+  bool uses_unique_id = false;    // only the binding TUs get -DTORCH_EXTENSION_NAME
+};
+
+// The link of one variant's extension module.
+struct LinkStep {
+  std::string output;  // absolute path of <ops_name>.abi3.so below build_dir/.kb/<variant>/
+  std::vector<std::string> argv;
+  std::string description;
+};
+
+// A file copied into the bundle.
+struct BundleCopy {
+  std::string from;  // absolute
+  std::string to;    // relative to the variant directory
+};
+
+// Everything about one variant's build.
+struct VariantBuild {
+  Variant variant;
+  std::string ops_name;  // _<mod>_<backend>_<uid>; the module id and op namespace
+  std::string work_dir;  // build_dir/.kb/<variant>: objects, generated headers, manifest
+  std::string bundle_dir;  // build_dir/<variant>
+  std::vector<CompileStep> compiles;  // empty for noarch variants
+  std::optional<LinkStep> link;       // none for noarch variants
+  std::vector<BundleCopy> copies;     // author's Python (and pyext data) files, the .so
+  std::map<std::string, std::string> generated;  // relpath in bundle -> content (_ops.py)
+  std::map<std::string, std::string> work_files;  // abs path -> content (registration.h ...)
+  std::string metadata_json;  // metadata.json without digest; the bundler adds the digest
+  int nvcc_threads = 1;       // --threads given to nvcc
+};
+
+struct BuildPlan {
+  std::vector<VariantBuild> variants;
+  int nvcc_pool_depth = 1;  // concurrent nvcc processes allowed by the memory budget
+  int jobs = 2;
+};
+
+// Plans the build of `matrix.variants` (all of them; the caller filters by --variant).
+// `python_files` are paths relative to torch-ext/<mod>/ of every file there (recursively),
+// from which the bundle copies *.py and the pyext data extensions.
+// Fails when a variant needs a toolchain the matrix did not attach.
+Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolchains,
+                                  const Matrix& matrix, const BuildOptions& options,
+                                  const std::vector<std::string>& python_files);
+
+}  // namespace kb
