@@ -1,12 +1,161 @@
 #include "src/cli.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kb/bundle.h"
+#include "kb/discover.h"
+#include "kb/json_output.h"
+#include "kb/pipeline.h"
+#include "src/cli_args.h"
+#include "src/cli_build.h"
 
 namespace kb {
 
-int cli_main(int, char**) {
-  std::fprintf(stderr, "kb: no commands yet\n");
-  return 2;
+namespace {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_failure = 1;
+constexpr int k_exit_usage = 2;
+
+void print_errors(const Errors& errors) {
+  for (const auto& e : errors.list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
+}
+
+void print_warnings(const std::vector<Error>& warnings) {
+  for (const auto& w : warnings) {
+    std::string text = format_error(w);
+    // format_error says "error:"; a warning is printed with the same shape.
+    if (auto pos = text.find("error: "); pos != std::string::npos) text.replace(pos, 6, "warning:");
+    std::fprintf(stderr, "kb: %s\n", text.c_str());
+  }
+}
+
+ToolchainQuery query_from(const ParsedArgs& args) {
+  ToolchainQuery q;
+  q.torch = args.all("torch");
+  q.cuda = args.all("cuda");
+  q.rocm = args.all("rocm");
+  q.use_cache = !args.has("no-cache");
+  return q;
+}
+
+std::string dir_arg(const ParsedArgs& args) {
+  return args.positional.empty() ? "." : args.positional[0];
+}
+
+int cmd_check_config(const ParsedArgs& args, Io& io) {
+  auto config = load_config(dir_arg(args), io.disk);
+  if (!config) {
+    print_errors(config.errors());
+    std::fprintf(stderr, "kb: %zu error(s) in %s/build.toml\n", config.errors().list.size(),
+                 dir_arg(args).c_str());
+    return k_exit_failure;
+  }
+  print_warnings(config->warnings);
+  if (args.has("json")) {
+    std::printf("{\"valid\": true, \"name\": \"%s\", \"edition\": %d, \"kernels\": %zu}\n",
+                config->name.c_str(), config->edition, config->kernels.size());
+  } else {
+    std::printf("%s: ok (%s, edition %d, %zu kernel section(s))\n", config->path.c_str(),
+                config->name.c_str(), config->edition, config->kernels.size());
+  }
+  return k_exit_ok;
+}
+
+int cmd_toolchains(const ParsedArgs& args, Io& io) {
+  auto tc = find_toolchains(query_from(args), io);
+  if (!tc) {
+    print_errors(tc.errors());
+    return k_exit_failure;
+  }
+  std::string text = args.has("json") ? toolchains_to_json(*tc) : toolchains_to_text(*tc);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  return k_exit_ok;
+}
+
+int cmd_matrix(const ParsedArgs& args, Io& io) {
+  if (args.get("backend", "native") == "nix") return cmd_matrix_nix(args, io);
+  auto report = compute_matrix(dir_arg(args), query_from(args), io);
+  if (!report) {
+    print_errors(report.errors());
+    return k_exit_failure;
+  }
+  print_warnings(report->config.warnings);
+  bool all = args.has("all");
+  std::string text = args.has("json") ? matrix_to_json(report->matrix, report->toolchains, all)
+                                      : matrix_to_text(report->matrix, all);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+  if (report->matrix.variants.empty() && !all)
+    std::fprintf(stderr, "kb: no variant can be built here; run 'kb matrix --all' to see why\n");
+  return k_exit_ok;
+}
+
+int cmd_internal_bundle(const ParsedArgs& args, Io& io) {
+  if (args.positional.empty()) {
+    std::fprintf(stderr, "kb: internal-bundle needs a manifest path\n");
+    return k_exit_usage;
+  }
+  auto r = assemble_bundle_from_file(args.positional[0], io.disk);
+  if (!r) {
+    print_errors(r.errors());
+    return k_exit_failure;
+  }
+  return k_exit_ok;
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") return false;
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const auto& table = command_table();
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(usage_text(table).c_str(), args.empty() ? stderr : stdout);
+    return args.empty() ? k_exit_usage : k_exit_ok;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("kb %s\n", KB_VERSION);
+    return k_exit_ok;
+  }
+  if (wants_help(args)) {
+    std::fputs(usage_text(table, args[0]).c_str(), stdout);
+    return k_exit_ok;
+  }
+  auto parsed = parse_args(args, table);
+  if (!parsed) {
+    print_errors(parsed.errors());
+    return k_exit_usage;
+  }
+
+  RealDisk disk;
+  RealProcess process;
+  Environment env = Environment::from_process();
+  Io io{disk, process, env};
+
+  const std::string& cmd = parsed->command;
+  if (cmd == "check-config") return cmd_check_config(*parsed, io);
+  if (cmd == "toolchains") return cmd_toolchains(*parsed, io);
+  if (cmd == "matrix") return cmd_matrix(*parsed, io);
+  if (cmd == "build") return cmd_build(*parsed, io, argv[0]);
+  if (cmd == "clean") return cmd_clean(*parsed, io);
+  if (cmd == "internal-bundle") return cmd_internal_bundle(*parsed, io);
+  std::fprintf(stderr, "kb: command '%s' is not wired\n", cmd.c_str());
+  return k_exit_usage;
 }
 
 }  // namespace kb

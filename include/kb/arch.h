@@ -1,6 +1,7 @@
 #pragma once
 // CUDA capability and ROCm target tables and the reference's intersection rules.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ bool natural_arch_less(const std::string& a, const std::string& b);
 // Whether `cap` is a well-formed capability: "8.0", "9.0a", "10.0f", "9.0+PTX".
 bool is_valid_cuda_capability(const std::string& cap);
 
+// Whether `cap` is well-formed and names a compute capability NVIDIA has shipped ("8.0",
+// "8.8", "12.1"); "a" needs 9.0 or newer, "f" 10.0 or newer. "8.1" or "8.0f" are unknown.
+bool is_known_cuda_capability(const std::string& cap);
+
 // Result of intersecting a kernel's list with the supported set.
 struct ArchIntersection {
   std::vector<std::string> archs;  // natural order, "+PTX" re-applied
@@ -33,7 +38,12 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
 
 // Drops capabilities the found nvcc cannot build (`gpu_codes` from --list-gpu-code,
 // e.g. "sm_90"); records each drop in notes.
+// An empty `gpu_codes` (list unknown) keeps everything.
 ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes);
+// The same, naming the nvcc version in the notes:
+// "7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)".
+ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes,
+                               const std::optional<Version>& nvcc_version);
 
 // nvcc arguments for one list: "-gencode", "arch=compute_90a,code=sm_90a", ... and the PTX
 // pair for "+PTX" entries.

@@ -52,6 +52,7 @@ struct LinkStep {
 struct BundleCopy {
   std::string from;  // absolute
   std::string to;    // relative to the variant directory
+  bool operator==(const BundleCopy&) const = default;
 };
 
 // Everything about one variant's build.
@@ -66,13 +67,22 @@ struct VariantBuild {
   std::map<std::string, std::string> generated;  // relpath in bundle -> content (_ops.py)
   std::map<std::string, std::string> work_files;  // abs path -> content (registration.h ...)
   std::string metadata_json;  // metadata.json without digest; the bundler adds the digest
-  int nvcc_threads = 1;       // --threads given to nvcc
+  int nvcc_threads = 1;       // --threads given to nvcc (the largest of its sections)
+  std::string bundle_manifest;  // work_dir/bundle.json: `kb internal-bundle` input (in work_files)
+  std::string bundle_stamp;     // work_dir/bundle.stamp: written after the bundle is in place
 };
+
+// Assumed peak memory of one nvcc process per --threads thread on a TU that includes
+// Torch's headers: measured 2.5 GB for one such TU (measurements.md) and 2.25-3 GB per
+// thread by peers (peers-and-performance.md §3.2). See docs/bundle.md, "nvcc concurrency".
+inline constexpr int64_t k_nvcc_bytes_per_thread = (5LL << 30) / 2;  // 2.5 GiB
 
 struct BuildPlan {
   std::vector<VariantBuild> variants;
   int nvcc_pool_depth = 1;  // concurrent nvcc processes allowed by the memory budget
   int jobs = 2;
+  int cuda_sources = 0;     // .cu compiles in the whole plan (all variants)
+  int nvcc_threads_max = 1; // the largest --threads of any nvcc compile
 };
 
 // Plans the build of `matrix.variants` (all of them; the caller filters by --variant).

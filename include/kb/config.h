@@ -25,6 +25,9 @@ const std::vector<Backend>& all_backends();
 
 enum class Framework { torch, torch_noarch, tvm_ffi };
 
+// The framework's table name: "torch", "torch-noarch" or "tvm-ffi".
+std::string_view to_string(Framework f);
+
 // A string value of build.toml together with where it was written.
 struct Located {
   std::string value;

@@ -1,0 +1,232 @@
+#include "kb/native_backend.h"
+
+#include <algorithm>
+#include <set>
+
+#include "backends/native/ninja_file.h"
+#include "kb/bundle.h"
+#include "kb/compdb.h"
+#include "kb/ninja_writer.h"
+
+namespace kb::native {
+
+namespace {
+
+// Only placeholders every ninja knows: Debian 12's ninja 1.11 exits on %W, %E, %w and %P.
+constexpr const char* k_ninja_status = "[%f/%t %es] ";
+constexpr const char* k_variants_record = "variants.txt";
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+NinjaOptions ninja_options(const NativeRunOptions& o) {
+  return {.build_dir = o.build_dir,
+          .kernel_dir = o.kernel_dir,
+          .kb_path = o.kb_path,
+          .build_toml = o.build_toml,
+          .regen_inputs = o.regen_inputs,
+          .regen_args = o.regen_args,
+          .launcher = o.launcher};
+}
+
+// The variants a run covers: those named in `targets`, or all. Fails on an unknown name.
+Result<std::vector<const VariantBuild*>> selected_variants(const BuildPlan& plan,
+                                                           const std::vector<std::string>& targets) {
+  std::vector<const VariantBuild*> out;
+  if (targets.empty()) {
+    for (const auto& vb : plan.variants) out.push_back(&vb);
+    return out;
+  }
+  std::vector<std::string> names;
+  for (const auto& vb : plan.variants) names.push_back(vb.variant.name);
+  Errors errors;
+  for (const auto& t : targets) {
+    auto it = std::find_if(plan.variants.begin(), plan.variants.end(),
+                           [&](const VariantBuild& vb) { return vb.variant.name == t; });
+    if (it != plan.variants.end()) {
+      out.push_back(&*it);
+      continue;
+    }
+    std::string near = closest_match(t, names);
+    errors.list.push_back({"no planned variant is named '" + t + "'", {},
+                           near.empty() ? "`kb plan` lists the variants"
+                                        : "did you mean '" + near + "'?"});
+  }
+  if (!errors.list.empty()) return errors;
+  return out;
+}
+
+// Names in a variants.txt record; lines starting with '#' and blank lines are skipped.
+std::vector<std::string> parse_variants_record(const std::string& text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (!line.empty() && line[0] != '#') names.push_back(line);
+  }
+  return names;
+}
+
+// A recorded name is removed only if it is one plain directory name: a damaged or edited
+// record must not make `kb clean` reach outside the build dir or into .kb's siblings.
+bool is_plain_name(const std::string& name) {
+  return !name.empty() && name[0] != '.' && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
+
+// The record of every variant ever built here, old entries kept so that a build of one
+// variant does not make `kb clean` forget the others.
+std::string variants_record(const BuildPlan& plan, const std::string& previous) {
+  std::set<std::string> names;
+  for (const auto& n : parse_variants_record(previous)) names.insert(n);
+  for (const auto& vb : plan.variants) names.insert(vb.variant.name);
+  std::string text = "# Bundles kb built in this directory; `kb clean` removes these and .kb.\n";
+  for (const auto& n : names) text += n + "\n";
+  return text;
+}
+
+struct Writer {
+  Disk& disk;
+  std::vector<std::string>& written;
+  Result<Ok> put(const std::string& path, const std::string& content) {
+    auto changed = disk.write_if_changed(path, content);
+    if (!changed) return changed.take_errors();
+    if (*changed) written.push_back(path);
+    return Ok{};
+  }
+};
+
+Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, Disk& disk,
+                       std::vector<std::string>& written) {
+  std::string dir = ninja_dir(options.build_dir);
+  KB_TRY(disk.make_dirs(dir));
+  NinjaOptions nopts = ninja_options(options);
+  if (auto log = join_path(dir, ".ninja_log"); disk.exists(log)) {
+    // A log kb cannot read only costs the ordering; the build itself does not need it.
+    if (auto text = disk.read_file(log); text.ok()) nopts.durations_ms = parse_ninja_log(*text);
+  }
+  Writer w{disk, written};
+  for (const auto& vb : plan.variants) {
+    for (const auto& [path, content] : vb.work_files) KB_TRY(w.put(path, content));
+    // make_build_plan puts the manifest among the work files; a plan made another way
+    // (tests, tools embedding kb) still gets one.
+    if (std::string manifest = bundle_manifest_path(vb); !vb.work_files.contains(manifest)) {
+      BundleManifest m = manifest_for(vb);
+      m.stamp = bundle_stamp_path(vb);
+      KB_TRY(w.put(manifest, bundle_manifest_text(m)));
+    }
+  }
+  NinjaFiles files = render_ninja(plan, nopts);
+  for (const auto& f : files.variants) KB_TRY(w.put(f.path, f.text));
+  KB_TRY(w.put(join_path(options.build_dir, "compile_commands.json"), render_compdb(plan, dir)));
+  std::string record_path = join_path(dir, k_variants_record);
+  std::string previous;
+  if (disk.exists(record_path)) {
+    auto text = disk.read_file(record_path);
+    if (!text) return text.take_errors();
+    previous = std::move(*text);
+  }
+  KB_TRY(w.put(record_path, variants_record(plan, previous)));
+  // Last, so that an earlier failure leaves the previous build.ninja with its inputs.
+  KB_TRY(w.put(files.top.path, files.top.text));
+  return Ok{};
+}
+
+// After a failure, asks ninja (dry run) which requested variants still have work left.
+std::vector<std::string> unfinished(const std::vector<const VariantBuild*>& variants,
+                                    const std::string& ninja, const std::string& dir,
+                                    Process& process, const Environment& env) {
+  std::vector<std::string> out;
+  for (const auto* vb : variants) {
+    auto r = process.capture({ninja, "-C", dir, "-n", vb->variant.name}, env);
+    if (!r.ok()) break;
+    if (r->exit_code != 0 || r->out.find("no work to do") == std::string::npos) {
+      out.push_back(vb->variant.name);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options) {
+  std::set<std::string> wanted(options.targets.begin(), options.targets.end());
+  std::string text;
+  for (const auto& vb : plan.variants) {
+    if (!wanted.empty() && !wanted.contains(vb.variant.name)) continue;
+    if (!text.empty()) text += "\n";
+    text += "# " + vb.variant.name + "\n";
+    for (const auto& c : vb.compiles) text += shell_join(compile_command(c, options.launcher)) + "\n";
+    if (vb.link) text += shell_join(vb.link->argv) + "\n";
+    text += shell_join(bundle_command(options.kb_path, bundle_manifest_path(vb))) + "\n";
+  }
+  return text;
+}
+
+Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOptions& options,
+                                       Disk& disk, Process& process, const Environment& env) {
+  auto selected = selected_variants(plan, options.targets);
+  if (!selected) return selected.take_errors();
+  NativeOutcome outcome;
+  outcome.ninja_dir = ninja_dir(options.build_dir);
+  if (options.dry_run) {
+    outcome.dry_run_text = dry_run_text(plan, options);
+    return outcome;
+  }
+  std::string ninja = options.ninja;
+  if (ninja.empty()) {
+    auto found = find_in_path("ninja", env);
+    if (!found && !options.generate_only) {
+      return Error{"ninja not found in PATH", {},
+                   "install it (Debian: apt install ninja-build) or put it on PATH"};
+    }
+    ninja = found.value_or("ninja");
+  }
+  KB_TRY(write_files(plan, options, disk, outcome.written));
+  if (options.generate_only) return outcome;
+
+  std::vector<std::string> argv = {ninja, "-C", outcome.ninja_dir};
+  int jobs = options.jobs > 0 ? options.jobs : plan.jobs;
+  if (jobs > 0) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
+  argv.insert(argv.end(), options.ninja_args.begin(), options.ninja_args.end());
+  argv.insert(argv.end(), options.targets.begin(), options.targets.end());
+  Environment child_env = env;
+  if (!env.get("NINJA_STATUS")) child_env.set("NINJA_STATUS", k_ninja_status);
+
+  auto code = process.run_attached(argv, child_env, outcome.ninja_dir);
+  if (!code) return code.take_errors();
+  outcome.ran_ninja = true;
+  outcome.exit_code = *code;
+  if (outcome.exit_code != 0) {
+    std::vector<std::string> rerun = {ninja, "-C", outcome.ninja_dir, "-v"};
+    rerun.insert(rerun.end(), options.targets.begin(), options.targets.end());
+    outcome.rerun_command = shell_join(rerun);
+    // An interrupted user wants their prompt back, not more ninja runs.
+    if (outcome.exit_code != 130) {
+      outcome.unfinished_variants = unfinished(*selected, ninja, outcome.ninja_dir, process, env);
+    }
+  }
+  return outcome;
+}
+
+Result<Ok> clean_build(const std::string& build_dir, Disk& disk) {
+  if (build_dir.empty()) return Error{"kb clean needs a build directory", {}, ""};
+  std::string dir = ninja_dir(build_dir);
+  if (!disk.stat(dir).is_dir) return Ok{};
+  std::string record = join_path(dir, k_variants_record);
+  if (disk.exists(record)) {
+    auto text = disk.read_file(record);
+    if (!text) return text.take_errors();
+    for (const auto& name : parse_variants_record(*text)) {
+      if (is_plain_name(name)) KB_TRY(disk.remove_all(join_path(build_dir, name)));
+    }
+  }
+  return disk.remove_all(dir);
+}
+
+}  // namespace kb::native

@@ -1,0 +1,43 @@
+#pragma once
+// Toolchain discovery: where kb looks for Torch, CUDA, ROCm, the host compiler and ninja,
+// and the reports of what it found. The probes run through the Process seam and read files
+// through the Disk seam; results are cached in a JSON file guarded by witness files.
+
+#include <string>
+#include <vector>
+
+#include "kb/disk.h"
+#include "kb/error.h"
+#include "kb/process.h"
+#include "kb/toolchain.h"
+
+namespace kb {
+
+// What the caller asks discovery to look at. Empty lists mean "use the defaults".
+struct DiscoveryRequest {
+  std::vector<std::string> torch;  // --torch PATH: python executable or venv dir
+  std::vector<std::string> cuda;   // --cuda DIR: toolkit root (DIR/bin/nvcc)
+  std::vector<std::string> rocm;   // --rocm DIR: ROCm prefix (DIR/bin/hipcc or HIP headers)
+  std::string cache_file;          // "" = no cache
+  // Prefix for the fixed search locations (/usr/local/cuda*, /opt/rocm*, /usr/bin/hipcc);
+  // "" means "/". Tests point it at a temporary tree.
+  std::string system_root;
+};
+
+// Finds every Torch install, CUDA toolkit, ROCm toolkit, host C++ compiler and ninja the
+// request and environment lead to. Candidates that exist but cannot be used are returned in
+// Toolchains::rejected with the reason. Uses the cache file when every witness recorded in
+// it is unchanged (then no process is started). Fails only when a path named explicitly in
+// the request does not exist; all such paths are reported together.
+Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process,
+                                       Disk& disk, const Environment& env);
+
+// Returns the toolchains as a JSON document (the output of `kb toolchains --json`); never
+// fails.
+std::string toolchains_to_json(const Toolchains& toolchains);
+
+// Returns a human-readable report: each toolchain found, then every rejected candidate
+// with the reason; never fails.
+std::string toolchains_to_text(const Toolchains& toolchains);
+
+}  // namespace kb

@@ -1,0 +1,84 @@
+#pragma once
+// kb's commands as short linear functions over the stages:
+// build.toml -> Config -> Toolchains -> Matrix -> BuildPlan -> build.ninja -> ninja -> bundles.
+// Each returns values (text to show, outcomes); only the CLI prints.
+
+#include <string>
+#include <vector>
+
+#include "kb/config.h"
+#include "kb/disk.h"
+#include "kb/error.h"
+#include "kb/matrix.h"
+#include "kb/process.h"
+#include "kb/toolchain.h"
+
+namespace kb {
+
+// The seams every command works through.
+struct Io {
+  Disk& disk;
+  Process& process;
+  const Environment& env;
+};
+
+// Where to look for toolchains (from --torch/--cuda/--rocm/--no-cache).
+struct ToolchainQuery {
+  std::vector<std::string> torch;
+  std::vector<std::string> cuda;
+  std::vector<std::string> rocm;
+  bool use_cache = true;
+};
+
+// Reads and validates DIR/build.toml, including that every named file exists.
+// Fails with every problem found, each located in build.toml.
+Result<Config> load_config(const std::string& kernel_dir, const Disk& disk);
+
+// Discovers toolchains (cached in $KB_CACHE_DIR, else $XDG_CACHE_HOME/kb, else ~/.cache/kb).
+Result<Toolchains> find_toolchains(const ToolchainQuery& query, Io& io);
+
+// Config, toolchains and the matrix computed from them.
+struct MatrixReport {
+  Config config;
+  Toolchains toolchains;
+  Matrix matrix;
+};
+
+// Loads the config, discovers toolchains, computes the matrix.
+Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const ToolchainQuery& query,
+                                    Io& io);
+
+}  // namespace kb
+
+#include "kb/build_plan.h"
+
+namespace kb {
+
+// What `kb build` was asked for, with paths already made absolute by the caller.
+struct BuildRequest {
+  std::string kernel_dir;                  // absolute
+  std::string out_dir;                     // absolute; default kernel_dir/build
+  std::vector<std::string> variants;       // --variant; empty = all buildable
+  int jobs = 2;
+  int64_t memory_budget_bytes = 8LL << 30; // memory kb may plan nvcc concurrency against
+  std::optional<std::string> unique_id;    // --unique-id
+  std::optional<std::string> launcher;     // --launcher
+  std::string kb_path;                     // absolute path of this kb binary
+  ToolchainQuery query;
+};
+
+// Everything decided before anything is written.
+struct PreparedBuild {
+  MatrixReport report;
+  BuildOptions options;
+  BuildPlan plan;  // only the requested variants
+};
+
+// Loads the config, discovers toolchains, computes the matrix, keeps the requested variants,
+// derives the unique id (--unique-id, else git tree id, else a content hash), lists the
+// author's Python files and plans the build. Fails on any config error, an unknown
+// --variant (with the closest name), a missing torch-ext/<mod>/__init__.py, or no buildable
+// variant.
+Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);
+
+}  // namespace kb

@@ -1,0 +1,263 @@
+#include "kb/build_plan.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "kb/bundle.h"
+#include "kb/bundle_files.h"
+#include "src/flags.h"
+
+namespace kb {
+
+namespace {
+
+std::string join_path(const std::string& dir, const std::string& rel) {
+  if (dir.empty()) return rel;
+  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
+}
+
+// A source path relative to the kernel dir, made safe to append below obj/: normalised,
+// with ".." turned into "__" and a leading '/' dropped, so every object stays inside the
+// work dir and same-named files of different directories keep different objects.
+std::string object_stem(const std::string& source) {
+  std::filesystem::path p = std::filesystem::path(source).lexically_normal();
+  std::string out;
+  for (const auto& part : p) {
+    std::string s = part.string();
+    if (s == "/" || s.empty()) continue;
+    if (s == "..") s = "__";
+    if (!out.empty()) out += '/';
+    out += s;
+  }
+  return out;
+}
+
+int ceil_div(int a, int b) { return b <= 0 ? a : (a + b - 1) / b; }
+
+// The sections of `config` a variant compiles, with their archs, in the matrix's order.
+struct ActiveSection {
+  const KernelSection* section;
+  const std::vector<std::string>* archs;
+};
+
+Result<std::vector<ActiveSection>> active_sections(const Config& config, const Variant& v) {
+  std::vector<ActiveSection> out;
+  for (const auto& s : v.sections) {
+    auto it = std::find_if(config.kernels.begin(), config.kernels.end(),
+                           [&](const KernelSection& k) { return k.name == s.section; });
+    if (it == config.kernels.end())
+      return Error{fmt::format("variant {} names kernel section '{}', which build.toml lacks",
+                               v.name, s.section),
+                   {}, "this is a bug in kb's matrix"};
+    out.push_back({&*it, &s.archs});
+  }
+  return out;
+}
+
+int count_cuda_sources(const Config& config, const Matrix& matrix) {
+  int n = 0;
+  for (const auto& v : matrix.variants) {
+    if (v.noarch || v.backend != Backend::cuda) continue;
+    for (const auto& s : v.sections)
+      for (const auto& k : config.kernels)
+        if (k.name == s.section)
+          for (const auto& f : k.src) n += classify_source(f.value) == SourceKind::cuda ? 1 : 0;
+  }
+  return n;
+}
+
+// Python files under torch-ext/<mod>/ as copies into the bundle.
+std::vector<BundleCopy> python_copies(const Config& config, const BuildOptions& options,
+                                      const std::vector<std::string>& files) {
+  std::string dir = join_path(options.kernel_dir, "torch-ext/" + config.module_name());
+  std::vector<BundleCopy> out;
+  for (const auto& f : files) out.push_back({join_path(dir, f), f});
+  return out;
+}
+
+struct Planner {
+  const Config& config;
+  const Toolchains& tc;
+  const BuildOptions& options;
+  const std::vector<std::string>& python_files;
+  int jobs = 1;
+  int cuda_sources = 0;
+
+  VariantBuild skeleton(const Variant& v) const {
+    VariantBuild vb;
+    vb.variant = v;
+    vb.ops_name = make_ops_name(config.module_name(), v.backend, options.unique_id);
+    vb.work_dir = join_path(options.build_dir, ".kb/" + v.name);
+    vb.bundle_dir = join_path(options.build_dir, v.name);
+    vb.bundle_manifest = join_path(vb.work_dir, "bundle.json");
+    vb.bundle_stamp = join_path(vb.work_dir, "bundle.stamp");
+    return vb;
+  }
+
+  std::string metadata(const Variant& v, const std::string& ops_name,
+                       std::vector<std::string> archs) const {
+    return render_metadata({.config = config,
+                            .backend = v.backend,
+                            .ops_name = ops_name,
+                            .archs = std::move(archs),
+                            .kb_version = options.kb_version,
+                            .kernel_commit = options.kernel_commit,
+                            .kernel_dirty = options.kernel_dirty});
+  }
+
+  VariantBuild noarch(const Variant& v) const {
+    VariantBuild vb = skeleton(v);
+    vb.copies = python_copies(config, options, noarch_bundle_files(python_files));
+    vb.generated["_ops.py"] = noarch_ops_py(config.module_name(), options.unique_id);
+    std::vector<std::string> archs;
+    if (v.backend == Backend::cuda) archs = config.noarch.cuda_capabilities;
+    if (v.backend == Backend::rocm) archs = config.noarch.rocm_archs;
+    vb.metadata_json = metadata(v, vb.ops_name, std::move(archs));
+    return vb;
+  }
+
+  Result<FlagContext> flag_context(const Variant& v, const VariantBuild& vb) const {
+    if (!tc.cxx)
+      return Error{fmt::format("variant {} needs a host C++ compiler and none was found", v.name),
+                   {}, "install g++ (or set CXX) and run kb again"};
+    if (!v.torch || *v.torch >= tc.torches.size())
+      return Error{fmt::format("variant {} has no Torch install attached", v.name), {},
+                   "this is a bug in kb's matrix"};
+    FlagContext ctx;
+    ctx.backend = v.backend;
+    ctx.cxx = tc.cxx->path;
+    ctx.torch = &tc.torches[*v.torch];
+    ctx.stable_abi = v.stable_abi;
+    ctx.kernel_dir = options.kernel_dir;
+    ctx.generated_include_dir = join_path(vb.work_dir, "gen");
+    ctx.ops_name = vb.ops_name;
+    if (v.backend == Backend::cuda) {
+      if (!v.cuda || *v.cuda >= tc.cuda.size())
+        return Error{fmt::format("variant {} has no CUDA toolkit attached", v.name), {},
+                     "this is a bug in kb's matrix"};
+      ctx.cuda = &tc.cuda[*v.cuda];
+    }
+    return ctx;
+  }
+
+  CompileStep step(const VariantBuild& vb, const std::string& rel, CompileStep::Tool tool) const {
+    CompileStep s;
+    s.tool = tool;
+    s.source = join_path(options.kernel_dir, rel);
+    s.object = join_path(vb.work_dir, "obj/" + object_stem(rel) + ".o");
+    s.depfile = s.object + ".d";
+    s.description = fmt::format("{} {} {}", tool == CompileStep::Tool::nvcc ? "NVCC" : "CXX",
+                                vb.variant.name, rel);
+    return s;
+  }
+
+  // --threads for one section: spread the -j slots over all .cu compiles of the build, but
+  // never more threads than the section has archs (nvcc parallelises per arch only).
+  int nvcc_threads(size_t archs) const {
+    int t = ceil_div(jobs, std::max(cuda_sources, 1));
+    return std::clamp(t, 1, std::max<int>(1, static_cast<int>(archs)));
+  }
+
+  Result<VariantBuild> arch(const Variant& v) const {
+    if (v.id.kind == VariantName::Kind::tvm_ffi)
+      return Error{fmt::format("variant {}: tvm-ffi builds are not implemented yet", v.name), {},
+                   "build the torch variants, or use the reference kernel-builder for tvm-ffi"};
+    if (v.backend != Backend::cuda && v.backend != Backend::cpu)
+      return Error{fmt::format("variant {}: {} compilation is not implemented yet", v.name,
+                               v.backend == Backend::rocm ? "ROCm" : std::string(to_string(v.backend))),
+                   {}, "leave this backend out with --variant, or build it with the reference"};
+    VariantBuild vb = skeleton(v);
+    auto ctx = flag_context(v, vb);
+    if (!ctx) return ctx.take_errors();
+    auto sections = active_sections(config, v);
+    if (!sections) return sections.take_errors();
+
+    for (const auto& src : config.torch.src) {
+      if (classify_source(src.value) != SourceKind::cxx) continue;  // headers are not compiled
+      CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
+      s.argv = binding_compile_argv(*ctx, config.torch, {s.source, s.object, s.depfile});
+      s.uses_unique_id = true;
+      vb.compiles.push_back(std::move(s));
+    }
+    for (const auto& [section, archs] : *sections) {
+      for (const auto& src : section->src) {
+        SourceKind kind = classify_source(src.value);
+        if (kind == SourceKind::cxx) {
+          CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
+          s.argv = kernel_cxx_compile_argv(*ctx, *section, {s.source, s.object, s.depfile});
+          vb.compiles.push_back(std::move(s));
+        } else if (kind == SourceKind::cuda && v.backend == Backend::cuda) {
+          int threads = nvcc_threads(archs->size());
+          CompileStep s = step(vb, src.value, CompileStep::Tool::nvcc);
+          s.argv = nvcc_compile_argv(*ctx, *section, *archs, threads,
+                                     {s.source, s.object, s.depfile});
+          vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
+          vb.compiles.push_back(std::move(s));
+        }
+      }
+    }
+    std::set<std::string> objects;
+    for (const auto& s : vb.compiles)
+      if (!objects.insert(s.object).second)
+        return Error{fmt::format("'{}' is compiled twice for variant {}", s.source, v.name),
+                     {}, "list each source file in one src list only"};
+    if (vb.compiles.empty())
+      return Error{fmt::format("variant {} has no C++ or CUDA source to compile", v.name), {},
+                   "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+
+    LinkStep link;
+    link.output = join_path(vb.work_dir, vb.ops_name + ".abi3.so");
+    std::vector<std::string> objs;
+    for (const auto& s : vb.compiles) objs.push_back(s.object);
+    link.argv = link_argv(*ctx, objs, link.output);
+    link.description = fmt::format("LINK {} {}.abi3.so", v.name, vb.ops_name);
+
+    vb.copies = python_copies(config, options, arch_bundle_files(python_files, config.torch.pyext));
+    vb.copies.push_back({link.output, vb.ops_name + ".abi3.so"});
+    vb.link = std::move(link);
+    vb.generated["_ops.py"] = arch_ops_py(vb.ops_name);
+    vb.work_files[join_path(vb.work_dir, "gen/registration.h")] = registration_header();
+    vb.metadata_json = metadata(v, vb.ops_name, v.metadata_archs());
+    return vb;
+  }
+};
+
+}  // namespace
+
+Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolchains,
+                                  const Matrix& matrix, const BuildOptions& options,
+                                  const std::vector<std::string>& python_files) {
+  if (options.unique_id.empty())
+    return Error{"no unique id for the op namespace", {}, "this is a bug in kb's pipeline"};
+  Planner p{config, toolchains, options, python_files};
+  p.jobs = std::max(1, options.jobs);
+  p.cuda_sources = count_cuda_sources(config, matrix);
+
+  BuildPlan plan;
+  plan.jobs = p.jobs;
+  plan.cuda_sources = p.cuda_sources;
+  std::vector<Error> errors;
+  for (const auto& v : matrix.variants) {
+    auto vb = v.noarch ? Result<VariantBuild>(p.noarch(v)) : p.arch(v);
+    if (!vb) {
+      for (auto& e : vb.take_errors().list) errors.push_back(std::move(e));
+      continue;
+    }
+    vb->work_files[vb->bundle_manifest] = bundle_manifest_text(manifest_for(*vb));
+    plan.nvcc_threads_max = std::max(plan.nvcc_threads_max, vb->nvcc_threads);
+    plan.variants.push_back(std::move(*vb));
+  }
+  if (!errors.empty()) return Errors(std::move(errors));
+
+  // Memory, not cores, bounds nvcc: each process may hold k_nvcc_bytes_per_thread per
+  // thread. Sized for the largest --threads so the bound holds for every mix of compiles.
+  int64_t per_process = k_nvcc_bytes_per_thread * plan.nvcc_threads_max;
+  int64_t depth = options.memory_budget_bytes / std::max<int64_t>(per_process, 1);
+  plan.nvcc_pool_depth = static_cast<int>(std::clamp<int64_t>(depth, 1, p.jobs));
+  return plan;
+}
+
+}  // namespace kb

@@ -1,0 +1,166 @@
+#include "src/cli_args.h"
+
+#include <fmt/format.h>
+
+namespace kb {
+
+std::string ParsedArgs::get(const std::string& opt, const std::string& fallback) const {
+  auto it = values.find(opt);
+  if (it == values.end() || it->second.empty()) return fallback;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::all(const std::string& opt) const {
+  auto it = values.find(opt);
+  return it == values.end() ? std::vector<std::string>{} : it->second;
+}
+
+namespace {
+
+const OptionSpec k_torch{"torch", 0, true, true, "Python (or venv dir) with Torch; repeatable (default: $KB_TORCH, else python3)"};
+const OptionSpec k_cuda{"cuda", 0, true, true, "CUDA toolkit root to consider; repeatable"};
+const OptionSpec k_rocm{"rocm", 0, true, true, "ROCm root to consider; repeatable"};
+const OptionSpec k_json{"json", 0, false, false, "machine-readable output (see docs/schema)"};
+const OptionSpec k_no_cache{"no-cache", 0, false, false, "probe toolchains again instead of using the cache"};
+const OptionSpec k_backend{"backend", 0, true, false, "native (default) or nix"};
+const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref of kernel-builder (nix backend)"};
+const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
+
+}  // namespace
+
+const std::vector<CommandSpec>& command_table() {
+  static const std::vector<CommandSpec> table = {
+      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}},
+      {"toolchains", "list the Torch installs, CUDA/ROCm toolkits and host tools found", "", 0,
+       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}},
+      {"matrix", "list the variants this machine can build", "[DIR]", 1,
+       {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
+        k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder}},
+      {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
+       {{"variant", 0, true, true, "build only this variant; repeatable"},
+        {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
+        k_out,
+        {"dry-run", 'n', false, false, "print the commands without running them"},
+        {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
+        {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
+        {"generate-only", 0, false, false, "write build.ninja and stop"},
+        {"verbose", 'v', false, false, "show every command line"},
+        k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
+        {"max-jobs", 0, true, false, "nix: --max-jobs"},
+        {"cores", 0, true, false, "nix: --cores"},
+        {"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"}}},
+      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out}},
+      {"internal-bundle", "assemble one bundle from its manifest (run by ninja)", "MANIFEST", 1, {},
+       true},
+  };
+  return table;
+}
+
+Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
+                              const std::vector<CommandSpec>& table) {
+  if (args.empty()) return Error{"no command given", {}, "run 'kb --help' for the commands"};
+  ParsedArgs out;
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> names;
+  for (const auto& c : table) {
+    names.push_back(c.name);
+    if (c.name == args[0]) spec = &c;
+  }
+  if (!spec) {
+    std::string near = closest_match(args[0], names);
+    return Error{fmt::format("unknown command '{}'", args[0]), {},
+                 near.empty() ? "run 'kb --help' for the commands"
+                              : fmt::format("did you mean 'kb {}'?", near)};
+  }
+  out.command = spec->name;
+  auto find_long = [&](const std::string& n) -> const OptionSpec* {
+    for (const auto& o : spec->options)
+      if (o.name == n) return &o;
+    return nullptr;
+  };
+  auto find_short = [&](char c) -> const OptionSpec* {
+    for (const auto& o : spec->options)
+      if (o.short_name == c) return &o;
+    return nullptr;
+  };
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      out.passthrough.assign(args.begin() + i + 1, args.end());
+      break;
+    }
+    const OptionSpec* opt = nullptr;
+    std::optional<std::string> inline_value;
+    if (a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2);
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      opt = find_long(name);
+      if (!opt) {
+        std::vector<std::string> opts;
+        for (const auto& o : spec->options) opts.push_back(o.name);
+        std::string near = closest_match(name, opts);
+        return Error{fmt::format("unknown option '--{}' for 'kb {}'", name, spec->name), {},
+                     near.empty() ? fmt::format("run 'kb {} --help'", spec->name)
+                                  : fmt::format("did you mean '--{}'?", near)};
+      }
+    } else if (a.size() >= 2 && a[0] == '-' && a[1] != '-') {
+      opt = find_short(a[1]);
+      if (!opt)
+        return Error{fmt::format("unknown option '{}' for 'kb {}'", a, spec->name), {},
+                     fmt::format("run 'kb {} --help'", spec->name)};
+      if (a.size() > 2) inline_value = a.substr(2);
+    } else {
+      if (static_cast<int>(out.positional.size()) >= spec->max_positional)
+        return Error{fmt::format("unexpected argument '{}' for 'kb {}'", a, spec->name), {},
+                     fmt::format("usage: kb {} {}", spec->name, spec->positional)};
+      out.positional.push_back(a);
+      continue;
+    }
+    if (opt->takes_value) {
+      std::string value;
+      if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Error{fmt::format("option '--{}' needs a value", opt->name), {}, ""};
+      }
+      auto& slot = out.values[opt->name];
+      if (!opt->repeatable) slot.clear();
+      slot.push_back(value);
+    } else {
+      if (inline_value)
+        return Error{fmt::format("option '--{}' takes no value", opt->name), {}, ""};
+      out.values[opt->name];
+    }
+  }
+  return out;
+}
+
+std::string usage_text(const std::vector<CommandSpec>& table, const std::string& command) {
+  std::string out;
+  if (command.empty()) {
+    out = "usage: kb COMMAND [ARGS]\n\nkb builds PyTorch kernel bundles from build.toml.\n\ncommands:\n";
+    for (const auto& c : table)
+      if (!c.hidden) out += fmt::format("  {:<14}{}\n", c.name, c.summary);
+    out += "\nrun 'kb COMMAND --help' for a command's options.\n";
+    return out;
+  }
+  for (const auto& c : table) {
+    if (c.name != command) continue;
+    out = fmt::format("usage: kb {} {}\n\n{}\n", c.name, c.positional, c.summary);
+    if (!c.options.empty()) out += "\noptions:\n";
+    for (const auto& o : c.options) {
+      std::string flag = o.short_name ? fmt::format("-{}, --{}", o.short_name, o.name)
+                                      : fmt::format("    --{}", o.name);
+      if (o.takes_value) flag += " VALUE";
+      out += fmt::format("  {:<26}{}\n", flag, o.help);
+    }
+  }
+  return out;
+}
+
+}  // namespace kb

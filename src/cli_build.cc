@@ -1,0 +1,223 @@
+#include "src/cli_build.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "kb/native_backend.h"
+#include "kb/nix_backend.h"
+
+namespace kb {
+
+namespace {
+
+void print_errors(const Errors& errors) {
+  for (const auto& e : errors.list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
+}
+
+void print_notes(const std::vector<Error>& notes) {
+  for (const auto& n : notes) {
+    std::string text = format_error(n);
+    if (auto pos = text.find("error: "); pos != std::string::npos) text.replace(pos, 6, "note:");
+    std::fprintf(stderr, "kb: %s\n", text.c_str());
+  }
+}
+
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(p, ec);
+  if (ec) return p;
+  return abs.lexically_normal().string();
+}
+
+std::string strip_slash(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+// The kb binary's own absolute path (for the edges ninja runs back into kb).
+std::string self_path(const char* argv0) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) return std::string(buf, static_cast<size_t>(n));
+  return absolute(argv0);
+}
+
+// MemAvailable from /proc/meminfo, or 8 GiB when it cannot be read.
+int64_t available_memory() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 8LL << 30;
+}
+
+Result<int> parse_int_option(const ParsedArgs& args, const std::string& name, int fallback) {
+  if (!args.has(name)) return fallback;
+  std::string v = args.get(name);
+  char* end = nullptr;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || n < 1 || n > 4096)
+    return Error{fmt::format("--{} needs a positive whole number, got '{}'", name, v), {}, ""};
+  return static_cast<int>(n);
+}
+
+int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
+  nix::NixBuildRequest req;
+  req.kernel_dir = dir;
+  req.variants = args.all("variant");
+  if (args.has("kernel-builder")) req.kernel_builder = args.get("kernel-builder");
+  req.build_dir = args.has("out") ? strip_slash(absolute(args.get("out"))) : dir + "/build";
+  req.options.allow_unsandboxed = args.has("allow-unsandboxed");
+  auto max_jobs = parse_int_option(args, "max-jobs", 0);
+  auto cores = parse_int_option(args, "cores", 0);
+  if (!max_jobs || !cores) {
+    print_errors(!max_jobs ? max_jobs.errors() : cores.errors());
+    return 2;
+  }
+  if (*max_jobs) req.options.max_jobs = *max_jobs;
+  if (*cores) req.options.cores = *cores;
+  auto plan = nix::nix_prepare(req, io.disk, io.process, io.env);
+  if (!plan) {
+    print_errors(plan.errors());
+    return 1;
+  }
+  print_notes(plan->notes);
+  std::string cmd;
+  for (const auto& a : plan->build_argv) cmd += (cmd.empty() ? "" : " ") + a;
+  if (args.has("dry-run")) {
+    std::printf("%s\n", cmd.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "kb: nix build via %s route\n", std::string(nix::to_string(plan->route)).c_str());
+  auto outcome = nix::nix_execute(*plan, io.disk, io.process, io.env);
+  if (!outcome) {
+    print_errors(outcome.errors());
+    return 1;
+  }
+  for (const auto& v : outcome->variants)
+    std::printf("%s/%s\n", plan->build_dir.c_str(), v.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_matrix_nix(const ParsedArgs& args, Io& io) {
+  nix::NixBuildRequest req;
+  req.kernel_dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
+  if (args.has("kernel-builder")) req.kernel_builder = args.get("kernel-builder");
+  auto names = nix::nix_variants(req, io.disk, io.process, io.env);
+  if (!names) {
+    print_errors(names.errors());
+    return 1;
+  }
+  for (const auto& n : *names) std::printf("%s\n", n.c_str());
+  return 0;
+}
+
+int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
+  std::string dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
+  std::string backend = args.get("backend", "native");
+  if (backend == "nix") return build_nix(args, io, dir);
+  if (backend != "native") {
+    std::fprintf(stderr, "kb: error: unknown backend '%s'\n  hint: use --backend=native or --backend=nix\n",
+                 backend.c_str());
+    return 2;
+  }
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto jobs = parse_int_option(args, "jobs", static_cast<int>(cores));
+  if (!jobs) {
+    print_errors(jobs.errors());
+    return 2;
+  }
+
+  BuildRequest req;
+  req.kernel_dir = dir;
+  req.out_dir = args.has("out") ? strip_slash(absolute(args.get("out"))) : dir + "/build";
+  req.variants = args.all("variant");
+  req.jobs = *jobs;
+  req.memory_budget_bytes = available_memory();
+  if (args.has("unique-id")) req.unique_id = args.get("unique-id");
+  if (args.has("launcher")) req.launcher = args.get("launcher");
+  req.kb_path = self_path(argv0);
+  req.query.torch = args.all("torch");
+  req.query.cuda = args.all("cuda");
+  req.query.rocm = args.all("rocm");
+  req.query.use_cache = !args.has("no-cache");
+
+  auto prepared = prepare_build(req, io);
+  if (!prepared) {
+    print_errors(prepared.errors());
+    return 1;
+  }
+  print_notes(prepared->report.config.warnings);
+
+  native::NativeRunOptions run;
+  run.build_dir = req.out_dir;
+  run.kernel_dir = dir;
+  run.kb_path = req.kb_path;
+  run.build_toml = dir + "/build.toml";
+  for (const auto& t : req.query.torch) run.regen_args.insert(run.regen_args.end(), {"--torch", absolute(t)});
+  for (const auto& c : req.query.cuda) run.regen_args.insert(run.regen_args.end(), {"--cuda", absolute(c)});
+  for (const auto& r : req.query.rocm) run.regen_args.insert(run.regen_args.end(), {"--rocm", absolute(r)});
+  if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
+  run.launcher = req.launcher;
+  if (prepared->report.toolchains.ninja) run.ninja = prepared->report.toolchains.ninja->path;
+  run.jobs = req.jobs;
+  if (args.has("verbose")) run.ninja_args.push_back("-v");
+  run.generate_only = args.has("generate-only");
+  run.dry_run = args.has("dry-run");
+
+  if (run.dry_run) {
+    std::string text = native::dry_run_text(prepared->plan, run);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  if (!run.generate_only) {
+    std::string names;
+    for (const auto& v : prepared->plan.variants) names += "\n  " + v.variant.name;
+    std::fprintf(stderr, "kb: building %zu variant(s) of %s (unique id %s, -j%d, nvcc pool %d):%s\n",
+                 prepared->plan.variants.size(), prepared->report.config.name.c_str(),
+                 prepared->options.unique_id.c_str(), req.jobs, prepared->plan.nvcc_pool_depth,
+                 names.c_str());
+  }
+  auto outcome = native::run_native_build(prepared->plan, run, io.disk, io.process, io.env);
+  if (!outcome) {
+    print_errors(outcome.errors());
+    return 1;
+  }
+  if (outcome->exit_code != 0) {
+    std::string failed;
+    for (const auto& v : outcome->unfinished_variants) failed += "\n  " + v;
+    std::fprintf(stderr, "kb: build failed (ninja exit %d); bundles not updated:%s\n", outcome->exit_code,
+                 failed.c_str());
+    std::fprintf(stderr, "kb: previous bundles were left as they were. To see every command: %s\n",
+                 outcome->rerun_command.c_str());
+    return outcome->exit_code == 130 ? 130 : 1;
+  }
+  if (!run.generate_only)
+    for (const auto& v : prepared->plan.variants) std::printf("%s\n", v.bundle_dir.c_str());
+  return 0;
+}
+
+int cmd_clean(const ParsedArgs& args, Io& io) {
+  std::string dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
+  std::string out = args.has("out") ? strip_slash(absolute(args.get("out"))) : dir + "/build";
+  auto r = native::clean_build(out, io.disk);
+  if (!r) {
+    print_errors(r.errors());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace kb

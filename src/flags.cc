@@ -1,0 +1,171 @@
+#include "src/flags.h"
+
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "kb/arch.h"
+
+namespace kb {
+
+namespace {
+
+using Argv = std::vector<std::string>;
+
+void append(Argv& out, const Argv& more) { out.insert(out.end(), more.begin(), more.end()); }
+
+std::string under(const std::string& dir, const std::string& rel) {
+  if (!rel.empty() && rel.front() == '/') return rel;
+  if (dir.empty()) return rel;
+  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
+}
+
+// -D_GLIBCXX_USE_CXX11_ABI (from Torch: it must match libtorch's std::string layout), the
+// stable-ABI target and the backend defines: what every TU of the variant gets.
+Argv variant_defines(const FlagContext& ctx) {
+  Argv out{fmt::format("-D_GLIBCXX_USE_CXX11_ABI={}", ctx.torch->cxx11_abi ? 1 : 0)};
+  if (ctx.stable_abi) out.push_back(torch_target_version_define(*ctx.stable_abi));
+  append(out, backend_defines(ctx.backend));
+  return out;
+}
+
+// Torch's and Python's headers are system headers: -isystem keeps their warnings out of
+// the author's output, as CMake's imported targets do.
+Argv system_includes(const FlagContext& ctx, bool with_cuda) {
+  Argv out;
+  for (const auto& d : ctx.torch->include_dirs) append(out, {"-isystem", d});
+  if (!ctx.torch->python_include_dir.empty())
+    append(out, {"-isystem", ctx.torch->python_include_dir});
+  if (with_cuda && ctx.cuda && !ctx.cuda->include_dir.empty())
+    append(out, {"-isystem", ctx.cuda->include_dir});
+  return out;
+}
+
+Argv user_includes(const FlagContext& ctx, const std::vector<std::string>& dirs) {
+  Argv out;
+  for (const auto& d : dirs) out.push_back("-I" + under(ctx.kernel_dir, d));
+  return out;
+}
+
+// Host-compiler flags of every kb host TU (the reference's Release build of a MODULE
+// library, plus -fno-gnu-unique so static template data of two kernels loaded into one
+// process cannot be unified across their .so files).
+Argv host_prefix(const FlagContext& ctx) {
+  return {ctx.cxx,  cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG", "-fPIC",
+          "-fno-gnu-unique"};
+}
+
+Argv io_suffix(const CompileIo& io) {
+  return {"-MD", "-MF", io.depfile, "-c", io.source, "-o", io.object};
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+std::string cxx_standard_flag(const Version& torch) {
+  return torch < Version({2, 12}) ? "-std=c++17" : "-std=c++20";
+}
+
+std::string torch_target_version_define(const Version& stable_abi) {
+  uint64_t v = (static_cast<uint64_t>(stable_abi.major()) << 56) |
+               (static_cast<uint64_t>(stable_abi.minor()) << 48);
+  return fmt::format("-DTORCH_TARGET_VERSION={:#x}", v);
+}
+
+std::vector<std::string> backend_defines(Backend backend) {
+  switch (backend) {
+    case Backend::cuda: return {"-DUSE_CUDA=1", "-DCUDA_KERNEL"};
+    case Backend::rocm: return {"-DUSE_ROCM=1", "-DROCM_KERNEL"};
+    case Backend::cpu: return {"-DCPU_KERNEL"};
+    case Backend::metal: return {"-DMETAL_KERNEL"};
+    case Backend::xpu: return {"-DXPU_KERNEL", "-DUSE_XPU"};
+    default: return {};
+  }
+}
+
+std::vector<std::string> filter_cuda_flags(const std::vector<std::string>& cuda_flags,
+                                           const Version& cuda) {
+  if (cuda >= Version({12, 8})) return cuda_flags;
+  std::vector<std::string> out;
+  for (const auto& f : cuda_flags) {
+    std::string_view v = f;
+    while (starts_with(v, "-")) v.remove_prefix(1);
+    if (starts_with(v, "static-global-template-stub=")) continue;
+    out.push_back(f);
+  }
+  return out;
+}
+
+SourceKind classify_source(std::string_view path) {
+  size_t slash = path.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return SourceKind::not_compiled;
+  std::string_view ext = name.substr(dot + 1);
+  if (ext == "cpp" || ext == "cc" || ext == "cxx" || ext == "C") return SourceKind::cxx;
+  if (ext == "cu") return SourceKind::cuda;
+  return SourceKind::not_compiled;
+}
+
+std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const TorchSection& torch,
+                                              const CompileIo& io) {
+  Argv out = host_prefix(ctx);
+  append(out, variant_defines(ctx));
+  // Python3_add_library(... USE_SABI ...) in the reference: the binding TU includes
+  // Python.h (REGISTER_EXTENSION) and must only use the abi3 subset, 3.9 and later.
+  out.push_back("-DPy_LIMITED_API=0x03090000");
+  out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.ops_name);
+  out.push_back("-I" + ctx.generated_include_dir);
+  append(out, user_includes(ctx, torch.include));
+  append(out, system_includes(ctx, ctx.backend == Backend::cuda));
+  append(out, torch.cxx_flags);
+  append(out, io_suffix(io));
+  return out;
+}
+
+std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
+                                                 const KernelSection& section,
+                                                 const CompileIo& io) {
+  Argv out = host_prefix(ctx);
+  append(out, variant_defines(ctx));
+  append(out, user_includes(ctx, section.include));
+  append(out, system_includes(ctx, section.backend == Backend::cuda));
+  append(out, section.cxx_flags);
+  append(out, io_suffix(io));
+  return out;
+}
+
+std::vector<std::string> nvcc_compile_argv(const FlagContext& ctx, const KernelSection& section,
+                                           const std::vector<std::string>& archs, int threads,
+                                           const CompileIo& io) {
+  Argv out{ctx.cuda->nvcc, cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG",
+           "-Xcompiler=-fPIC,-fno-gnu-unique",
+           // Torch's COMMON_NVCC_FLAGS as the reference rewrites them for CUDA >= 11.8.
+           "--expt-relaxed-constexpr", "-DENABLE_FP8", "-ccbin", ctx.cxx};
+  append(out, variant_defines(ctx));
+  append(out, gencode_flags(archs));
+  append(out, {"--threads", std::to_string(threads)});
+  append(out, user_includes(ctx, section.include));
+  append(out, system_includes(ctx, /*with_cuda=*/false));  // nvcc adds its own include dir
+  append(out, filter_cuda_flags(section.cuda_flags, ctx.cuda->version));
+  append(out, io_suffix(io));
+  return out;
+}
+
+std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std::string>& objects,
+                                   const std::string& output) {
+  // No -Wl,-rpath: the reference strips rpaths from distributed builds, and by the time
+  // Python imports the module, `import torch` has loaded libc10/libtorch (and cudart).
+  Argv out{ctx.cxx, "-shared", "-o", output};
+  append(out, objects);
+  append(out, {"-L" + ctx.torch->lib_dir, "-lc10", "-ltorch", "-ltorch_cpu"});
+  if (ctx.backend == Backend::cuda) {
+    append(out, {"-lc10_cuda", "-ltorch_cuda"});
+    if (ctx.cuda && !ctx.cuda->lib_dir.empty()) out.push_back("-L" + ctx.cuda->lib_dir);
+    out.push_back("-lcudart");
+  }
+  return out;
+}
+
+}  // namespace kb

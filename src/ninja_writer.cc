@@ -1,0 +1,163 @@
+#include "kb/ninja_writer.h"
+
+#include <string>
+
+namespace kb {
+
+namespace {
+
+// Characters that no POSIX shell gives a meaning to, anywhere in a word. '~' (tilde
+// expansion at the start), '#' (comment at the start), glob characters, quotes,
+// redirections and '^' (a pipe in the old Bourne shell) are all left out.
+bool is_shell_safe(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '_': case '@': case '%': case '+': case '=': case ':': case ',': case '.':
+    case '/': case '-':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Wraps `arg` in single quotes. Inside them sh takes every character literally except the
+// closing quote, so a quote is written by closing, adding an escaped quote, and reopening.
+std::string single_quote(std::string_view arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+void append_paths(std::string& out, const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    out += ' ';
+    out += ninja_escape_path(p);
+  }
+}
+
+}  // namespace
+
+std::string ninja_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+std::string ninja_escape_path(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '$' || c == ' ' || c == ':') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+std::string shell_quote(std::string_view arg) {
+  if (arg.empty()) return "''";
+  bool safe = true;
+  for (char c : arg) safe = safe && is_shell_safe(c);
+  return safe ? std::string(arg) : single_quote(arg);
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i > 0) out += ' ';
+    bool assignment_like = i == 0 && argv[0].find('=') != std::string::npos;
+    out += assignment_like ? single_quote(argv[0]) : shell_quote(argv[i]);
+  }
+  return out;
+}
+
+void NinjaWriter::comment(std::string_view text) {
+  size_t start = 0;
+  while (true) {
+    size_t nl = text.find('\n', start);
+    std::string_view line = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
+    m_text += line.empty() ? "#\n" : "# " + std::string(line) + "\n";
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+}
+
+void NinjaWriter::newline() { m_text += '\n'; }
+
+void NinjaWriter::variable(std::string_view key, std::string_view value, int indent) {
+  m_text.append(static_cast<size_t>(indent) * 2, ' ');
+  m_text += key;
+  m_text += " = ";
+  m_text += value;
+  m_text += '\n';
+}
+
+void NinjaWriter::pool(std::string_view name, int depth) {
+  m_text += "pool ";
+  m_text += name;
+  m_text += '\n';
+  variable("depth", std::to_string(depth), 1);
+}
+
+void NinjaWriter::rule(std::string_view name, const NinjaRule& rule) {
+  m_text += "rule ";
+  m_text += name;
+  m_text += '\n';
+  variable("command", rule.command, 1);
+  if (!rule.description.empty()) variable("description", rule.description, 1);
+  if (!rule.depfile.empty()) variable("depfile", rule.depfile, 1);
+  if (!rule.deps.empty()) variable("deps", rule.deps, 1);
+  if (!rule.pool.empty()) variable("pool", rule.pool, 1);
+  if (rule.generator) variable("generator", "1", 1);
+  if (rule.restat) variable("restat", "1", 1);
+}
+
+void NinjaWriter::build(const NinjaBuild& edge) {
+  std::string line = "build";
+  append_paths(line, edge.outputs);
+  if (!edge.implicit_outputs.empty()) {
+    line += " |";
+    append_paths(line, edge.implicit_outputs);
+  }
+  line += ": ";
+  line += edge.rule;
+  append_paths(line, edge.inputs);
+  if (!edge.implicit.empty()) {
+    line += " |";
+    append_paths(line, edge.implicit);
+  }
+  if (!edge.order_only.empty()) {
+    line += " ||";
+    append_paths(line, edge.order_only);
+  }
+  m_text += line;
+  m_text += '\n';
+  for (const auto& [key, value] : edge.variables) variable(key, value, 1);
+}
+
+void NinjaWriter::subninja(std::string_view path) {
+  m_text += "subninja " + ninja_escape_path(path) + "\n";
+}
+
+void NinjaWriter::include(std::string_view path) {
+  m_text += "include " + ninja_escape_path(path) + "\n";
+}
+
+void NinjaWriter::default_targets(const std::vector<std::string>& targets) {
+  if (targets.empty()) return;
+  std::string line = "default";
+  append_paths(line, targets);
+  m_text += line + "\n";
+}
+
+}  // namespace kb

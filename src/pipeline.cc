@@ -1,0 +1,159 @@
+#include "kb/pipeline.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "kb/discover.h"
+#include "kb/unique_id.h"
+
+namespace kb {
+
+namespace {
+
+std::string join_path(const std::string& dir, const std::string& rel) {
+  if (dir.empty() || dir == ".") return rel;
+  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
+}
+
+// Where the toolchain cache lives; "" disables it.
+std::string cache_file(const Environment& env) {
+  if (auto d = env.get("KB_CACHE_DIR"); d && !d->empty()) return join_path(*d, "toolchains.json");
+  if (auto d = env.get("XDG_CACHE_HOME"); d && !d->empty())
+    return join_path(*d, "kb/toolchains.json");
+  if (auto h = env.get("HOME"); h && !h->empty()) return join_path(*h, ".cache/kb/toolchains.json");
+  return "";
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& kernel_dir, const Disk& disk) {
+  std::string path = join_path(kernel_dir, "build.toml");
+  if (!disk.exists(path))
+    return Error{"no build.toml in '" + (kernel_dir.empty() ? "." : kernel_dir) + "'", {},
+                 "run kb in a kernel directory, or pass it: kb COMMAND DIR"};
+  auto text = disk.read_file(path);
+  if (!text) return text.take_errors();
+  auto config = parse_config(*text, path);
+  if (!config) return config.take_errors();
+  auto files = check_source_files(*config, [&](const std::string& rel) {
+    return disk.exists(join_path(kernel_dir, rel));
+  });
+  if (!files) return files.take_errors();
+  return config;
+}
+
+Result<Toolchains> find_toolchains(const ToolchainQuery& query, Io& io) {
+  DiscoveryRequest req;
+  req.torch = query.torch;
+  req.cuda = query.cuda;
+  req.rocm = query.rocm;
+  req.cache_file = query.use_cache ? cache_file(io.env) : "";
+  return discover_toolchains(req, io.process, io.disk, io.env);
+}
+
+Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const ToolchainQuery& query,
+                                    Io& io) {
+  auto config = load_config(kernel_dir, io.disk);
+  if (!config) return config.take_errors();
+  auto toolchains = find_toolchains(query, io);
+  if (!toolchains) return toolchains.take_errors();
+  auto matrix = make_matrix(*config, *toolchains);
+  if (!matrix) return matrix.take_errors();
+  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix)};
+}
+
+}  // namespace kb
+
+namespace kb {
+
+namespace {
+
+// Keeps only the variants named in `wanted` (all when empty); unknown names are errors.
+Result<Ok> select_variants(Matrix& matrix, const std::vector<std::string>& wanted) {
+  if (wanted.empty()) return Ok{};
+  std::vector<std::string> names;
+  for (const auto& v : matrix.variants) names.push_back(v.name);
+  std::vector<Error> errors;
+  for (const auto& w : wanted) {
+    if (std::find(names.begin(), names.end(), w) != names.end()) continue;
+    auto rejected = std::find_if(matrix.rejected.begin(), matrix.rejected.end(),
+                                 [&](const RejectedVariant& r) { return r.name == w; });
+    if (rejected != matrix.rejected.end()) {
+      errors.push_back(Error{fmt::format("variant '{}' cannot be built here: {}", w, rejected->reason),
+                             {}, "run 'kb matrix --all' to see every combination and why"});
+      continue;
+    }
+    std::string near = closest_match(w, names);
+    errors.push_back(Error{fmt::format("unknown variant '{}'", w), {},
+                           near.empty() ? "run 'kb matrix' for the buildable variants"
+                                        : fmt::format("did you mean '{}'?", near)});
+  }
+  if (!errors.empty()) return Errors(std::move(errors));
+  std::erase_if(matrix.variants, [&](const Variant& v) {
+    return std::find(wanted.begin(), wanted.end(), v.name) == wanted.end();
+  });
+  return Ok{};
+}
+
+// The unique id: given, else from git, else a content hash of the sources.
+Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
+                            const std::vector<std::string>& python_files, Io& io,
+                            BuildOptions& options) {
+  if (req.unique_id) {
+    options.unique_id = *req.unique_id;
+    return Ok{};
+  }
+  auto git = detect_git_state(req.kernel_dir, io.process, io.env);
+  if (!git) return git.take_errors();
+  if (*git) {
+    options.unique_id = (*git)->unique_id;
+    options.kernel_commit = (*git)->commit;
+    options.kernel_dirty = (*git)->dirty;
+    return Ok{};
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& rel : content_id_inputs(config, python_files)) {
+    auto bytes = io.disk.read_file(join_path(req.kernel_dir, rel));
+    if (!bytes) return bytes.take_errors();
+    files.emplace_back(rel, std::move(*bytes));
+  }
+  options.unique_id = content_unique_id(std::move(files));
+  return Ok{};
+}
+
+}  // namespace
+
+Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
+  auto report = compute_matrix(req.kernel_dir, req.query, io);
+  if (!report) return report.take_errors();
+  const Config& config = report->config;
+  KB_TRY(select_variants(report->matrix, req.variants));
+  if (report->matrix.variants.empty())
+    return Error{"no variant of '" + config.name + "' can be built with the toolchains found", {},
+                 "run 'kb matrix --all' to see every combination and why"};
+
+  std::string ext_dir = join_path(req.kernel_dir, "torch-ext/" + config.module_name());
+  if (!io.disk.exists(join_path(ext_dir, "__init__.py")))
+    return Error{"missing torch-ext/" + config.module_name() + "/__init__.py",
+                 SourceLoc{config.path, 0, 0},
+                 "a kernel's Python package lives in torch-ext/<name with _>/; create its __init__.py"};
+  auto python_files = io.disk.list_files_recursive(ext_dir);
+  if (!python_files) return python_files.take_errors();
+
+  BuildOptions options;
+  options.kernel_dir = req.kernel_dir;
+  options.build_dir = req.out_dir;
+  options.jobs = req.jobs;
+  options.memory_budget_bytes = req.memory_budget_bytes;
+  options.kb_path = req.kb_path;
+  options.launcher = req.launcher;
+  options.kb_version = KB_VERSION;
+  KB_TRY(choose_unique_id(req, config, *python_files, io, options));
+
+  auto plan = make_build_plan(config, report->toolchains, report->matrix, options, *python_files);
+  if (!plan) return plan.take_errors();
+  return PreparedBuild{std::move(*report), std::move(options), std::move(*plan)};
+}
+
+}  // namespace kb

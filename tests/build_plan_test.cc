@@ -1,0 +1,308 @@
+#include "kb/build_plan.h"
+
+#include <algorithm>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "kb/bundle.h"
+#include "kb/bundle_files.h"
+#include "tests/fakes.h"
+
+namespace kb {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Not;
+
+class BuildPlanTest : public ::testing::Test {
+ protected:
+  Config config = sample_config();
+  Toolchains tc = sample_toolchains();
+  BuildOptions options = [] {
+    BuildOptions o;
+    o.kernel_dir = "/src/relu";
+    o.build_dir = "/src/relu/build";
+    o.unique_id = "abc1234";
+    o.jobs = 8;
+    o.memory_budget_bytes = 16LL << 30;
+    o.kb_version = "0.1.0";
+    return o;
+  }();
+  std::vector<std::string> python_files{"__init__.py", "layers.py", "layers.pyi", "table.json",
+                                        "_ops.py", "__pycache__/layers.cpython-311.pyc",
+                                        "sub/helpers.py", "README.md"};
+
+  Result<BuildPlan> plan(std::vector<Variant> variants) {
+    Matrix m;
+    m.variants = std::move(variants);
+    return make_build_plan(config, tc, m, options, python_files);
+  }
+  Variant cuda_variant(std::vector<std::string> archs = {"8.0", "9.0", "10.0", "12.0+PTX"}) {
+    return sample_variant(config, Backend::cuda, 0, 0, std::move(archs));
+  }
+};
+
+const CompileStep* find_step(const VariantBuild& vb, const std::string& suffix) {
+  for (const auto& s : vb.compiles)
+    if (s.source.size() >= suffix.size() &&
+        s.source.compare(s.source.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return &s;
+  return nullptr;
+}
+
+TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  ASSERT_EQ(p->variants.size(), 1u);
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(vb.ops_name, "_relu_cuda_abc1234");
+  EXPECT_EQ(vb.work_dir, "/src/relu/build/.kb/torch211-cxx11-cu130-x86_64-linux");
+  EXPECT_EQ(vb.bundle_dir, "/src/relu/build/torch211-cxx11-cu130-x86_64-linux");
+
+  ASSERT_EQ(vb.compiles.size(), 3u);  // binding .cpp, relu.cu, launch.cpp; no .h/.cuh
+  const CompileStep* binding = find_step(vb, "torch_binding.cpp");
+  const CompileStep* cu = find_step(vb, "relu.cu");
+  const CompileStep* launch = find_step(vb, "launch.cpp");
+  ASSERT_TRUE(binding && cu && launch);
+
+  EXPECT_EQ(binding->tool, CompileStep::Tool::cxx);
+  EXPECT_TRUE(binding->uses_unique_id);
+  EXPECT_EQ(binding->object, vb.work_dir + "/obj/torch-ext/torch_binding.cpp.o");
+  EXPECT_EQ(binding->depfile, binding->object + ".d");
+  EXPECT_EQ(binding->source, "/src/relu/torch-ext/torch_binding.cpp");
+  EXPECT_THAT(binding->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
+  EXPECT_THAT(binding->argv, Contains("-I" + vb.work_dir + "/gen"));
+  EXPECT_EQ(binding->description, "CXX torch211-cxx11-cu130-x86_64-linux torch-ext/torch_binding.cpp");
+
+  EXPECT_EQ(cu->tool, CompileStep::Tool::nvcc);
+  EXPECT_FALSE(cu->uses_unique_id);
+  EXPECT_EQ(cu->object, vb.work_dir + "/obj/relu_cuda/relu.cu.o");
+  EXPECT_EQ(cu->argv[0], "/usr/local/cuda-13.0/bin/nvcc");
+  EXPECT_THAT(cu->argv, Contains("arch=compute_120,code=compute_120"));
+  EXPECT_EQ(cu->description, "NVCC torch211-cxx11-cu130-x86_64-linux relu_cuda/relu.cu");
+
+  EXPECT_EQ(launch->tool, CompileStep::Tool::cxx);
+  EXPECT_FALSE(launch->uses_unique_id);
+  EXPECT_THAT(launch->argv, Contains("-Wno-unused"));
+
+  // Objects of every TU are unique and the unique id appears only in the binding's argv.
+  for (const auto& s : vb.compiles) {
+    if (s.uses_unique_id) continue;
+    for (const auto& a : s.argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
+  }
+}
+
+TEST_F(BuildPlanTest, CudaVariantLinksAndBundles) {
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  const VariantBuild& vb = p->variants[0];
+  ASSERT_TRUE(vb.link.has_value());
+  EXPECT_EQ(vb.link->output, vb.work_dir + "/_relu_cuda_abc1234.abi3.so");
+  EXPECT_EQ(vb.link->description, "LINK torch211-cxx11-cu130-x86_64-linux _relu_cuda_abc1234.abi3.so");
+  EXPECT_THAT(vb.link->argv, Contains("-lcudart"));
+  EXPECT_THAT(vb.link->argv, Contains(find_step(vb, "relu.cu")->object));
+
+  std::vector<std::string> to;
+  for (const auto& c : vb.copies) to.push_back(c.to);
+  // *.py and pyext data files; not .pyi, bytecode, README.md or the author's _ops.py.
+  EXPECT_THAT(to, ElementsAre("__init__.py", "layers.py", "sub/helpers.py", "table.json",
+                              "_relu_cuda_abc1234.abi3.so"));
+  EXPECT_EQ(vb.copies[0].from, "/src/relu/torch-ext/relu/__init__.py");
+  EXPECT_EQ(vb.copies.back().from, vb.link->output);
+
+  ASSERT_EQ(vb.generated.count("_ops.py"), 1u);
+  EXPECT_EQ(vb.generated.at("_ops.py"), arch_ops_py("_relu_cuda_abc1234"));
+  EXPECT_EQ(vb.work_files.at(vb.work_dir + "/gen/registration.h"), registration_header());
+
+  auto meta = nlohmann::ordered_json::parse(vb.metadata_json);
+  EXPECT_EQ(meta["id"], "_relu_cuda_abc1234");
+  EXPECT_EQ(meta["backend"]["type"], "cuda");
+  // Lexicographic, as the reference writes metadata.
+  EXPECT_EQ(meta["backend"]["archs"], nlohmann::json({"10.0", "12.0+PTX", "8.0", "9.0"}));
+  EXPECT_EQ(meta["python-depends"], nlohmann::json({"einops", "nvidia-cutlass-dsl"}));
+  EXPECT_FALSE(meta.contains("digest"));
+}
+
+TEST_F(BuildPlanTest, ManifestIsAWorkFileMatchingManifestFor) {
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(vb.bundle_manifest, vb.work_dir + "/bundle.json");
+  EXPECT_EQ(vb.bundle_stamp, vb.work_dir + "/bundle.stamp");
+  auto m = parse_bundle_manifest(vb.work_files.at(vb.bundle_manifest));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(*m, manifest_for(vb));
+  EXPECT_EQ(m->stage_dir, "/src/relu/build/.kb/stage/torch211-cxx11-cu130-x86_64-linux");
+}
+
+TEST_F(BuildPlanTest, CpuVariant) {
+  auto p = plan({sample_variant(config, Backend::cpu, 1, std::nullopt)});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(vb.variant.name, "torch212-cxx11-cpu-x86_64-linux");
+  EXPECT_EQ(vb.ops_name, "_relu_cpu_abc1234");
+  ASSERT_EQ(vb.compiles.size(), 2u);
+  for (const auto& s : vb.compiles) {
+    EXPECT_EQ(s.tool, CompileStep::Tool::cxx);
+    EXPECT_THAT(s.argv, Contains("-std=c++20"));  // Torch 2.12
+    EXPECT_THAT(s.argv, Contains("-DCPU_KERNEL"));
+    EXPECT_THAT(s.argv, Not(Contains("-DUSE_CUDA=1")));
+  }
+  EXPECT_THAT(find_step(vb, "relu_cpu/relu.cpp")->argv, Contains("-fopenmp"));
+  EXPECT_THAT(vb.link->argv, Not(Contains("-lcudart")));
+  auto meta = nlohmann::ordered_json::parse(vb.metadata_json);
+  EXPECT_FALSE(meta["backend"].contains("archs"));
+  EXPECT_EQ(meta["python-depends"], nlohmann::json({"einops"}));
+}
+
+TEST_F(BuildPlanTest, StableAbiVariant) {
+  Variant v = sample_variant(config, Backend::cuda, 1, 0, {"9.0"});
+  v.id.kind = VariantName::Kind::stable_abi;
+  v.id.framework = Version({2, 11});
+  v.stable_abi = Version({2, 11});
+  v.name = v.id.format();
+  auto p = plan({v});
+  ASSERT_TRUE(p.ok());
+  for (const auto& s : p->variants[0].compiles)
+    EXPECT_THAT(s.argv, Contains("-DTORCH_TARGET_VERSION=0x20b000000000000"));
+}
+
+TEST_F(BuildPlanTest, NoarchVariantCopiesEverythingButBytecode) {
+  config.noarch.cuda_capabilities = {"8.0", "9.0"};
+  auto p = plan({sample_noarch_variant(Backend::cuda)});
+  ASSERT_TRUE(p.ok());
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(vb.variant.name, "torch-cuda");
+  EXPECT_EQ(vb.ops_name, "_relu_cuda_abc1234");
+  EXPECT_TRUE(vb.compiles.empty());
+  EXPECT_FALSE(vb.link.has_value());
+  std::vector<std::string> to;
+  for (const auto& c : vb.copies) to.push_back(c.to);
+  EXPECT_THAT(to, ElementsAre("README.md", "__init__.py", "layers.py", "layers.pyi",
+                              "sub/helpers.py", "table.json"));
+  EXPECT_EQ(vb.generated.at("_ops.py"), noarch_ops_py("relu", "abc1234"));
+  EXPECT_TRUE(vb.work_files.count(vb.bundle_manifest));
+  EXPECT_FALSE(vb.work_files.count(vb.work_dir + "/gen/registration.h"));
+  auto meta = nlohmann::ordered_json::parse(vb.metadata_json);
+  EXPECT_EQ(meta["backend"]["archs"], nlohmann::json({"8.0", "9.0"}));
+}
+
+TEST_F(BuildPlanTest, RocmArchVariantIsRejected) {
+  Variant v = sample_variant(config, Backend::rocm, 0, std::nullopt);
+  auto p = plan({v});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.errors().list[0].message.find("ROCm compilation is not implemented yet"),
+            std::string::npos);
+  // A rocm noarch variant needs no compiler and is fine.
+  EXPECT_TRUE(plan({sample_noarch_variant(Backend::rocm)}).ok());
+}
+
+TEST_F(BuildPlanTest, MissingToolchainsAreErrors) {
+  tc.cxx.reset();
+  auto p = plan({cuda_variant()});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.errors().list[0].message.find("host C++ compiler"), std::string::npos);
+  tc = sample_toolchains();
+  Variant v = cuda_variant();
+  v.cuda.reset();
+  EXPECT_FALSE(plan({v}).ok());
+  options.unique_id = "";
+  EXPECT_FALSE(plan({cuda_variant()}).ok());
+}
+
+TEST_F(BuildPlanTest, SameNamedFilesInDifferentDirsGetDifferentObjects) {
+  config.kernels[0].src.push_back({"other/relu.cu", {}});
+  config.kernels[0].src.push_back({"../shared/x.cu", {}});
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(find_step(vb, "other/relu.cu")->object, vb.work_dir + "/obj/other/relu.cu.o");
+  EXPECT_EQ(find_step(vb, "relu_cuda/relu.cu")->object, vb.work_dir + "/obj/relu_cuda/relu.cu.o");
+  EXPECT_EQ(find_step(vb, "shared/x.cu")->object, vb.work_dir + "/obj/__/shared/x.cu.o");
+}
+
+TEST_F(BuildPlanTest, SourceListedTwiceIsAnError) {
+  config.kernels[0].src.push_back({"relu_cuda/relu.cu", {}});
+  EXPECT_FALSE(plan({cuda_variant()}).ok());
+}
+
+TEST_F(BuildPlanTest, SkippedSectionIsNotCompiled) {
+  Variant v = cuda_variant();
+  v.sections.clear();
+  v.skipped_sections = {"relu_cuda: cuda-minver 13.1 is above CUDA 13.0"};
+  auto p = plan({v});
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->variants[0].compiles.size(), 1u);
+  EXPECT_TRUE(p->variants[0].compiles[0].uses_unique_id);
+  EXPECT_EQ(p->cuda_sources, 0);
+}
+
+TEST_F(BuildPlanTest, NvccThreadsSpreadJobsOverCuFiles) {
+  // One .cu in the plan, 8 jobs: as many threads as archs (4), at most jobs.
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->cuda_sources, 1);
+  EXPECT_EQ(p->variants[0].nvcc_threads, 4);
+  EXPECT_EQ(p->nvcc_threads_max, 4);
+  EXPECT_THAT(find_step(p->variants[0], "relu.cu")->argv, Contains("4"));
+  // 16 GiB / (2.5 GiB * 4 threads) = 1.6 -> 1 nvcc at a time.
+  EXPECT_EQ(p->nvcc_pool_depth, 1);
+
+  // Two archs cap the threads at 2: 16 / (2.5 * 2) = 3 processes.
+  p = plan({cuda_variant({"8.0", "9.0"})});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->variants[0].nvcc_threads, 2);
+  EXPECT_EQ(p->nvcc_pool_depth, 3);
+
+  // Four .cu files over two variants with 8 jobs: 8 / 4 = 2 threads each.
+  config.kernels[0].src.push_back({"relu_cuda/relu2.cu", {}});
+  Variant second = sample_variant(config, Backend::cuda, 1, 1, {"8.0", "9.0", "10.0"});
+  p = plan({cuda_variant(), second});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->cuda_sources, 4);
+  EXPECT_EQ(p->variants[0].nvcc_threads, 2);
+  EXPECT_EQ(p->variants[1].nvcc_threads, 2);
+  EXPECT_EQ(p->nvcc_pool_depth, 3);  // 16 / 5
+
+  // Many .cu files: one thread each; a large budget is capped by jobs.
+  options.jobs = 2;
+  options.memory_budget_bytes = 100LL << 30;
+  p = plan({cuda_variant(), second});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->variants[0].nvcc_threads, 1);
+  EXPECT_EQ(p->nvcc_pool_depth, 2);
+
+  // A tiny budget still lets one nvcc run.
+  options.memory_budget_bytes = 1LL << 30;
+  p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->nvcc_pool_depth, 1);
+}
+
+TEST_F(BuildPlanTest, AllErrorsAreReported) {
+  auto p = plan({sample_variant(config, Backend::rocm, 0, std::nullopt),
+                 sample_variant(config, Backend::rocm, 1, std::nullopt)});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.errors().list.size(), 2u);
+}
+
+TEST_F(BuildPlanTest, ProvenanceOnlyWithACommit) {
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  auto meta = nlohmann::ordered_json::parse(p->variants[0].metadata_json);
+  EXPECT_FALSE(meta["provenance"].contains("kernel"));
+  options.kernel_commit = std::string(40, 'a');
+  options.kernel_dirty = true;
+  p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  meta = nlohmann::ordered_json::parse(p->variants[0].metadata_json);
+  EXPECT_EQ(meta["provenance"]["kernel"]["commit"], std::string(40, 'a'));
+  EXPECT_EQ(meta["provenance"]["kernel"]["dirty"], true);
+  EXPECT_EQ(meta["provenance"]["kernel-builder"]["version"], "kb 0.1.0");
+}
+
+}  // namespace
+}  // namespace kb

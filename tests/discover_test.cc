@@ -1,0 +1,438 @@
+// discover_toolchains end to end on a fake machine (a temporary tree of fake tools, answered
+// by a FakeProcess), the cache's "no process on a warm run" promise, and one integration
+// test against this machine's real nvcc and Torch venv.
+
+#include "kb/discover.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace kb {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string data(const std::string& name) {
+  std::ifstream in(std::string(KB_TEST_DATA) + "/toolchains/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Answers capture() by (argv[0], argv[1]) with canned output and counts every call.
+class FakeProcess : public Process {
+ public:
+  void on(const std::string& program, const std::string& arg, std::string out, int exit_code = 0) {
+    m_answers[{program, arg}] = Captured{exit_code, std::move(out), ""};
+  }
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment&) override {
+    ++calls;
+    log.push_back(argv[0] + (argv.size() > 1 ? " " + argv[1] : ""));
+    auto it = m_answers.find({argv[0], argv.size() > 1 ? argv[1] : ""});
+    if (it == m_answers.end()) return Error{"cannot run '" + argv[0] + "': not found in PATH", {}, ""};
+    return it->second;
+  }
+  Result<int> run_attached(const std::vector<std::string>&, const Environment&, const std::string&) override {
+    ++calls;
+    return 0;
+  }
+  int calls = 0;
+  std::vector<std::string> log;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Captured> m_answers;
+};
+
+// A temporary directory standing in for "/" (DiscoveryRequest::system_root).
+class FakeMachine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "kb-discover-test-XXXXXX").string();
+    root = ::mkdtemp(tmpl.data());
+    request.system_root = root;
+    env.set("PATH", root + "/bin");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+
+  std::string at(const std::string& rel) const { return root + "/" + rel; }
+  // Creates a file (and its parents); executable when `exec`.
+  void file(const std::string& rel, const std::string& content = "", bool exec = false) {
+    fs::create_directories(fs::path(at(rel)).parent_path());
+    std::ofstream(at(rel)) << content;
+    if (exec) ::chmod(at(rel).c_str(), 0755);
+  }
+  void tool(const std::string& rel) { file(rel, "#!/bin/sh\nexit 1\n", true); }
+  void symlink(const std::string& target, const std::string& rel) { fs::create_directory_symlink(target, at(rel)); }
+
+  // A venv with torch 2.11 (+cu130) and, optionally, the CUDA 13 nvcc wheel.
+  void make_torch_venv(const std::string& venv, bool with_nvcc_wheel) {
+    std::string site = venv + "/lib/python3.11/site-packages";
+    tool(venv + "/bin/python");
+    file(site + "/torch/version.py", data("torch-2.11-version.py"));
+    nlohmann::json answer = {{"executable", at(venv + "/bin/python")},
+                             {"python_version", "3.11"},
+                             {"python_include", "/py/include/python3.11"},
+                             {"python_h", true},
+                             {"sys_path", {at(site)}},
+                             {"torch_root", at(site + "/torch")},
+                             {"version_py", data("torch-2.11-version.py")},
+                             {"cxx11_abi", "1"},
+                             {"cxx11_abi_source", "lib/libc10.so symbols"}};
+    process.on(at(venv + "/bin/python"), "-c", answer.dump());
+    if (with_nvcc_wheel) {
+      std::string cu13 = site + "/nvidia/cu13";
+      tool(cu13 + "/bin/nvcc");
+      file(cu13 + "/include/cuda_runtime.h");
+      file(cu13 + "/lib/libcudart.so.13");
+      process.on(at(cu13 + "/bin/nvcc"), "--version", data("nvcc-13.0-version.txt"));
+      process.on(at(cu13 + "/bin/nvcc"), "--list-gpu-code", data("nvcc-13.0-list-gpu-code.txt"));
+    }
+  }
+
+  // An interpreter without torch.
+  void make_plain_python(const std::string& venv) {
+    tool(venv + "/bin/python");
+    nlohmann::json answer = {{"executable", at(venv + "/bin/python")},
+                             {"python_version", "3.11"},
+                             {"python_include", "/py/include/python3.11"},
+                             {"sys_path", nlohmann::json::array()}};
+    process.on(at(venv + "/bin/python"), "-c", answer.dump());
+  }
+
+  // /usr/local/cuda-12.8 with a /usr/local/cuda symlink to it.
+  void make_cuda_12_8() {
+    tool("usr/local/cuda-12.8/bin/nvcc");
+    file("usr/local/cuda-12.8/include/cuda_runtime.h");
+    file("usr/local/cuda-12.8/lib64/libcudart.so");
+    symlink("cuda-12.8", "usr/local/cuda");
+    process.on(at("usr/local/cuda/bin/nvcc"), "--version",
+               "nvcc: NVIDIA (R) Cuda compiler driver\nCuda compilation tools, release 12.8, V12.8.93\n");
+    process.on(at("usr/local/cuda/bin/nvcc"), "--list-gpu-code", "sm_50\nsm_90\nsm_120\n");
+  }
+
+  void make_host_tools() {
+    tool("bin/g++");
+    tool("bin/ninja");
+    process.on(at("bin/g++"), "-dumpfullversion", data("gxx-12-dumpfullversion.txt"));
+    process.on(at("bin/ninja"), "--version", data("ninja-1.11-version.txt"));
+  }
+
+  Toolchains discover() {
+    auto r = discover_toolchains(request, process, disk, env);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : format_error(r.errors().list[0]));
+    return r.ok() ? *r : Toolchains{};
+  }
+
+  static bool rejected_with(const Toolchains& t, const std::string& kind, const std::string& candidate_part,
+                            const std::string& reason_part) {
+    return std::any_of(t.rejected.begin(), t.rejected.end(), [&](const RejectedCandidate& r) {
+      return r.kind == kind && r.candidate.find(candidate_part) != std::string::npos &&
+             r.reason.find(reason_part) != std::string::npos;
+    });
+  }
+
+  std::string root;
+  DiscoveryRequest request;
+  Environment env;
+  FakeProcess process;
+  RealDisk disk;
+};
+
+TEST_F(FakeMachine, FindsTorchCudaAndHostTools) {
+  make_torch_venv("venv", /*with_nvcc_wheel=*/true);
+  make_plain_python("plain");
+  make_cuda_12_8();
+  fs::create_directories(at("usr/local/cuda-11.0"));  // a leftover directory without nvcc
+  make_host_tools();
+  request.torch = {at("venv"), at("plain/bin/python")};
+
+  Toolchains t = discover();
+  ASSERT_EQ(t.torches.size(), 1u);
+  EXPECT_EQ(t.torches[0].python, at("venv/bin/python"));
+  EXPECT_EQ(t.torches[0].version_string, "2.11.0+cu130");
+  EXPECT_TRUE(rejected_with(t, "torch", at("plain/bin/python"), "torch is not installed"));
+
+  ASSERT_EQ(t.cuda.size(), 2u);
+  EXPECT_EQ(t.cuda[0].root, at("usr/local/cuda"));  // found first, under its stable name
+  EXPECT_EQ(t.cuda[0].version.str(), "12.8");
+  EXPECT_EQ(t.cuda[0].gpu_codes, (std::vector<std::string>{"sm_50", "sm_90", "sm_120"}));
+  EXPECT_EQ(t.cuda[0].lib_dir, at("usr/local/cuda/lib64"));
+  std::string cu13 = at("venv/lib/python3.11/site-packages/nvidia/cu13");
+  EXPECT_EQ(t.cuda[1].nvcc, cu13 + "/bin/nvcc");
+  EXPECT_EQ(t.cuda[1].version.major_minor(), "13.0");
+  EXPECT_EQ(t.cuda[1].include_dir, cu13 + "/include");
+  EXPECT_EQ(t.cuda[1].lib_dir, cu13 + "/lib");
+  EXPECT_TRUE(rejected_with(t, "cuda", "cuda-11.0", "no nvcc"));
+
+  ASSERT_TRUE(t.cxx);
+  EXPECT_EQ(t.cxx->path, at("bin/g++"));
+  EXPECT_EQ(t.cxx->version, "12.2.0");
+  ASSERT_TRUE(t.ninja);
+  EXPECT_EQ(t.ninja->version.str(), "1.11.1");
+  EXPECT_TRUE(t.rocm.empty());
+
+  std::string text = toolchains_to_text(t);
+  EXPECT_NE(text.find("torch 2.11.0+cu130 (CUDA 13.0, C++11 ABI, Python 3.11)"), std::string::npos) << text;
+  EXPECT_NE(text.find("torch is not installed"), std::string::npos) << text;
+  EXPECT_NE(text.find("no nvcc"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(toolchains_to_json(t));
+  EXPECT_EQ(j["cuda"].size(), 2u);
+  EXPECT_EQ(j["torch"][0]["cuda"], "13");
+}
+
+TEST_F(FakeMachine, ToolkitWithoutRuntimeIsRejectedWithReason) {
+  tool("opt/cuda/bin/nvcc");
+  file("opt/cuda/include/cuda_runtime.h");
+  process.on(at("opt/cuda/bin/nvcc"), "--version", data("nvcc-13.0-version.txt"));
+  process.on(at("opt/cuda/bin/nvcc"), "--list-gpu-code", data("nvcc-13.0-list-gpu-code.txt"));
+  env.set("CUDA_HOME", at("opt/cuda"));
+  Toolchains t = discover();
+  EXPECT_TRUE(t.cuda.empty());
+  EXPECT_TRUE(rejected_with(t, "cuda", "CUDA_HOME", "libcudart.so is missing"));
+}
+
+TEST_F(FakeMachine, FailingNvccIsRejectedWithItsMessage) {
+  tool("usr/local/cuda-13.0/bin/nvcc");
+  process.on(at("usr/local/cuda-13.0/bin/nvcc"), "--version", "nvcc fatal : cannot find nvcc.profile", 1);
+  Toolchains t = discover();
+  EXPECT_TRUE(t.cuda.empty());
+  EXPECT_TRUE(rejected_with(t, "cuda", "cuda-13.0", "exited with code 1"));
+}
+
+TEST_F(FakeMachine, KbTorchListIsUsedWithoutRequest) {
+  make_torch_venv("a", false);
+  make_plain_python("b");
+  env.set("KB_TORCH", at("a") + ":" + at("b/bin/python"));
+  Toolchains t = discover();
+  ASSERT_EQ(t.torches.size(), 1u);
+  EXPECT_TRUE(rejected_with(t, "torch", "KB_TORCH", "not installed"));
+}
+
+TEST_F(FakeMachine, Python3OnPathIsTheDefault) {
+  tool("bin/python3");
+  process.on(at("bin/python3"), "-c",
+             nlohmann::json{{"executable", "/real/python3.11"}, {"python_version", "3.11"}}.dump());
+  Toolchains t = discover();
+  EXPECT_TRUE(t.torches.empty());
+  EXPECT_TRUE(rejected_with(t, "torch", at("bin/python3") + " (from PATH)", "torch is not installed"));
+}
+
+TEST_F(FakeMachine, MissingRequestedPathsFailTogether) {
+  request.torch = {at("no-venv")};
+  request.cuda = {at("no-cuda")};
+  auto r = discover_toolchains(request, process, disk, env);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors().list.size(), 2u);
+  EXPECT_NE(r.errors().list[0].message.find("--torch"), std::string::npos);
+  EXPECT_NE(r.errors().list[1].message.find("--cuda"), std::string::npos);
+  EXPECT_EQ(process.calls, 0);
+}
+
+TEST_F(FakeMachine, DebianRocmLayout) {
+  tool("usr/bin/hipcc");
+  tool("usr/lib/llvm-15/bin/clang++");
+  file("usr/include/hip/hip_version.h", data("hip_version-5.2.h"));
+  std::istringstream names(data("bitcode-debian-5.2.txt"));
+  for (std::string n; std::getline(names, n);) file("usr/lib/x86_64-linux-gnu/amdgcn/bitcode/" + n);
+  std::string hipcc_out = data("hipcc-5.2-debian-version.txt");
+  hipcc_out.replace(hipcc_out.find("/usr/lib/llvm-15"), 16, at("usr/lib/llvm-15"));
+  process.on(at("usr/bin/hipcc"), "--version", hipcc_out);
+  env.set("PATH", at("bin") + ":" + at("usr/bin"));
+  env.set("ROCM_PATH", at("usr"));
+
+  Toolchains t = discover();
+  ASSERT_EQ(t.rocm.size(), 1u) << toolchains_to_text(t);  // ROCM_PATH, PATH and /usr/bin/hipcc: one prefix
+  const RocmToolkit& r = t.rocm[0];
+  EXPECT_EQ(r.root, at("usr"));
+  EXPECT_EQ(r.hipcc, at("usr/bin/hipcc"));
+  EXPECT_EQ(r.clang, at("usr/lib/llvm-15/bin/clang++"));
+  EXPECT_EQ(r.hip_version, "5.2.21153-0");
+  EXPECT_EQ(r.version.major_minor(), "5.2");
+  EXPECT_EQ(r.device_lib_path, at("usr/lib/x86_64-linux-gnu/amdgcn/bitcode"));
+  auto has = [&](const std::string& g) { return std::count(r.gfx_targets.begin(), r.gfx_targets.end(), g) == 1; };
+  EXPECT_TRUE(has("gfx90a"));
+  EXPECT_TRUE(has("gfx940"));
+  EXPECT_FALSE(has("gfx942"));
+}
+
+TEST_F(FakeMachine, OptRocmWithoutHipccUsesHeaderAndReleaseFile) {
+  std::string p = "opt/rocm-6.2.0/";
+  file(p + "include/hip/hip_version.h",
+       "#define HIP_VERSION_MAJOR 6\n#define HIP_VERSION_MINOR 2\n#define HIP_VERSION_PATCH 41133\n");
+  tool(p + "lib/llvm/bin/clang++");
+  file(p + "amdgcn/bitcode/oclc_isa_version_942.bc");
+  file(p + "amdgcn/bitcode/oclc_isa_version_90a.bc");
+  file(p + "amdgcn/bitcode/ocml.bc");
+  file(p + ".info/version", "6.2.0-66\n");
+  symlink("rocm-6.2.0", "opt/rocm");
+  fs::create_directories(at("opt/rocm-5.0.0"));  // an empty leftover
+
+  Toolchains t = discover();
+  ASSERT_EQ(t.rocm.size(), 1u);
+  EXPECT_EQ(t.rocm[0].root, at("opt/rocm"));
+  EXPECT_EQ(t.rocm[0].hipcc, "");
+  EXPECT_EQ(t.rocm[0].clang, at("opt/rocm/lib/llvm/bin/clang++"));
+  EXPECT_EQ(t.rocm[0].hip_version, "6.2.41133");
+  EXPECT_EQ(t.rocm[0].version.major_minor(), "6.2");
+  EXPECT_EQ(t.rocm[0].gfx_targets, (std::vector<std::string>{"gfx90a", "gfx942"}));
+  EXPECT_TRUE(rejected_with(t, "rocm", "rocm-5.0.0", "neither bin/hipcc"));
+  EXPECT_EQ(process.calls, 0);
+}
+
+TEST_F(FakeMachine, RocmWithoutDeviceLibraryIsRejected) {
+  file("opt/rocm/include/hip/hip_version.h", data("hip_version-5.2.h"));
+  tool("opt/rocm/llvm/bin/clang++");
+  Toolchains t = discover();
+  EXPECT_TRUE(t.rocm.empty());
+  EXPECT_TRUE(rejected_with(t, "rocm", at("opt/rocm"), "no amdgcn/bitcode"));
+}
+
+// A warm discovery answers from the cache without starting any process.
+TEST_F(FakeMachine, RepeatedDiscoveryStartsNoProcess) {
+  make_torch_venv("venv", true);
+  make_cuda_12_8();
+  make_host_tools();
+  request.torch = {at("venv")};
+  request.cache_file = at("cache/toolchains.json");
+
+  Toolchains cold = discover();
+  int cold_calls = process.calls;
+  EXPECT_GE(cold_calls, 6);  // python, 2x2 nvcc, g++, ninja
+  ASSERT_TRUE(disk.exists(request.cache_file));
+
+  Toolchains warm = discover();
+  EXPECT_EQ(process.calls, cold_calls) << "a warm discovery started a process";
+  EXPECT_EQ(toolchains_to_json(warm), toolchains_to_json(cold));
+
+  // Timing of the warm path (read, parse, stat the witnesses).
+  auto start = std::chrono::steady_clock::now();
+  constexpr int k_runs = 100;
+  for (int i = 0; i < k_runs; ++i) (void)discover_toolchains(request, process, disk, env);
+  double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / k_runs;
+  EXPECT_EQ(process.calls, cold_calls);
+  std::printf("[ timing   ] warm discover_toolchains (fake machine): %.0f us\n", us);
+}
+
+TEST_F(FakeMachine, CacheInvalidatedByChangedWitness) {
+  make_torch_venv("venv", false);
+  make_cuda_12_8();
+  request.torch = {at("venv")};
+  request.cache_file = at("cache/toolchains.json");
+  (void)discover();
+  int calls = process.calls;
+
+  // Upgrading torch rewrites version.py.
+  file("venv/lib/python3.11/site-packages/torch/version.py", "__version__ = '2.11.1+cu130'\ncuda = '13.0'\n");
+  (void)discover();
+  EXPECT_GT(process.calls, calls);
+  calls = process.calls;
+  (void)discover();
+  EXPECT_EQ(process.calls, calls);
+
+  // A new toolkit appears in /usr/local.
+  tool("usr/local/cuda-13.0/bin/nvcc");
+  (void)discover();
+  EXPECT_GT(process.calls, calls);
+  calls = process.calls;
+
+  // A tool installed into a PATH directory.
+  tool("bin/ninja");
+  (void)discover();
+  EXPECT_GT(process.calls, calls);
+}
+
+TEST_F(FakeMachine, CacheInvalidatedByEnvironmentAndRequest) {
+  make_torch_venv("venv", false);
+  make_plain_python("plain");
+  request.torch = {at("venv")};
+  request.cache_file = at("cache/toolchains.json");
+  (void)discover();
+  int calls = process.calls;
+
+  env.set("CUDA_HOME", at("usr/local/cuda-12.8"));
+  (void)discover();
+  EXPECT_GT(process.calls, calls);
+  calls = process.calls;
+
+  request.torch = {at("plain")};
+  Toolchains t = discover();
+  EXPECT_GT(process.calls, calls);
+  EXPECT_TRUE(t.torches.empty());
+  calls = process.calls;
+
+  // Both keys stay in the file: going back is a hit.
+  request.torch = {at("venv")};
+  env = Environment();
+  env.set("PATH", root + "/bin");
+  t = discover();
+  EXPECT_EQ(process.calls, calls);
+  EXPECT_EQ(t.torches.size(), 1u);
+}
+
+// The real thing: this machine's nvcc and the torch-2.11 venv.
+TEST(DiscoverIntegration, RealMachine) {
+  Environment env = Environment::from_process();
+  std::string home = env.get("HOME").value_or("/root");
+  std::string venv = home + "/.cache/kb-deps/torch-2.11";
+  if (!fs::exists(venv + "/bin/python")) GTEST_SKIP() << "no Torch venv at " << venv;
+  auto nvcc = find_in_path("nvcc", env);
+  if (!nvcc) GTEST_SKIP() << "no nvcc on PATH";
+
+  std::string tmpl = (fs::temp_directory_path() / "kb-discover-real-XXXXXX").string();
+  std::string dir = ::mkdtemp(tmpl.data());
+  RealProcess process;
+  RealDisk disk;
+  DiscoveryRequest request;
+  request.torch = {venv};
+  request.cache_file = dir + "/toolchains.json";
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto cold = discover_toolchains(request, process, disk, env);
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cold.ok()) << format_error(cold.errors().list[0]);
+  auto warm = discover_toolchains(request, process, disk, env);
+  auto t2 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(warm.ok());
+  std::printf("[ timing   ] real discovery: cold %.1f ms, warm %.3f ms\n",
+              std::chrono::duration<double, std::milli>(t1 - t0).count(),
+              std::chrono::duration<double, std::milli>(t2 - t1).count());
+  std::printf("%s", toolchains_to_text(*cold).c_str());
+
+  ASSERT_EQ(cold->torches.size(), 1u);
+  const TorchInstall& torch = cold->torches[0];
+  EXPECT_EQ(torch.python, venv + "/bin/python");
+  EXPECT_EQ(torch.version.major_minor(), "2.11");
+  ASSERT_TRUE(torch.cuda);
+  EXPECT_EQ(torch.cuda->major_minor(), "13.0");
+  EXPECT_TRUE(torch.cxx11_abi);
+  EXPECT_TRUE(fs::exists(torch.include_dirs[0] + "/torch/library.h"));
+  EXPECT_TRUE(fs::exists(torch.lib_dir + "/libc10.so"));
+  EXPECT_TRUE(fs::exists(torch.python_include_dir + "/Python.h"));
+
+  ASSERT_FALSE(cold->cuda.empty());
+  const CudaToolkit& cuda = cold->cuda[0];
+  EXPECT_EQ(fs::canonical(cuda.nvcc), fs::canonical(*nvcc));
+  EXPECT_TRUE(std::count(cuda.gpu_codes.begin(), cuda.gpu_codes.end(), "sm_90"));
+  EXPECT_TRUE(fs::exists(cuda.include_dir + "/cuda_runtime.h"));
+  EXPECT_TRUE(cold->cxx);
+  EXPECT_EQ(toolchains_to_json(*warm), toolchains_to_json(*cold));
+
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace kb

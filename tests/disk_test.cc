@@ -1,0 +1,164 @@
+// RealDisk in a temporary directory.
+
+#include "kb/disk.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace kb {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RealDiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "kb-disk-test-XXXXXX").string();
+    root = ::mkdtemp(tmpl.data());
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+  std::string at(const std::string& rel) const { return root + "/" + rel; }
+  std::string read(const std::string& rel) const {
+    auto r = disk.read_file(at(rel));
+    return r.ok() ? *r : "<unreadable>";
+  }
+  // Names in a directory (including leftovers such as temporary files).
+  std::vector<std::string> names(const std::string& rel) const {
+    auto r = disk.list_dir(at(rel));
+    return r.ok() ? *r : std::vector<std::string>{};
+  }
+
+  std::string root;
+  RealDisk disk;
+};
+
+TEST_F(RealDiskTest, WriteAtomicCreatesParentsAndLeavesNoTemporaries) {
+  ASSERT_TRUE(disk.write_file_atomic(at("a/b/c.txt"), "hello").ok());
+  EXPECT_EQ(read("a/b/c.txt"), "hello");
+  ASSERT_TRUE(disk.write_file_atomic(at("a/b/c.txt"), "bye").ok());
+  EXPECT_EQ(read("a/b/c.txt"), "bye");
+  EXPECT_EQ(names("a/b"), (std::vector<std::string>{"c.txt"}));
+}
+
+TEST_F(RealDiskTest, WriteAtomicFailsIntoAFile) {
+  ASSERT_TRUE(disk.write_file_atomic(at("f"), "x").ok());
+  auto r = disk.write_file_atomic(at("f/g"), "y");
+  EXPECT_FALSE(r.ok());
+}
+
+TEST_F(RealDiskTest, WriteIfChangedSkipsIdenticalContent) {
+  auto first = disk.write_if_changed(at("build.ninja"), "rule cc\n");
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  // Make the file's mtime old so that a rewrite would be visible.
+  struct timespec old[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, at("build.ninja").c_str(), old, 0), 0);
+  auto same = disk.write_if_changed(at("build.ninja"), "rule cc\n");
+  ASSERT_TRUE(same.ok());
+  EXPECT_FALSE(*same);
+  EXPECT_EQ(disk.stat(at("build.ninja")).mtime_ns, 1000LL * 1000000000);
+  auto changed = disk.write_if_changed(at("build.ninja"), "rule cxx\n");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(read("build.ninja"), "rule cxx\n");
+  // Same size, different bytes.
+  auto same_size = disk.write_if_changed(at("build.ninja"), "rule cyy\n");
+  ASSERT_TRUE(same_size.ok());
+  EXPECT_TRUE(*same_size);
+}
+
+TEST_F(RealDiskTest, ReadMissingFileFails) {
+  auto r = disk.read_file(at("nope"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().list[0].message.find("nope"), std::string::npos);
+}
+
+TEST_F(RealDiskTest, StatReportsKindSizeAndAbsence) {
+  ASSERT_TRUE(disk.write_file_atomic(at("d/f"), "12345").ok());
+  FileStat f = disk.stat(at("d/f"));
+  EXPECT_TRUE(f.exists);
+  EXPECT_FALSE(f.is_dir);
+  EXPECT_EQ(f.size, 5);
+  EXPECT_GT(f.mtime_ns, 0);
+  EXPECT_TRUE(disk.stat(at("d")).is_dir);
+  EXPECT_FALSE(disk.stat(at("missing")).exists);
+  EXPECT_TRUE(disk.exists(at("d/f")));
+}
+
+TEST_F(RealDiskTest, ListDirSortedAndRecursiveRelative) {
+  ASSERT_TRUE(disk.write_file_atomic(at("t/b.txt"), "").ok());
+  ASSERT_TRUE(disk.write_file_atomic(at("t/a/z.py"), "").ok());
+  ASSERT_TRUE(disk.write_file_atomic(at("t/a/y/x.so"), "").ok());
+  ASSERT_TRUE(disk.make_dirs(at("t/empty")).ok());
+  EXPECT_EQ(names("t"), (std::vector<std::string>{"a", "b.txt", "empty"}));
+  auto files = disk.list_files_recursive(at("t"));
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(*files, (std::vector<std::string>{"a/y/x.so", "a/z.py", "b.txt"}));
+  EXPECT_FALSE(disk.list_dir(at("absent")).ok());
+  EXPECT_FALSE(disk.list_files_recursive(at("absent")).ok());
+}
+
+TEST_F(RealDiskTest, CopyFileKeepsExecutableBit) {
+  ASSERT_TRUE(disk.write_file_atomic(at("src/run.sh"), "#!/bin/sh\n").ok());
+  ASSERT_EQ(::chmod(at("src/run.sh").c_str(), 0755), 0);
+  ASSERT_TRUE(disk.write_file_atomic(at("src/data.txt"), "data").ok());
+  ASSERT_EQ(::chmod(at("src/data.txt").c_str(), 0644), 0);
+  ASSERT_TRUE(disk.copy_file(at("src/run.sh"), at("dst/deep/run.sh")).ok());
+  ASSERT_TRUE(disk.copy_file(at("src/data.txt"), at("dst/data.txt")).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(at("dst/deep/run.sh").c_str(), &st), 0);
+  EXPECT_TRUE(st.st_mode & S_IXUSR);
+  ASSERT_EQ(::stat(at("dst/data.txt").c_str(), &st), 0);
+  EXPECT_FALSE(st.st_mode & S_IXUSR);
+  EXPECT_EQ(read("dst/data.txt"), "data");
+  // Overwrites an existing destination.
+  ASSERT_TRUE(disk.copy_file(at("src/run.sh"), at("dst/data.txt")).ok());
+  EXPECT_EQ(read("dst/data.txt"), "#!/bin/sh\n");
+  EXPECT_FALSE(disk.copy_file(at("src/missing"), at("dst/x")).ok());
+  EXPECT_FALSE(disk.exists(at("dst/x")));
+}
+
+TEST_F(RealDiskTest, RemoveAllToleratesMissingPaths) {
+  ASSERT_TRUE(disk.write_file_atomic(at("tree/a/b"), "x").ok());
+  ASSERT_TRUE(disk.remove_all(at("tree")).ok());
+  EXPECT_FALSE(disk.exists(at("tree")));
+  EXPECT_TRUE(disk.remove_all(at("tree")).ok());
+}
+
+TEST_F(RealDiskTest, ReplaceDirMovesIntoPlaceWhenTargetIsNew) {
+  ASSERT_TRUE(disk.write_file_atomic(at("build/.tmp-v/metadata.json"), "{}").ok());
+  ASSERT_TRUE(disk.replace_dir(at("build/.tmp-v"), at("build/v")).ok());
+  EXPECT_EQ(read("build/v/metadata.json"), "{}");
+  EXPECT_FALSE(disk.exists(at("build/.tmp-v")));
+}
+
+TEST_F(RealDiskTest, ReplaceDirSwapsAndRemovesTheOldTree) {
+  ASSERT_TRUE(disk.write_file_atomic(at("build/v/old.so"), "old").ok());
+  ASSERT_TRUE(disk.write_file_atomic(at("build/.tmp-v/new.so"), "new").ok());
+  ASSERT_TRUE(disk.replace_dir(at("build/.tmp-v"), at("build/v")).ok());
+  EXPECT_EQ(names("build/v"), (std::vector<std::string>{"new.so"}));
+  EXPECT_EQ(read("build/v/new.so"), "new");
+  EXPECT_EQ(names("build"), (std::vector<std::string>{"v"}));  // old tree and staging gone
+}
+
+TEST_F(RealDiskTest, ReplaceDirKeepsTheOldTreeWhenStagingFailed) {
+  ASSERT_TRUE(disk.write_file_atomic(at("build/v/old.so"), "old").ok());
+  // Staging never produced a directory (the build failed before assembling it).
+  auto r = disk.replace_dir(at("build/.tmp-v"), at("build/v"));
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(read("build/v/old.so"), "old");
+  // A staged *file* is not a bundle either.
+  ASSERT_TRUE(disk.write_file_atomic(at("build/.tmp-w"), "oops").ok());
+  EXPECT_FALSE(disk.replace_dir(at("build/.tmp-w"), at("build/v")).ok());
+  EXPECT_EQ(read("build/v/old.so"), "old");
+}
+
+}  // namespace
+}  // namespace kb

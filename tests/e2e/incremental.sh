@@ -1,0 +1,120 @@
+#!/bin/bash
+# Incremental builds: a repeated kb build runs nothing; touching one .cu rebuilds only its
+# objects and the link(s) that use them; a new commit (a new unique id) rebuilds only the
+# binding TUs, the links and the bundles. Judged from the entries ninja appends to its log.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_nvcc
+require_torch_venvs
+
+relu=$(copy_example relu)
+cpu=torch211-cxx11-cpu-x86_64-linux
+cuda=torch211-cxx11-cu130-x86_64-linux
+build() { kb_ok build "$relu" --variant "$cpu" --variant "$cuda"; }
+
+# classify LOG FROM: prints one word per new log entry: "cu" (an object of relu.cu), "cpu"
+# (an object of relu_cpu.cpp), "binding" (an object of torch_binding.cpp), "link" (a .so),
+# or "other" (bundle steps and the like); then checks the rules given as arguments:
+# NAME=N (exactly N entries of that kind) or NAME+ (at least one).
+expect_entries() {
+  local log=$1 from=$2
+  shift 2
+  ninja_outputs "$log" "$from" >"$E2E_TMP/new-outputs"
+  "$TORCH_211/bin/python" - "$E2E_TMP/new-outputs" "$@" <<'EOF' || fail "unexpected rebuild (see above)"
+import collections, re, sys
+outputs = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+kinds = collections.defaultdict(list)
+for out in outputs:
+    name = out.rsplit("/", 1)[-1]
+    if name.endswith(".so"):
+        kind = "link"
+    elif name.endswith(".o") and name.startswith("relu_cpu."):
+        kind = "cpu"
+    elif name.endswith(".o") and name.startswith("relu."):
+        kind = "cu"
+    elif name.endswith(".o") and name.startswith("torch_binding."):
+        kind = "binding"
+    elif name.endswith(".o"):
+        kind = "unknown-object"
+    else:
+        kind = "other"
+    kinds[kind].append(out)
+print("new ninja log entries:", {k: len(v) for k, v in kinds.items()} or "none")
+for out in outputs:
+    print("   ", out)
+ok = True
+for rule in sys.argv[2:]:
+    if rule.endswith("+"):
+        kind = rule[:-1]
+        if not kinds[kind]:
+            print(f"expected at least one '{kind}' entry"); ok = False
+    else:
+        kind, n = rule.split("=")
+        if len(kinds[kind]) != int(n):
+            print(f"expected {n} '{kind}' entries, got {len(kinds[kind])}"); ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
+lines() { wc -l <"$1"; }
+
+step "first build ($cpu, $cuda)"
+build
+log=$(ninja_log "$relu")
+first=$(lines "$log")
+expect_entries "$log" 0 cu+ cpu+ binding=2 link=2
+bundle_before=$(tree_digest "$relu/build/$cuda")
+
+step "a second build runs no command"
+build
+[[ $(lines "$log") -eq $first ]] || {
+  ninja_outputs "$log" "$first" >&2
+  fail "a no-op kb build ran $(($(lines "$log") - first)) commands"
+}
+[[ $(tree_digest "$relu/build/$cuda") == "$bundle_before" ]] || fail "a no-op build changed the bundle"
+
+step "touching relu_cuda/relu.cu rebuilds its objects and the CUDA link only"
+sleep 1.1 # coarse-mtime filesystems
+touch "$relu/relu_cuda/relu.cu"
+before=$(lines "$log")
+build
+expect_entries "$log" "$before" cu+ link=1 binding=0 cpu=0 unknown-object=0
+[[ $(find "$relu/build/$cuda" -name '*.so' | wc -l) -eq 1 ]] || fail "the CUDA bundle lost its .so"
+
+step "touching the shared header common/float_bits.h rebuilds both kernels, not the binding"
+sleep 1.1
+touch "$relu/common/float_bits.h"
+before=$(lines "$log")
+build
+expect_entries "$log" "$before" cu+ cpu+ link=2 binding=0 unknown-object=0
+
+step "a new commit (new unique id) rebuilds the binding TUs, links and bundles only"
+old_id=$(tree_id "$relu")
+echo "A note that changes the git tree." >"$relu/NOTES.md"
+git_commit "$relu" "add a note"
+new_id=$(tree_id "$relu")
+[[ $old_id != "$new_id" ]] || fail "the git tree id did not change"
+before=$(lines "$log")
+build
+expect_entries "$log" "$before" binding=2 link=2 cu=0 cpu=0 unknown-object=0
+for v in $cpu $cuda; do
+  "$TORCH_211/bin/python" - "$relu/build/$v" "$new_id" <<'EOF' || fail "$v does not carry the new id $new_id"
+import json, sys
+from pathlib import Path
+bundle, uid = Path(sys.argv[1]), sys.argv[2]
+sos = sorted(p.name for p in bundle.glob("*.so"))
+ident = json.loads((bundle / "metadata.json").read_text())["id"]
+assert ident.endswith("_" + uid), ident
+assert sos == [ident + ".abi3.so"], sos
+EOF
+done
+
+step "and then nothing more"
+before=$(lines "$log")
+build
+[[ $(lines "$log") -eq $before ]] || fail "a no-op build after the commit ran commands"
+
+step "the rebuilt bundles load"
+load_bundle "$TORCH_211" "$relu/build/$cpu" relu scaled_relu
+load_bundle "$TORCH_211" "$relu/build/$cuda" relu scaled_relu
+
+echo "incremental: OK"

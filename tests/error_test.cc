@@ -1,0 +1,90 @@
+#include "kb/error.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace kb {
+namespace {
+
+TEST(ErrorFormat, FileLineColMessageAndHint) {
+  Error e{"unknown key 'nmae' in [general]", SourceLoc{"build.toml", 14, 1},
+          "did you mean 'name'?"};
+  EXPECT_EQ(format_error(e),
+            "build.toml:14:1: error: unknown key 'nmae' in [general]\n"
+            "  hint: did you mean 'name'?");
+}
+
+TEST(ErrorFormat, WithoutLocationOrHint) {
+  EXPECT_EQ(format_error(Error{"no build.toml", {}, ""}), "error: no build.toml");
+}
+
+TEST(ErrorFormat, PartialLocations) {
+  EXPECT_EQ(format_error(Error{"m", SourceLoc{"f.toml", 0, 0}, ""}), "f.toml: error: m");
+  EXPECT_EQ(format_error(Error{"m", SourceLoc{"f.toml", 3, 0}, ""}), "f.toml:3: error: m");
+  EXPECT_EQ(format_error(Error{"m", SourceLoc{"", 3, 4}, ""}), "error: m");
+}
+
+TEST(ErrorClosestMatch, FindsNearKeys) {
+  std::vector<std::string> keys = {"name", "version", "license", "backends", "upstream"};
+  EXPECT_EQ(closest_match("nam", keys), "name");
+  EXPECT_EQ(closest_match("upstrem", keys), "upstream");
+  EXPECT_EQ(closest_match("licence", keys), "license");
+  EXPECT_EQ(closest_match("backend", keys), "backends");
+}
+
+TEST(ErrorClosestMatch, NothingWhenTooFar) {
+  std::vector<std::string> keys = {"name", "version"};
+  EXPECT_EQ(closest_match("zzzzzz", keys), "");
+  EXPECT_EQ(closest_match("x", {}), "");
+}
+
+TEST(ErrorClosestMatch, ShortWordsAllowOneEdit) {
+  EXPECT_EQ(closest_match("cpx", {"cpu", "cuda"}), "cpu");
+  EXPECT_EQ(closest_match("gpu", {"cuda", "rocm"}), "");
+}
+
+Result<int> half(int x) {
+  if (x % 2)
+    return Error{"odd", {}, "pass an even number"};
+  return x / 2;
+}
+
+Result<int> quarter(int x) {
+  KB_TRY(half(x));
+  auto h = half(x);
+  KB_TRY(half(*h));
+  return *half(*h);
+}
+
+TEST(ErrorResult, ValueAndErrors) {
+  auto ok = half(4);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(static_cast<bool>(ok));
+  EXPECT_EQ(*ok, 2);
+
+  auto bad = half(3);
+  ASSERT_FALSE(bad.ok());
+  ASSERT_EQ(bad.errors().list.size(), 1u);
+  EXPECT_EQ(bad.errors().list[0].message, "odd");
+  EXPECT_EQ(bad.errors().list[0].hint, "pass an even number");
+}
+
+TEST(ErrorResult, KbTryPropagates) {
+  EXPECT_EQ(*quarter(8), 2);
+  auto r = quarter(6);  // 6 / 2 = 3 is odd
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors().list[0].message, "odd");
+}
+
+TEST(ErrorResult, CarriesManyErrors) {
+  Result<Ok> r = Errors(std::vector<Error>{{"a", {}, ""}, {"b", {}, ""}});
+  ASSERT_FALSE(r.ok());
+  Errors taken = r.take_errors();
+  ASSERT_EQ(taken.list.size(), 2u);
+  EXPECT_EQ(taken.list[1].message, "b");
+}
+
+}  // namespace
+}  // namespace kb

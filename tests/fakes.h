@@ -1,0 +1,132 @@
+#pragma once
+// In-memory stand-ins for the seams (include/kb/disk.h, include/kb/process.h), shared by
+// every unit test. Paths are plain strings, normalised lexically ("a//b/./c" == "a/b/c").
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kb/config.h"
+#include "kb/disk.h"
+#include "kb/matrix.h"
+#include "kb/process.h"
+#include "kb/toolchain.h"
+
+namespace kb {
+
+// A file system in a map. Every mutating call is appended to `log` as "<op> <path>"
+// ("copy <from> -> <to>", "replace <staged> -> <target>"), and `fail_if` can make any
+// call fail, to test what happens after a failed write.
+class FakeDisk : public Disk {
+ public:
+  struct File {
+    std::string content;
+    bool executable = false;
+    int64_t mtime_ns = 0;
+  };
+
+  // Adds a file (and its parent directories) without logging it.
+  void add_file(const std::string& path, std::string content, bool executable = false);
+  // Adds a directory (and its parents) without logging it.
+  void add_dir(const std::string& path);
+  // The content of a file; "" when missing (use has_file to tell).
+  std::string content(const std::string& path) const;
+  bool has_file(const std::string& path) const;
+  bool has_dir(const std::string& path) const;
+  // Every file path, sorted.
+  std::vector<std::string> all_files() const;
+
+  // Called before each operation with its name ("read", "write", "write_if_changed",
+  // "make_dirs", "list_dir", "list", "copy", "remove_all", "replace") and the path it
+  // acts on (for copy: the destination; for replace: the target). Returning true makes
+  // the call fail without any effect.
+  std::function<bool(std::string_view op, const std::string& path)> fail_if;
+  std::vector<std::string> log;
+
+  Result<std::string> read_file(const std::string& path) const override;
+  FileStat stat(const std::string& path) const override;
+  Result<Ok> write_file_atomic(const std::string& path, const std::string& content) override;
+  Result<bool> write_if_changed(const std::string& path, const std::string& content) override;
+  Result<Ok> make_dirs(const std::string& path) override;
+  Result<std::vector<std::string>> list_dir(const std::string& path) const override;
+  Result<std::vector<std::string>> list_files_recursive(const std::string& root) const override;
+  Result<Ok> copy_file(const std::string& from, const std::string& to) override;
+  Result<Ok> remove_all(const std::string& path) override;
+  Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
+
+ private:
+  bool fails(std::string_view op, const std::string& path) const;
+  void put(const std::string& path, std::string content, bool executable);
+  std::map<std::string, File> m_files;
+  std::set<std::string> m_dirs;
+  int64_t m_clock = 1;
+};
+
+// Canned answers by exact argv. An argv without an answer behaves like a program that
+// cannot be started (capture/run_attached fail), or goes to `fallback` when set.
+class FakeProcess : public Process {
+ public:
+  struct Call {
+    std::vector<std::string> argv;
+    std::string cwd;  // run_attached only
+    bool attached = false;
+  };
+
+  // capture(argv) returns `answer`.
+  void on(std::vector<std::string> argv, Captured answer);
+  // Shorthand: exit code 0 and `out` on stdout.
+  void on(std::vector<std::string> argv, std::string out) { on(std::move(argv), Captured{0, std::move(out), ""}); }
+  // run_attached(argv) runs `effect` (e.g. creating outputs in a FakeDisk), then returns `exit_code`.
+  void on_run(std::vector<std::string> argv, int exit_code, std::function<void()> effect = {});
+
+  // Used for argv without a canned answer, when set.
+  std::function<Result<Captured>(const std::vector<std::string>& argv)> fallback;
+
+  // How often `argv` was run (captured or attached).
+  int calls(const std::vector<std::string>& argv) const;
+  int total_calls() const { return static_cast<int>(log.size()); }
+  std::vector<Call> log;
+
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env) override;
+  Result<int> run_attached(const std::vector<std::string>& argv, const Environment& env,
+                           const std::string& cwd) override;
+
+ private:
+  struct Run {
+    int exit_code = 0;
+    std::function<void()> effect;
+  };
+  std::map<std::vector<std::string>, Captured> m_answers;
+  std::map<std::vector<std::string>, Run> m_runs;
+};
+
+// Hand-made planner inputs (no parser, no discovery), shared by the flag, plan and bundle
+// tests. The kernel "relu" lives in /src/relu:
+//   [torch] src = torch-ext/torch_binding.cpp, torch-ext/torch_binding.h; include = csrc
+//   [kernel.relu_cuda] (cuda) src = relu_cuda/relu.cu, relu_cuda/relu.cuh, relu_cuda/launch.cpp,
+//       include = relu_cuda, cuda-flags = -lineinfo, -static-global-template-stub=false,
+//       cxx-flags = -Wno-unused
+//   [kernel.relu_cpu] (cpu) src = relu_cpu/relu.cpp, cxx-flags = -fopenmp
+// general: backends cuda+cpu, python-depends einops, [general.cuda] python-depends
+// nvidia-cutlass-dsl, upstream set.
+Config sample_config();
+// torches[0]: 2.11 (CUDA 13.0), torches[1]: 2.12 (CUDA 12.6, cxx11_abi false); cuda[0]: 13.0,
+// cuda[1]: 12.6; cxx: /usr/bin/g++.
+Toolchains sample_toolchains();
+// A torch arch variant (torch index, cuda index when backend is cuda) with the sections of
+// `config` for `backend`, cuda sections getting `archs`.
+Variant sample_variant(const Config& config, Backend backend, size_t torch,
+                       std::optional<size_t> cuda, std::vector<std::string> archs = {});
+// torch-<backend>.
+Variant sample_noarch_variant(Backend backend);
+
+// Compares `actual` with tests/data/golden/<name>. With KB_UPDATE_GOLDEN=1 in the
+// environment it rewrites the file instead (review the diff before committing it).
+// Returns "" when they match (or after rewriting), else a message with both texts.
+std::string golden_mismatch(const std::string& name, const std::string& actual);
+
+}  // namespace kb

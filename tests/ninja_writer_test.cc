@@ -1,0 +1,109 @@
+#include "kb/ninja_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace kb {
+namespace {
+
+TEST(NinjaEscape, DoublesDollarOnly) {
+  EXPECT_EQ(ninja_escape("a b:c"), "a b:c");
+  EXPECT_EQ(ninja_escape("$HOME/$x"), "$$HOME/$$x");
+  EXPECT_EQ(ninja_escape(""), "");
+}
+
+TEST(NinjaEscapePath, EscapesDollarSpaceColon) {
+  EXPECT_EQ(ninja_escape_path("/a/b.o"), "/a/b.o");
+  EXPECT_EQ(ninja_escape_path("/my dir/a$b:c.o"), "/my$ dir/a$$b$:c.o");
+  EXPECT_EQ(ninja_escape_path("C:"), "C$:");
+}
+
+TEST(ShellQuote, BareWhenSafe) {
+  EXPECT_EQ(shell_quote("-DFOO=1"), "-DFOO=1");
+  EXPECT_EQ(shell_quote("/usr/bin/g++"), "/usr/bin/g++");
+  EXPECT_EQ(shell_quote("-Wl,--as-needed"), "-Wl,--as-needed");
+  EXPECT_EQ(shell_quote("arch=compute_90,code=sm_90"), "arch=compute_90,code=sm_90");
+  EXPECT_EQ(shell_quote("x@y%z+w:v"), "x@y%z+w:v");
+}
+
+TEST(ShellQuote, QuotesEverythingElse) {
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("my file.cu"), "'my file.cu'");
+  EXPECT_EQ(shell_quote("$HOME"), "'$HOME'");
+  EXPECT_EQ(shell_quote("~/x"), "'~/x'");
+  EXPECT_EQ(shell_quote("#x"), "'#x'");
+  EXPECT_EQ(shell_quote("*.cu"), "'*.cu'");
+  EXPECT_EQ(shell_quote("a;b"), "'a;b'");
+  EXPECT_EQ(shell_quote("-DNAME=\"x\""), "'-DNAME=\"x\"'");
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("'"), "''\\'''");
+}
+
+TEST(ShellJoin, QuotesEachArgumentAndAnAssignmentLikeProgram) {
+  EXPECT_EQ(shell_join({"g++", "-c", "a b.cc", "-o", "a.o"}), "g++ -c 'a b.cc' -o a.o");
+  EXPECT_EQ(shell_join({"A=b", "A=b"}), "'A=b' A=b");
+  EXPECT_EQ(shell_join({}), "");
+}
+
+TEST(ShellJoin, TwoLayersForAPathWithSpaceAndDollar) {
+  // sh sees '/x/my $dir/a.cu'; ninja must see the '$' doubled.
+  std::string cmd = ninja_escape(shell_join({"nvcc", "-c", "/x/my $dir/a.cu"}));
+  EXPECT_EQ(cmd, "nvcc -c '/x/my $$dir/a.cu'");
+}
+
+TEST(NinjaWriter, GoldenText) {
+  NinjaWriter w;
+  w.comment("Generated.\n\nSecond line.");
+  w.variable("ninja_required_version", "1.10");
+  w.newline();
+  w.pool("nvcc", 3);
+  w.rule("cc", {.command = "$cmd",
+                .description = "$desc",
+                .depfile = "$out.d",
+                .deps = "gcc",
+                .pool = "nvcc",
+                .generator = true,
+                .restat = true});
+  w.build({.outputs = {"out 1.o"},
+           .implicit_outputs = {"out.d"},
+           .rule = "cc",
+           .inputs = {"a:b.c"},
+           .implicit = {"gen.h"},
+           .order_only = {"dir$"},
+           .variables = {{"cmd", "cc -c $in"}}});
+  w.build({.outputs = {"all"}, .rule = "phony"});
+  w.subninja("/x y/variant.ninja");
+  w.include("rules.ninja");
+  w.default_targets({"all", "b c"});
+  w.default_targets({});
+  EXPECT_EQ(w.text(),
+            "# Generated.\n"
+            "#\n"
+            "# Second line.\n"
+            "ninja_required_version = 1.10\n"
+            "\n"
+            "pool nvcc\n"
+            "  depth = 3\n"
+            "rule cc\n"
+            "  command = $cmd\n"
+            "  description = $desc\n"
+            "  depfile = $out.d\n"
+            "  deps = gcc\n"
+            "  pool = nvcc\n"
+            "  generator = 1\n"
+            "  restat = 1\n"
+            "build out$ 1.o | out.d: cc a$:b.c | gen.h || dir$$\n"
+            "  cmd = cc -c $in\n"
+            "build all: phony\n"
+            "subninja /x$ y/variant.ninja\n"
+            "include rules.ninja\n"
+            "default all b$ c\n");
+}
+
+TEST(NinjaWriter, RuleLeavesOutEmptyAttributes) {
+  NinjaWriter w;
+  w.rule("link", {.command = "$cmd"});
+  EXPECT_EQ(w.take(), "rule link\n  command = $cmd\n");
+}
+
+}  // namespace
+}  // namespace kb

@@ -1,0 +1,194 @@
+// discover_toolchains: decide where to look, run the probes, assemble Toolchains, explain
+// each miss, and keep the answer in the cache.
+
+#include "kb/discover.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include <cctype>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "toolchains/cuda.h"
+#include "toolchains/host.h"
+#include "toolchains/probe_context.h"
+#include "toolchains/rocm.h"
+#include "toolchains/toolchain_cache.h"
+#include "toolchains/torch.h"
+
+namespace kb {
+
+namespace toolchains {
+
+Result<Version> leading_version(std::string_view text) {
+  size_t end = 0;
+  while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) ||
+                               (text[end] == '.' && end + 1 < text.size() &&
+                                std::isdigit(static_cast<unsigned char>(text[end + 1])))))
+    ++end;
+  return Version::parse(text.substr(0, end));
+}
+
+std::string real_path(const std::string& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return path;
+  return buf;
+}
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  if (ec) return path;
+  std::string out = abs.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+namespace {
+
+// The command as shown in messages; the Torch probe's script is not worth printing.
+std::string describe(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += a.find('\n') == std::string::npos ? a : "<script>";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Captured> run_probe(ProbeContext& ctx, const std::vector<std::string>& argv) {
+  auto captured = ctx.process.capture(argv, ctx.env);
+  if (!captured.ok()) return captured.errors().list.front();
+  if (captured->exit_code != 0) {
+    std::string detail = first_line(captured->err);
+    if (detail.empty()) detail = first_line(captured->out);
+    return Error{fmt::format("'{}' exited with code {}{}{}", describe(argv), captured->exit_code,
+                             detail.empty() ? "" : ": ", detail),
+                 {}, ""};
+  }
+  return captured;
+}
+
+namespace {
+
+// A path named on the command line that does not exist is a typo, not a fact about the
+// machine: fail, naming every such path.
+Result<Ok> check_requested_paths(const DiscoveryRequest& r, const Disk& disk) {
+  std::vector<Error> errors;
+  auto check = [&](const std::vector<std::string>& paths, const char* flag) {
+    for (const auto& p : paths)
+      if (!disk.exists(absolute_path(p)))
+        errors.push_back({fmt::format("{} {}: no such file or directory", flag, p), {}, ""});
+  };
+  check(r.torch, "--torch");
+  check(r.cuda, "--cuda");
+  check(r.rocm, "--rocm");
+  if (!errors.empty()) return Errors(std::move(errors));
+  return Ok{};
+}
+
+// Every PATH directory is a witness: a program installed into (or removed from) any of
+// them may change what a PATH lookup finds.
+void witness_path_dirs(ProbeContext& ctx) {
+  std::string path = ctx.env.get("PATH").value_or("");
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t colon = path.find(':', start);
+    if (colon == std::string::npos) colon = path.size();
+    if (colon > start) ctx.witness(path.substr(start, colon - start));
+    start = colon + 1;
+  }
+}
+
+}  // namespace
+
+}  // namespace toolchains
+
+Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process, Disk& disk,
+                                       const Environment& env) {
+  using namespace toolchains;
+  KB_TRY(check_requested_paths(request, disk));
+
+  nlohmann::json key = cache_key(request, env);
+  if (auto cached = load_cached(disk, request.cache_file, key)) return std::move(*cached);
+
+  Toolchains out;
+#if defined(__aarch64__)
+  out.cpu = "aarch64";
+#else
+  out.cpu = "x86_64";
+#endif
+  out.os = "linux";
+  ProbeContext ctx(process, disk, env, request.system_root, out);
+  witness_path_dirs(ctx);
+
+  // Torch first: its interpreters' site-packages may hold pip-wheel nvcc executables.
+  std::vector<std::string> site_dirs = probe_torch(ctx, torch_candidates(request.torch, env, disk));
+  probe_cuda(ctx, cuda_candidates(ctx, request.cuda, site_dirs));
+  probe_rocm(ctx, rocm_candidates(ctx, request.rocm));
+  probe_host(ctx);
+
+  if (!request.cache_file.empty()) {
+    // The cache only saves time; a read-only home directory must not fail discovery.
+    (void)store_cached(disk, request.cache_file, key, out, take_witnesses(disk, ctx.witnesses()));
+  }
+  return out;
+}
+
+std::string toolchains_to_text(const Toolchains& t) {
+  std::string s;
+  auto section = [&](const std::string& title, size_t n) {
+    s += fmt::format("{} ({} found)\n", title, n);
+    if (n == 0) s += "  none\n";
+  };
+  auto field = [&](const char* name, const std::string& value) {
+    if (!value.empty()) s += fmt::format("      {:<8} {}\n", name, value);
+  };
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : " ") + x;
+    return out;
+  };
+
+  section("Torch", t.torches.size());
+  for (const auto& x : t.torches) {
+    std::string backend = x.cuda ? "CUDA " + x.cuda->major_minor() : x.hip ? "ROCm " + x.hip->major_minor() : "CPU";
+    s += fmt::format("  torch {} ({}, {} ABI, Python {})\n", x.version_string, backend,
+                     x.cxx11_abi ? "C++11" : "pre-C++11", x.python_version);
+    field("python", x.python);
+    field("package", x.root);
+    field("headers", x.python_include_dir);
+  }
+  section("CUDA toolkits", t.cuda.size());
+  for (const auto& x : t.cuda) {
+    s += fmt::format("  CUDA {} at {}\n", x.version.major_minor(), x.root);
+    field("nvcc", x.nvcc);
+    field("codes", join(x.gpu_codes));
+    field("include", x.include_dir);
+    field("lib", x.lib_dir);
+  }
+  section("ROCm toolkits", t.rocm.size());
+  for (const auto& x : t.rocm) {
+    s += fmt::format("  ROCm {} (HIP {}) at {}\n", x.version.major_minor(), x.hip_version, x.root);
+    field("hipcc", x.hipcc);
+    field("clang", x.clang);
+    field("targets", join(x.gfx_targets));
+    field("bitcode", x.device_lib_path);
+  }
+  s += "Host C++ compiler\n";
+  s += t.cxx ? fmt::format("  {} {}\n", t.cxx->path, t.cxx->version) : std::string("  none\n");
+  s += "Ninja\n";
+  s += t.ninja ? fmt::format("  {} {}\n", t.ninja->path, t.ninja->version.str()) : std::string("  none\n");
+  s += fmt::format("Platform\n  {}-{}\n", t.cpu, t.os);
+  if (!t.rejected.empty()) {
+    s += fmt::format("Not used ({})\n", t.rejected.size());
+    for (const auto& r : t.rejected) s += fmt::format("  {:<5} {}\n        {}\n", r.kind, r.candidate, r.reason);
+  }
+  return s;
+}
+
+}  // namespace kb

@@ -1,0 +1,87 @@
+// The host compiler and ninja probes.
+
+#include "toolchains/host.h"
+
+namespace kb::toolchains {
+
+Result<std::string> parse_compiler_version(std::string_view text) {
+  std::string line = first_line(text);
+  if (!leading_version(line).ok()) return Error{"unexpected compiler version output: " + line, {}, ""};
+  return line;
+}
+
+Result<Version> parse_ninja_version(std::string_view text) {
+  std::string line = first_line(text);
+  auto v = leading_version(line);
+  if (!v.ok()) return Error{"unexpected ninja --version output: " + line, {}, ""};
+  return *v;
+}
+
+namespace {
+
+void probe_cxx(ProbeContext& ctx) {
+  std::vector<Candidate> candidates;
+  if (auto cxx = ctx.env.get("CXX"); cxx && !cxx->empty()) {
+    if (cxx->find_first_of(" \t") != std::string::npos) {
+      ctx.reject("cxx", {*cxx, "CXX"},
+                 "CXX must name one compiler executable; put launchers such as ccache in kb's launcher option");
+    } else {
+      candidates.push_back({*cxx, "CXX"});
+    }
+  }
+  candidates.push_back({"g++", "PATH"});
+  candidates.push_back({"c++", "PATH"});
+
+  for (const auto& c : candidates) {
+    auto path = find_in_path(c.path, ctx.env);
+    if (!path) {
+      if (c.origin == "CXX") ctx.reject("cxx", c, "not found (looked in PATH)");
+      continue;
+    }
+    ctx.witness(*path);
+    Candidate found{*path, c.origin};
+    // -dumpfullversion is GCC's full version; clang rejects it, and its -dumpversion is
+    // already the full version.
+    std::string version;
+    for (const char* flag : {"-dumpfullversion", "-dumpversion"}) {
+      auto out = run_probe(ctx, {*path, flag});
+      if (!out.ok()) continue;
+      if (auto v = parse_compiler_version(out->out); v.ok()) {
+        version = *v;
+        break;
+      }
+    }
+    if (version.empty()) {
+      ctx.reject("cxx", found, "does not report its version (-dumpfullversion / -dumpversion)");
+      continue;
+    }
+    ctx.out.cxx = HostCompiler{*path, version};
+    return;
+  }
+}
+
+void probe_ninja(ProbeContext& ctx) {
+  auto path = find_in_path("ninja", ctx.env);
+  if (!path) return;
+  ctx.witness(*path);
+  auto out = run_probe(ctx, {*path, "--version"});
+  if (!out.ok()) {
+    ctx.reject("ninja", {*path, "PATH"}, out.errors().list.front().message);
+    return;
+  }
+  auto v = parse_ninja_version(out->out);
+  if (!v.ok()) {
+    ctx.reject("ninja", {*path, "PATH"}, v.errors().list.front().message);
+    return;
+  }
+  ctx.out.ninja = NinjaTool{*path, *v};
+}
+
+}  // namespace
+
+void probe_host(ProbeContext& ctx) {
+  probe_cxx(ctx);
+  probe_ninja(ctx);
+}
+
+}  // namespace kb::toolchains

@@ -1,0 +1,225 @@
+// The discovery cache and the JSON form of Toolchains.
+//
+// A warm lookup reads one small file and stats a few dozen paths: no process starts. An
+// entry is trusted only while every witness (interpreters, torch/version.py, site-packages
+// directories, each nvcc/hipcc/clang, the directories searched by glob or PATH) has the
+// mtime and size it had when the entry was written; installing or removing anything in
+// those places changes a directory's mtime and so invalidates the entry.
+
+#include "toolchains/toolchain_cache.h"
+
+#include "toolchains/probe_context.h"
+
+namespace kb::toolchains {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t k_max_entries = 8;
+
+json optional_version(const std::optional<Version>& v) { return v ? json(v->str()) : json(nullptr); }
+
+Version version_of(const json& j) {
+  auto v = Version::parse(j.get<std::string>());
+  if (!v.ok()) throw std::runtime_error("bad version");
+  return *v;
+}
+
+std::optional<Version> optional_version_of(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  return version_of(j);
+}
+
+json witness_json(const Witness& w) {
+  return {{"path", w.path}, {"exists", w.stat.exists}, {"is_dir", w.stat.is_dir},
+          {"mtime_ns", w.stat.mtime_ns}, {"size", w.stat.size}};
+}
+
+bool witness_matches(const Disk& disk, const json& w) {
+  if (!w.is_object() || !w.contains("path") || !w["path"].is_string()) return false;
+  FileStat now = disk.stat(w["path"].get<std::string>());
+  if (now.exists != w.value("exists", !now.exists)) return false;
+  if (!now.exists) return true;
+  return now.is_dir == w.value("is_dir", !now.is_dir) && now.mtime_ns == w.value("mtime_ns", int64_t{-1}) &&
+         now.size == w.value("size", int64_t{-1});
+}
+
+}  // namespace
+
+const std::vector<std::string>& cache_key_env_vars() {
+  // PYENV_VERSION picks the interpreter behind a pyenv shim; CXX, CUDA_* and ROCM_PATH are
+  // searched directly; PATH decides every PATH lookup.
+  static const std::vector<std::string> vars = {"PATH", "CUDA_HOME", "CUDA_PATH", "KB_TORCH",
+                                                "ROCM_PATH", "CXX", "PYENV_VERSION"};
+  return vars;
+}
+
+json cache_key(const DiscoveryRequest& request, const Environment& env) {
+  auto absolute_all = [](const std::vector<std::string>& paths) {
+    json out = json::array();
+    for (const auto& p : paths) out.push_back(absolute_path(p));
+    return out;
+  };
+  json vars = json::object();
+  for (const auto& name : cache_key_env_vars())
+    if (auto v = env.get(name)) vars[name] = *v;
+  return {{"format", k_cache_format},
+          {"torch", absolute_all(request.torch)},
+          {"cuda", absolute_all(request.cuda)},
+          {"rocm", absolute_all(request.rocm)},
+          {"system_root", request.system_root},
+          {"env", vars}};
+}
+
+json toolchains_to_json_value(const Toolchains& t) {
+  json torches = json::array();
+  for (const auto& x : t.torches)
+    torches.push_back({{"python", x.python},
+                       {"version", x.version.str()},
+                       {"version_string", x.version_string},
+                       {"cuda", optional_version(x.cuda)},
+                       {"hip", optional_version(x.hip)},
+                       {"cxx11_abi", x.cxx11_abi},
+                       {"root", x.root},
+                       {"include_dirs", x.include_dirs},
+                       {"lib_dir", x.lib_dir},
+                       {"python_include_dir", x.python_include_dir},
+                       {"python_version", x.python_version}});
+  json cuda = json::array();
+  for (const auto& x : t.cuda)
+    cuda.push_back({{"root", x.root},
+                    {"nvcc", x.nvcc},
+                    {"version", x.version.str()},
+                    {"gpu_codes", x.gpu_codes},
+                    {"include_dir", x.include_dir},
+                    {"lib_dir", x.lib_dir}});
+  json rocm = json::array();
+  for (const auto& x : t.rocm)
+    rocm.push_back({{"root", x.root},
+                    {"hipcc", x.hipcc},
+                    {"clang", x.clang},
+                    {"version", x.version.str()},
+                    {"hip_version", x.hip_version},
+                    {"gfx_targets", x.gfx_targets},
+                    {"device_lib_path", x.device_lib_path}});
+  json rejected = json::array();
+  for (const auto& r : t.rejected)
+    rejected.push_back({{"kind", r.kind}, {"candidate", r.candidate}, {"reason", r.reason}});
+  return {{"cpu", t.cpu},
+          {"os", t.os},
+          {"torch", torches},
+          {"cuda", cuda},
+          {"rocm", rocm},
+          {"cxx", t.cxx ? json{{"path", t.cxx->path}, {"version", t.cxx->version}} : json(nullptr)},
+          {"ninja", t.ninja ? json{{"path", t.ninja->path}, {"version", t.ninja->version.str()}} : json(nullptr)},
+          {"rejected", rejected}};
+}
+
+Result<Toolchains> toolchains_from_json_value(const json& j) {
+  // nlohmann reports type mismatches by exception; they stay inside this function.
+  try {
+    Toolchains t;
+    t.cpu = j.at("cpu").get<std::string>();
+    t.os = j.at("os").get<std::string>();
+    for (const auto& x : j.at("torch")) {
+      TorchInstall ti;
+      ti.python = x.at("python").get<std::string>();
+      ti.version = version_of(x.at("version"));
+      ti.version_string = x.at("version_string").get<std::string>();
+      ti.cuda = optional_version_of(x.at("cuda"));
+      ti.hip = optional_version_of(x.at("hip"));
+      ti.cxx11_abi = x.at("cxx11_abi").get<bool>();
+      ti.root = x.at("root").get<std::string>();
+      ti.include_dirs = x.at("include_dirs").get<std::vector<std::string>>();
+      ti.lib_dir = x.at("lib_dir").get<std::string>();
+      ti.python_include_dir = x.at("python_include_dir").get<std::string>();
+      ti.python_version = x.at("python_version").get<std::string>();
+      t.torches.push_back(std::move(ti));
+    }
+    for (const auto& x : j.at("cuda")) {
+      CudaToolkit ck;
+      ck.root = x.at("root").get<std::string>();
+      ck.nvcc = x.at("nvcc").get<std::string>();
+      ck.version = version_of(x.at("version"));
+      ck.gpu_codes = x.at("gpu_codes").get<std::vector<std::string>>();
+      ck.include_dir = x.at("include_dir").get<std::string>();
+      ck.lib_dir = x.at("lib_dir").get<std::string>();
+      t.cuda.push_back(std::move(ck));
+    }
+    for (const auto& x : j.at("rocm")) {
+      RocmToolkit rk;
+      rk.root = x.at("root").get<std::string>();
+      rk.hipcc = x.at("hipcc").get<std::string>();
+      rk.clang = x.at("clang").get<std::string>();
+      rk.version = version_of(x.at("version"));
+      rk.hip_version = x.at("hip_version").get<std::string>();
+      rk.gfx_targets = x.at("gfx_targets").get<std::vector<std::string>>();
+      rk.device_lib_path = x.at("device_lib_path").get<std::string>();
+      t.rocm.push_back(std::move(rk));
+    }
+    if (const auto& c = j.at("cxx"); !c.is_null())
+      t.cxx = HostCompiler{c.at("path").get<std::string>(), c.at("version").get<std::string>()};
+    if (const auto& n = j.at("ninja"); !n.is_null())
+      t.ninja = NinjaTool{n.at("path").get<std::string>(), version_of(n.at("version"))};
+    for (const auto& r : j.at("rejected"))
+      t.rejected.push_back({r.at("kind").get<std::string>(), r.at("candidate").get<std::string>(),
+                            r.at("reason").get<std::string>()});
+    return t;
+  } catch (const std::exception& e) {
+    return Error{std::string("malformed toolchain record: ") + e.what(), {}, ""};
+  }
+}
+
+std::vector<Witness> take_witnesses(const Disk& disk, const std::vector<std::string>& paths) {
+  std::vector<Witness> out;
+  out.reserve(paths.size());
+  for (const auto& p : paths) out.push_back({p, disk.stat(p)});
+  return out;
+}
+
+std::optional<Toolchains> load_cached(const Disk& disk, const std::string& cache_file, const json& key) {
+  if (cache_file.empty()) return std::nullopt;
+  auto text = disk.read_file(cache_file);
+  if (!text.ok()) return std::nullopt;
+  json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array()) return std::nullopt;
+  for (const auto& entry : doc["entries"]) {
+    if (!entry.is_object() || entry.value("key", json()) != key) continue;
+    const json& witnesses = entry.value("witnesses", json());
+    if (!witnesses.is_array()) return std::nullopt;
+    for (const auto& w : witnesses)
+      if (!witness_matches(disk, w)) return std::nullopt;
+    auto t = toolchains_from_json_value(entry.value("toolchains", json()));
+    if (!t.ok()) return std::nullopt;
+    return std::move(*t);
+  }
+  return std::nullopt;
+}
+
+Result<Ok> store_cached(Disk& disk, const std::string& cache_file, const json& key, const Toolchains& toolchains,
+                        const std::vector<Witness>& witnesses) {
+  json entries = json::array();
+  json ws = json::array();
+  for (const auto& w : witnesses) ws.push_back(witness_json(w));
+  entries.push_back({{"key", key}, {"witnesses", ws}, {"toolchains", toolchains_to_json_value(toolchains)}});
+  // Keep the other requests' entries (another kernel, another --torch), newest first.
+  if (auto text = disk.read_file(cache_file); text.ok()) {
+    json old = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (old.is_object() && old.contains("entries") && old["entries"].is_array())
+      for (const auto& e : old["entries"])
+        if (entries.size() < k_max_entries && e.is_object() && e.value("key", json()) != key) entries.push_back(e);
+  }
+  json doc = {{"kb_toolchain_cache", k_cache_format}, {"entries", entries}};
+  return disk.write_file_atomic(cache_file, doc.dump(1) + "\n");
+}
+
+}  // namespace kb::toolchains
+
+namespace kb {
+
+std::string toolchains_to_json(const Toolchains& toolchains) {
+  return toolchains::toolchains_to_json_value(toolchains).dump(2) + "\n";
+}
+
+}  // namespace kb
