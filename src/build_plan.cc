@@ -167,7 +167,8 @@ struct Planner {
                    "build the torch variants, or use the reference kernel-builder for tvm-ffi"};
     if (v.backend != Backend::cuda && v.backend != Backend::cpu)
       return Error{fmt::format("variant {}: {} compilation is not implemented yet", v.name,
-                               v.backend == Backend::rocm ? "ROCm" : std::string(to_string(v.backend))),
+                               v.backend == Backend::rocm ? std::string("ROCm")
+                                                          : std::string(to_string(v.backend))),
                    {}, "leave this backend out with --variant, or build it with the reference"};
     VariantBuild vb = skeleton(v);
     auto ctx = flag_context(v, vb);

@@ -4,6 +4,8 @@
 // into place, so a reader (ninja, the Torch loader, a second kb) sees the old file or the
 // new one, never a half-written one.
 
+#include "kb/disk.h"
+
 #include <fcntl.h>
 #include <stdio.h>  // renameat2 (glibc >= 2.28)
 #include <sys/stat.h>
@@ -14,8 +16,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include "kb/disk.h"
 
 namespace fs = std::filesystem;
 
@@ -41,9 +41,7 @@ std::string temp_name_for(const std::string& path) {
   return path + ".kbtmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
 }
 
-std::string parent_of(const std::string& path) {
-  return fs::path(path).parent_path().string();
-}
+std::string parent_of(const std::string& path) { return fs::path(path).parent_path().string(); }
 
 Result<Ok> write_all(int fd, const std::string& content, const std::string& path) {
   size_t done = 0;
@@ -187,8 +185,8 @@ Result<Ok> RealDisk::remove_all(const std::string& path) {
 Result<Ok> RealDisk::replace_dir(const std::string& staged, const std::string& target) {
   FileStat s = stat(staged);
   if (!s.exists || !s.is_dir)
-    return Error{"cannot replace '" + target + "': staged directory '" + staged + "' is missing",
-                 {}, ""};
+    return Error{
+        "cannot replace '" + target + "': staged directory '" + staged + "' is missing", {}, ""};
   FileStat t = stat(target);
   if (!t.exists) {
     std::string parent = parent_of(target);

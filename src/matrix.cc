@@ -147,7 +147,7 @@ class Planner {
   }
 
   void plan_backend(Backend b) {
-    if (sections_for(b).empty()) {
+    if (!m_config.has_kernels_for(b)) {
       add_noarch(b);  // no [kernel.*] of this backend: Python files only
       return;
     }

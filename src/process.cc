@@ -4,6 +4,8 @@
 // PATH: posix_spawnp would search the parent's PATH, and a probe run with a modified
 // environment must find the same program the child would.
 
+#include "kb/process.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,8 +15,6 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include "kb/process.h"
 
 namespace kb {
 
@@ -56,7 +56,8 @@ Result<std::string> resolve_program(const std::vector<std::string>& argv, const 
   if (!found) {
     if (argv[0].find('/') != std::string::npos)
       return Error{"cannot run '" + argv[0] + "': no such executable file", {}, ""};
-    return Error{"cannot run '" + argv[0] + "': not found in PATH", {},
+    return Error{"cannot run '" + argv[0] + "': not found in PATH",
+                 {},
                  "install it or add its directory to PATH"};
   }
   return *found;
@@ -180,7 +181,9 @@ Result<int> RealProcess::run_attached(const std::vector<std::string>& argv, cons
   // kb ignores the interrupt while the child runs: the child (ninja, nix) handles Ctrl-C,
   // stops its own jobs and exits, and kb must outlive it to report what happened. The
   // handlers are set before spawning so that no interrupt falls between spawn and wait.
-  struct sigaction ignore {}, old_int {}, old_quit {};
+  struct sigaction ignore = {};
+  struct sigaction old_int = {};
+  struct sigaction old_quit = {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   ::sigaction(SIGINT, &ignore, &old_int);

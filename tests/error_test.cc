@@ -29,6 +29,7 @@ TEST(ErrorFormat, PartialLocations) {
 TEST(ErrorClosestMatch, FindsNearKeys) {
   std::vector<std::string> keys = {"name", "version", "license", "backends", "upstream"};
   EXPECT_EQ(closest_match("nam", keys), "name");
+  EXPECT_EQ(closest_match("nmae", keys), "name");  // a swap is one edit
   EXPECT_EQ(closest_match("upstrem", keys), "upstream");
   EXPECT_EQ(closest_match("licence", keys), "license");
   EXPECT_EQ(closest_match("backend", keys), "backends");

@@ -79,8 +79,11 @@ class FakeProcess : public Process {
   // capture(argv) returns `answer`.
   void on(std::vector<std::string> argv, Captured answer);
   // Shorthand: exit code 0 and `out` on stdout.
-  void on(std::vector<std::string> argv, std::string out) { on(std::move(argv), Captured{0, std::move(out), ""}); }
-  // run_attached(argv) runs `effect` (e.g. creating outputs in a FakeDisk), then returns `exit_code`.
+  void on(std::vector<std::string> argv, std::string out) {
+    on(std::move(argv), Captured{0, std::move(out), ""});
+  }
+  // run_attached(argv) runs `effect` (e.g. creating outputs in a FakeDisk), then returns
+  // `exit_code`.
   void on_run(std::vector<std::string> argv, int exit_code, std::function<void()> effect = {});
 
   // Used for argv without a canned answer, when set.

@@ -269,6 +269,7 @@ TEST(CleanBuild, RemovesRecordedBundlesAndKbDirOnly) {
   disk.add_file("/b/.hidden/f", "");
   disk.add_file("/etc/f", "");
   disk.add_file("/b/notes.txt", "mine");
+  disk.add_file("/b/compile_commands.json", "[]\n");
   ASSERT_TRUE(clean_build("/b", disk).ok());
   EXPECT_FALSE(disk.has_dir("/b/.kb"));
   EXPECT_FALSE(disk.has_dir("/b/v1"));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "backends/nix/flake.h"
@@ -21,6 +22,14 @@ std::string read_data(const std::string& rel) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+Environment env_of(std::map<std::string, std::string> vars) { return Environment(std::move(vars)); }
+
+NixOptions allowing_unsandboxed() {
+  NixOptions o;
+  o.allow_unsandboxed = true;
+  return o;
 }
 
 bool mentions(const std::vector<Error>& list, std::string_view text) {
@@ -98,12 +107,12 @@ TEST(NixPreflight, SandboxOffIsAnErrorWithTheConfigLine) {
   EXPECT_NE(e.hint.find("--allow-unsandboxed"), std::string::npos);
 
   // When NIX_CONFIG sets it, the fix says so.
-  Environment env({{"NIX_CONFIG", "substituters =\nsandbox = false\n"}});
+  Environment env = env_of({{"NIX_CONFIG", "substituters =\nsandbox = false\n"}});
   auto from_env = check_nix(info, {}, env);
   ASSERT_FALSE(from_env.ok());
   EXPECT_NE(from_env.errors().list[0].hint.find("NIX_CONFIG"), std::string::npos);
 
-  auto allowed = check_nix(info, NixOptions{.allow_unsandboxed = true}, Environment{});
+  auto allowed = check_nix(info, allowing_unsandboxed(), Environment{});
   ASSERT_TRUE(allowed.ok());
   EXPECT_TRUE(mentions(allowed->notes, "--allow-unsandboxed"));
 }
@@ -154,7 +163,7 @@ class NixOnPath : public ::testing::Test {
 
 TEST(NixPreflight, MissingNixSaysHowToInstallIt) {
   FakeProcess process;
-  auto r = nix_preflight(process, Environment({{"PATH", "/nonexistent-kb"}}));
+  auto r = nix_preflight(process, env_of({{"PATH", "/nonexistent-kb"}}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errors().list[0].message, "nix not found");
   EXPECT_EQ(r.errors().list[0].hint,
@@ -171,7 +180,7 @@ TEST_F(NixOnPath, PreflightReadsTheConfigWithKbsFlagsAndPingsCaches) {
   process.on(nix_argv(nix, {"store", "ping", "--store", "https://cache.nixos.org/", "--option",
                             "connect-timeout", "3", "--option", "download-attempts", "1"}),
              Captured{1, "", "Couldn't resolve host name"});
-  auto r = nix_preflight(process, env, NixOptions{.allow_unsandboxed = true});
+  auto r = nix_preflight(process, env, allowing_unsandboxed());
   ASSERT_TRUE(r.ok()) << format_error(r.errors().list[0]);
   EXPECT_EQ(r->program, nix);
   EXPECT_EQ(r->version_text, "2.8.0");
@@ -222,7 +231,8 @@ TEST(NixFlake, ExpressionWithoutFlakeNix) {
   EXPECT_EQ(build_expression(source, rev, "github:huggingface/kernels", false),
             "let\n"
             "  kernelBuilder = builtins.getFlake \"github:huggingface/kernels\";\n"
-            "  source = /. + ((builtins.fetchGit { url = \"/src/mono\"; }).outPath + \"/relu\");\n"
+            "  source = /. + builtins.unsafeDiscardStringContext ((builtins.fetchGit { url = "
+            "\"/src/mono\"; }).outPath + \"/relu\");\n"
             "  revision = { shortRev = \"0123456\"; rev = "
             "\"0123456789abcdef0123456789abcdef01234567\"; };\n"
             "  outputs = kernelBuilder.lib.genKernelFlakeOutputs { path = source; self = revision; "
@@ -245,7 +255,9 @@ TEST(NixFlake, ExpressionRevisionsAndKernelFlake) {
   EXPECT_NE(d.find("dirtyShortRev = \"0123456-dirty\"; dirtyRev = \"" + std::string(40, 'a') +
                    "-dirty\";"),
             std::string::npos);
-  EXPECT_NE(d.find("source = /. + (builtins.fetchGit { url = \"/k\"; }).outPath;"), std::string::npos);
+  EXPECT_NE(d.find("source = /. + builtins.unsafeDiscardStringContext (builtins.fetchGit { url = "
+                   "\"/k\"; }).outPath;"),
+            std::string::npos);
 }
 
 TEST(NixFlake, ParsesVariantsJson) {
@@ -533,7 +545,7 @@ TEST_F(NixFlow, KernelBuilderOverrideImportsTheFlakeImpurely) {
 }
 
 TEST_F(NixFlow, KernelWithoutFlakeOutsideGitUsesAContentId) {
-  disk.remove_all("/k/flake.nix");
+  ASSERT_TRUE(disk.remove_all("/k/flake.nix").ok());
   process.on({"git", "-C", "/k", "rev-parse", "--show-toplevel", "--show-prefix"},
              Captured{128, "", "fatal: not a git repository"});
   auto plan = nix_prepare(request, disk, process, env);
@@ -575,7 +587,7 @@ TEST_F(NixFlow, RelativeKernelDirIsRefused) {
 
 TEST_F(NixFlow, WritesTheCanonicalFlakeOnlyWhenAsked) {
   EXPECT_FALSE(write_canonical_flake("/k", disk).ok());
-  disk.remove_all("/k/flake.nix");
+  ASSERT_TRUE(disk.remove_all("/k/flake.nix").ok());
   ASSERT_TRUE(write_canonical_flake("/k", disk).ok());
   EXPECT_EQ(disk.content("/k/flake.nix"), canonical_flake_nix());
 }

@@ -56,8 +56,9 @@ TEST(RealProcess, PassesArgumentsVerbatim) {
 TEST(RealProcess, LargeOutputOnBothPipesDoesNotDeadlock) {
   RealProcess p;
   // 1 MiB to each stream, interleaved, well past a pipe buffer.
-  auto r = p.capture({"sh", "-c", "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/zero; "
-                                  "head -c 65536 /dev/zero >&2; i=$((i+1)); done"},
+  auto r = p.capture({"sh", "-c",
+                      "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/zero; "
+                      "head -c 65536 /dev/zero >&2; i=$((i+1)); done"},
                      basic_env());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->out.size(), 1u << 20);

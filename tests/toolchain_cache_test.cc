@@ -1,15 +1,16 @@
 // The discovery cache: JSON round trip, hits, misses and invalidation by witness files.
 // Uses RealDisk in a temporary directory.
 
+#include "toolchains/toolchain_cache.h"
+
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include "kb/disk.h"
-#include "toolchains/toolchain_cache.h"
 
 namespace kb::toolchains {
 namespace {
@@ -51,10 +52,19 @@ Toolchains sample_toolchains() {
   rocm_torch.hip = *Version::parse("6.2");
   rocm_torch.cxx11_abi = false;
   t.torches.push_back(rocm_torch);
-  t.cuda.push_back({"/usr/local/cuda", "/usr/local/cuda/bin/nvcc", *Version::parse("13.0"),
-                    {"sm_75", "sm_90"}, "/usr/local/cuda/include", "/usr/local/cuda/lib64"});
-  t.rocm.push_back({"/usr", "/usr/bin/hipcc", "/usr/lib/llvm-15/bin/clang++", *Version::parse("5.2"),
-                    "5.2.21153-0", {"gfx90a", "gfx940"}, "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"});
+  t.cuda.push_back({"/usr/local/cuda",
+                    "/usr/local/cuda/bin/nvcc",
+                    *Version::parse("13.0"),
+                    {"sm_75", "sm_90"},
+                    "/usr/local/cuda/include",
+                    "/usr/local/cuda/lib64"});
+  t.rocm.push_back({"/usr",
+                    "/usr/bin/hipcc",
+                    "/usr/lib/llvm-15/bin/clang++",
+                    *Version::parse("5.2"),
+                    "5.2.21153-0",
+                    {"gfx90a", "gfx940"},
+                    "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"});
   t.cxx = HostCompiler{"/usr/bin/g++", "12.2.0"};
   t.ninja = NinjaTool{"/usr/bin/ninja", *Version::parse("1.11.1")};
   t.rejected.push_back({"torch", "/usr/bin/python3 (from PATH)", "torch is not installed"});

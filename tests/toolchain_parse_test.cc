@@ -44,7 +44,7 @@ TEST(NvccParse, VersionRejectsOtherText) {
 TEST(NvccParse, GpuCodesSortedByCapability) {
   auto codes = parse_nvcc_gpu_codes(data("nvcc-13.0-list-gpu-code.txt"));
   ASSERT_TRUE(codes.ok());
-  std::vector<std::string> expected = {"sm_75", "sm_80", "sm_86", "sm_87", "sm_88", "sm_89",
+  std::vector<std::string> expected = {"sm_75", "sm_80",  "sm_86",  "sm_87",  "sm_88",  "sm_89",
                                        "sm_90", "sm_100", "sm_103", "sm_110", "sm_120", "sm_121"};
   EXPECT_EQ(*codes, expected);
 }
@@ -60,7 +60,8 @@ TEST(TorchParse, VersionPy) {
 }
 
 TEST(TorchParse, VersionPyOldStyleWithoutAnnotations) {
-  auto f = parse_torch_version_py("__version__ = \"1.13.0a0\"\ndebug = False\ncuda = None\nhip = None\n");
+  auto f = parse_torch_version_py(
+      "__version__ = \"1.13.0a0\"\ndebug = False\ncuda = None\nhip = None\n");
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->version_string, "1.13.0a0");
   EXPECT_FALSE(f->cuda);
@@ -84,7 +85,8 @@ TEST(TorchParse, ProbeOfCapturedTorch211) {
   EXPECT_TRUE(t.cxx11_abi);
   std::string root = "/root/.cache/kb-deps/torch-2.11/lib/python3.11/site-packages/torch";
   EXPECT_EQ(t.root, root);
-  EXPECT_EQ(t.include_dirs, (std::vector<std::string>{root + "/include", root + "/include/torch/csrc/api/include"}));
+  EXPECT_EQ(t.include_dirs, (std::vector<std::string>{root + "/include",
+                                                      root + "/include/torch/csrc/api/include"}));
   EXPECT_EQ(t.lib_dir, root + "/lib");
   EXPECT_EQ(t.python_include_dir, "/root/.pyenv/versions/3.11.7/include/python3.11");
   EXPECT_EQ(t.python_version, "3.11");
@@ -177,14 +179,18 @@ TEST(RocmParse, GfxTargetsFromDebianBitcode) {
   ASSERT_EQ(targets.size(), 34u);
   EXPECT_EQ(targets.front(), "gfx600");
   EXPECT_EQ(targets.back(), "gfx1036");
-  auto has = [&](const std::string& t) { return std::find(targets.begin(), targets.end(), t) != targets.end(); };
+  auto has = [&](const std::string& t) {
+    return std::find(targets.begin(), targets.end(), t) != targets.end();
+  };
   EXPECT_TRUE(has("gfx90a"));
   EXPECT_TRUE(has("gfx940"));
   EXPECT_TRUE(has("gfx1030"));
   EXPECT_FALSE(has("gfx942"));  // LLVM 15 cannot build MI300
   EXPECT_FALSE(has("gfx1100"));
   // gfx90a (9.0 stepping a) sorts between gfx909 and gfx90c, before gfx940.
-  auto pos = [&](const std::string& t) { return std::find(targets.begin(), targets.end(), t) - targets.begin(); };
+  auto pos = [&](const std::string& t) {
+    return std::find(targets.begin(), targets.end(), t) - targets.begin();
+  };
   EXPECT_LT(pos("gfx909"), pos("gfx90a"));
   EXPECT_LT(pos("gfx90a"), pos("gfx90c"));
   EXPECT_LT(pos("gfx90c"), pos("gfx940"));
@@ -193,8 +199,8 @@ TEST(RocmParse, GfxTargetsFromDebianBitcode) {
 
 TEST(RocmParse, GfxTargetsIgnoreOtherFilesAndKeepGenerics) {
   auto targets = gfx_targets_from_bitcode(
-      {"ocml.bc", "oclc_isa_version_942.bc", "oclc_isa_version_9-4-generic.bc", "oclc_isa_version_1100.bc",
-       "oclc_isa_version_.bc", "oclc_isa_version_90a.bc.sig"});
+      {"ocml.bc", "oclc_isa_version_942.bc", "oclc_isa_version_9-4-generic.bc",
+       "oclc_isa_version_1100.bc", "oclc_isa_version_.bc", "oclc_isa_version_90a.bc.sig"});
   EXPECT_EQ(targets, (std::vector<std::string>{"gfx942", "gfx1100", "gfx9-4-generic"}));
 }
 
@@ -202,6 +208,14 @@ TEST(HostParse, CompilerVersions) {
   EXPECT_EQ(*parse_compiler_version(data("gxx-12-dumpfullversion.txt")), "12.2.0");
   EXPECT_EQ(*parse_compiler_version(data("clang-14-dumpversion.txt")), "14.0.6");
   EXPECT_FALSE(parse_compiler_version("clang: error: no input files\n").ok());
+}
+
+TEST(HostParse, SharedLibstdcxx) {
+  // Debian's g++ 12 (`g++ -print-file-name=libstdc++.so` on this machine).
+  EXPECT_TRUE(has_shared_libstdcxx("/usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.so\n"));
+  // The GPU machine's /opt/gcc/bin/g++: the name echoed back, i.e. no shared runtime.
+  EXPECT_FALSE(has_shared_libstdcxx("libstdc++.so\n"));
+  EXPECT_FALSE(has_shared_libstdcxx(""));
 }
 
 TEST(HostParse, NinjaVersions) {

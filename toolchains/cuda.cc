@@ -25,7 +25,8 @@ int capability_of(std::string_view code) {
   if (code.substr(0, 3) != "sm_") return -1;
   int value = 0;
   size_t i = 3;
-  for (; i < code.size() && code[i] >= '0' && code[i] <= '9'; ++i) value = value * 10 + (code[i] - '0');
+  for (; i < code.size() && code[i] >= '0' && code[i] <= '9'; ++i)
+    value = value * 10 + (code[i] - '0');
   return i == 3 ? -1 : value;
 }
 
@@ -68,7 +69,8 @@ Result<std::vector<std::string>> parse_nvcc_gpu_codes(std::string_view text) {
   return codes;
 }
 
-std::vector<std::string> find_wheel_nvccs(const Disk& disk, const std::vector<std::string>& site_dirs) {
+std::vector<std::string> find_wheel_nvccs(const Disk& disk,
+                                          const std::vector<std::string>& site_dirs) {
   std::vector<std::string> out;
   auto add = [&](const std::string& p) {
     if (std::find(out.begin(), out.end(), p) == out.end() && disk.exists(p)) out.push_back(p);
@@ -79,14 +81,18 @@ std::vector<std::string> find_wheel_nvccs(const Disk& disk, const std::vector<st
       add(join_path(nvidia, "cuda_nvcc/bin/nvcc"));  // CUDA 12 wheels
       if (auto names = disk.list_dir(nvidia); names.ok())
         for (const auto& n : *names)
-          if (n.size() > 2 && n.rfind("cu", 0) == 0 && std::isdigit(static_cast<unsigned char>(n[2])))
+          if (n.size() > 2 && n.rfind("cu", 0) == 0 &&
+              std::isdigit(static_cast<unsigned char>(n[2])))
             add(join_path(nvidia, n + "/bin/nvcc"));  // CUDA 13 wheels: nvidia/cu13/bin/nvcc
     }
     // Whatever layout a future wheel uses, its RECORD lists the files it installed.
     auto names = disk.list_dir(site);
     if (!names.ok()) continue;
     for (const auto& n : *names) {
-      if (n.rfind("nvidia_cuda_nvcc", 0) != 0 || n.find(".dist-info") == std::string::npos) continue;
+      std::string normalized = n;
+      std::replace(normalized.begin(), normalized.end(), '-', '_');
+      if (normalized.rfind("nvidia_cuda_nvcc", 0) != 0 || n.find(".dist-info") == std::string::npos)
+        continue;
       auto record = disk.read_file(join_path(site, n + "/RECORD"));
       if (!record.ok()) continue;
       for (std::string_view line : split_lines(*record)) {
@@ -99,7 +105,8 @@ std::vector<std::string> find_wheel_nvccs(const Disk& disk, const std::vector<st
   return out;
 }
 
-std::vector<Candidate> cuda_candidates(const ProbeContext& ctx, const std::vector<std::string>& requested,
+std::vector<Candidate> cuda_candidates(const ProbeContext& ctx,
+                                       const std::vector<std::string>& requested,
                                        const std::vector<std::string>& site_dirs) {
   std::vector<Candidate> out;
   auto root_nvcc = [](const std::string& root) { return join_path(root, "bin/nvcc"); };
@@ -143,7 +150,8 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
     tk.version = *version;
     auto codes_out = run_probe(ctx, {c.path, "--list-gpu-code"});
     if (!codes_out.ok()) {
-      ctx.reject("cuda", c, codes_out.errors().list.front().message + " (CUDA 11.0 or newer is needed)");
+      ctx.reject("cuda", c,
+                 codes_out.errors().list.front().message + " (CUDA 11.0 or newer is needed)");
       continue;
     }
     auto codes = parse_nvcc_gpu_codes(codes_out->out);
@@ -155,27 +163,33 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
 
     // Wheels (CUDA 12) put the runtime in a sibling package: nvidia/cuda_runtime.
     std::string sibling_runtime = join_path(dir_name(tk.root), "cuda_runtime");
-    for (const std::string& dir : {join_path(tk.root, "include"), join_path(tk.root, std::string(k_targets_dir) + "/include"),
+    for (const std::string& dir : {join_path(tk.root, "include"),
+                                   join_path(tk.root, std::string(k_targets_dir) + "/include"),
                                    join_path(sibling_runtime, "include")}) {
       if (ctx.disk.exists(join_path(dir, "cuda_runtime.h"))) {
         tk.include_dir = dir;
         break;
       }
     }
-    for (const std::string& dir : {join_path(tk.root, "lib64"), join_path(tk.root, std::string(k_targets_dir) + "/lib"),
-                                   join_path(tk.root, "lib"), join_path(tk.root, std::string("lib/") + k_multiarch),
-                                   join_path(sibling_runtime, "lib")}) {
+    for (const std::string& dir :
+         {join_path(tk.root, "lib64"), join_path(tk.root, std::string(k_targets_dir) + "/lib"),
+          join_path(tk.root, "lib"), join_path(tk.root, std::string("lib/") + k_multiarch),
+          join_path(sibling_runtime, "lib")}) {
       if (has_cudart(ctx.disk, dir)) {
         tk.lib_dir = dir;
         break;
       }
     }
     if (tk.include_dir.empty()) {
-      ctx.reject("cuda", c, "nvcc " + tk.version.major_minor() + " works but cuda_runtime.h is missing below " + tk.root);
+      ctx.reject("cuda", c,
+                 "nvcc " + tk.version.major_minor() +
+                     " works but cuda_runtime.h is missing below " + tk.root);
       continue;
     }
     if (tk.lib_dir.empty()) {
-      ctx.reject("cuda", c, "nvcc " + tk.version.major_minor() + " works but libcudart.so is missing below " + tk.root);
+      ctx.reject("cuda", c,
+                 "nvcc " + tk.version.major_minor() + " works but libcudart.so is missing below " +
+                     tk.root);
       continue;
     }
     ctx.out.cuda.push_back(std::move(tk));

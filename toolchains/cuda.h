@@ -22,11 +22,13 @@ Result<std::vector<std::string>> parse_nvcc_gpu_codes(std::string_view text);
 // nvcc executables installed by pip wheels in the given site directories: the CUDA 12
 // layout (nvidia/cuda_nvcc/bin/nvcc), the CUDA 13 layout (nvidia/cuNN/bin/nvcc), and any
 // bin/nvcc listed in the RECORD of an nvidia_cuda_nvcc*.dist-info.
-std::vector<std::string> find_wheel_nvccs(const Disk& disk, const std::vector<std::string>& site_dirs);
+std::vector<std::string> find_wheel_nvccs(const Disk& disk,
+                                          const std::vector<std::string>& site_dirs);
 
 // The candidates in search order: --cuda dirs, CUDA_HOME, CUDA_PATH, nvcc on PATH,
 // /usr/local/cuda, /usr/local/cuda-*, then pip wheels. Each candidate path is an nvcc.
-std::vector<Candidate> cuda_candidates(const ProbeContext& ctx, const std::vector<std::string>& requested,
+std::vector<Candidate> cuda_candidates(const ProbeContext& ctx,
+                                       const std::vector<std::string>& requested,
                                        const std::vector<std::string>& site_dirs);
 
 // Probes each candidate (deduplicated by the real path of nvcc); appends toolkits and

@@ -3,13 +3,12 @@
 
 #include "kb/discover.h"
 
+#include <fmt/format.h>
 #include <limits.h>
 #include <stdlib.h>
 
 #include <cctype>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "toolchains/cuda.h"
 #include "toolchains/host.h"
@@ -68,7 +67,8 @@ Result<Captured> run_probe(ProbeContext& ctx, const std::vector<std::string>& ar
     if (detail.empty()) detail = first_line(captured->out);
     return Error{fmt::format("'{}' exited with code {}{}{}", describe(argv), captured->exit_code,
                              detail.empty() ? "" : ": ", detail),
-                 {}, ""};
+                 {},
+                 ""};
   }
   return captured;
 }
@@ -108,8 +108,8 @@ void witness_path_dirs(ProbeContext& ctx) {
 
 }  // namespace toolchains
 
-Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process, Disk& disk,
-                                       const Environment& env) {
+Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process,
+                                       Disk& disk, const Environment& env) {
   using namespace toolchains;
   KB_TRY(check_requested_paths(request, disk));
 
@@ -156,7 +156,9 @@ std::string toolchains_to_text(const Toolchains& t) {
 
   section("Torch", t.torches.size());
   for (const auto& x : t.torches) {
-    std::string backend = x.cuda ? "CUDA " + x.cuda->major_minor() : x.hip ? "ROCm " + x.hip->major_minor() : "CPU";
+    std::string backend = x.cuda  ? "CUDA " + x.cuda->major_minor()
+                          : x.hip ? "ROCm " + x.hip->major_minor()
+                                  : "CPU";
     s += fmt::format("  torch {} ({}, {} ABI, Python {})\n", x.version_string, backend,
                      x.cxx11_abi ? "C++11" : "pre-C++11", x.python_version);
     field("python", x.python);
@@ -182,11 +184,13 @@ std::string toolchains_to_text(const Toolchains& t) {
   s += "Host C++ compiler\n";
   s += t.cxx ? fmt::format("  {} {}\n", t.cxx->path, t.cxx->version) : std::string("  none\n");
   s += "Ninja\n";
-  s += t.ninja ? fmt::format("  {} {}\n", t.ninja->path, t.ninja->version.str()) : std::string("  none\n");
+  s += t.ninja ? fmt::format("  {} {}\n", t.ninja->path, t.ninja->version.str())
+               : std::string("  none\n");
   s += fmt::format("Platform\n  {}-{}\n", t.cpu, t.os);
   if (!t.rejected.empty()) {
     s += fmt::format("Not used ({})\n", t.rejected.size());
-    for (const auto& r : t.rejected) s += fmt::format("  {:<5} {}\n        {}\n", r.kind, r.candidate, r.reason);
+    for (const auto& r : t.rejected)
+      s += fmt::format("  {:<6}{}\n        {}\n", r.kind, r.candidate, r.reason);
   }
   return s;
 }

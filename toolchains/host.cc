@@ -6,7 +6,8 @@ namespace kb::toolchains {
 
 Result<std::string> parse_compiler_version(std::string_view text) {
   std::string line = first_line(text);
-  if (!leading_version(line).ok()) return Error{"unexpected compiler version output: " + line, {}, ""};
+  if (!leading_version(line).ok())
+    return Error{"unexpected compiler version output: " + line, {}, ""};
   return line;
 }
 
@@ -17,6 +18,14 @@ Result<Version> parse_ninja_version(std::string_view text) {
   return *v;
 }
 
+bool has_shared_libstdcxx(std::string_view print_file_name_output) {
+  std::string_view s = print_file_name_output;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r'))
+    s.remove_suffix(1);
+  // GCC echoes the bare name back when it cannot find the file.
+  return s.find('/') != std::string_view::npos;
+}
+
 namespace {
 
 void probe_cxx(ProbeContext& ctx) {
@@ -24,7 +33,8 @@ void probe_cxx(ProbeContext& ctx) {
   if (auto cxx = ctx.env.get("CXX"); cxx && !cxx->empty()) {
     if (cxx->find_first_of(" \t") != std::string::npos) {
       ctx.reject("cxx", {*cxx, "CXX"},
-                 "CXX must name one compiler executable; put launchers such as ccache in kb's launcher option");
+                 "CXX must name one compiler executable; put launchers such as ccache in kb's "
+                 "launcher option");
     } else {
       candidates.push_back({*cxx, "CXX"});
     }
@@ -53,6 +63,17 @@ void probe_cxx(ProbeContext& ctx) {
     }
     if (version.empty()) {
       ctx.reject("cxx", found, "does not report its version (-dumpfullversion / -dumpversion)");
+      continue;
+    }
+    // A compiler that links the C++ runtime statically (no libstdc++.so beside it) gives
+    // every extension its own copy of libstdc++; a c10::Error thrown by Torch then unwinds
+    // through frames of a different runtime and the process crashes. Seen with a GCC under
+    // /opt/gcc on the GPU machine: the kernel's error tests segfaulted; /usr/bin/g++ passed.
+    if (auto lib = run_probe(ctx, {*path, "-print-file-name=libstdc++.so"});
+        lib.ok() && !has_shared_libstdcxx(lib->out)) {
+      ctx.reject("cxx", found,
+                 "links libstdc++ statically (-print-file-name=libstdc++.so finds no shared "
+                 "library); extensions built with it crash when Torch throws an exception");
       continue;
     }
     ctx.out.cxx = HostCompiler{*path, version};

@@ -21,4 +21,8 @@ Result<Version> parse_ninja_version(std::string_view text);
 // ctx.out.cxx and ctx.out.ninja or records why not.
 void probe_host(ProbeContext& ctx);
 
+// Whether the output of `<cxx> -print-file-name=libstdc++.so` names a real file (an
+// absolute path), i.e. the compiler links the shared C++ runtime that Torch also uses.
+bool has_shared_libstdcxx(std::string_view print_file_name_output);
+
 }  // namespace kb::toolchains

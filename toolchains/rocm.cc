@@ -37,15 +37,16 @@ std::tuple<int, int, int, std::string> gfx_key(const std::string& target) {
 bool valid_gfx_id(std::string_view id) {
   if (id.empty()) return false;
   for (char c : id)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z') || c == '-')) return false;
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'z') || c == '-'))
+      return false;
   return std::isdigit(static_cast<unsigned char>(id[0]));
 }
 
 std::string find_device_lib_dir(const Disk& disk, const std::string& root) {
-  for (const std::string& dir : {join_path(root, "amdgcn/bitcode"),
-                                 join_path(root, std::string("lib/") + k_multiarch + "/amdgcn/bitcode"),
-                                 join_path(root, "lib/amdgcn/bitcode"),
-                                 join_path(root, "lib/llvm/amdgcn/bitcode")}) {
+  for (const std::string& dir :
+       {join_path(root, "amdgcn/bitcode"),
+        join_path(root, std::string("lib/") + k_multiarch + "/amdgcn/bitcode"),
+        join_path(root, "lib/amdgcn/bitcode"), join_path(root, "lib/llvm/amdgcn/bitcode")}) {
     if (disk.stat(dir).is_dir) return dir;
   }
   return "";
@@ -79,7 +80,8 @@ Result<std::string> parse_hip_version_header(std::string_view text) {
     t = trim(t.substr(8));
     for (int i = 0; i < 3; ++i) {
       std::string_view name = names[i];
-      if (t.substr(0, name.size()) != name || t.size() == name.size() || (t[name.size()] != ' ' && t[name.size()] != '\t'))
+      if (t.substr(0, name.size()) != name || t.size() == name.size() ||
+          (t[name.size()] != ' ' && t[name.size()] != '\t'))
         continue;
       std::string_view value = trim(t.substr(name.size()));
       if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos)
@@ -87,7 +89,8 @@ Result<std::string> parse_hip_version_header(std::string_view text) {
     }
   }
   for (int i = 0; i < 3; ++i)
-    if (parts[i].empty()) return Error{std::string("hip_version.h does not define ") + names[i], {}, ""};
+    if (parts[i].empty())
+      return Error{std::string("hip_version.h does not define ") + names[i], {}, ""};
   return parts[0] + "." + parts[1] + "." + parts[2];
 }
 
@@ -113,7 +116,8 @@ std::vector<std::string> gfx_targets_from_bitcode(const std::vector<std::string>
   return targets;
 }
 
-std::vector<Candidate> rocm_candidates(const ProbeContext& ctx, const std::vector<std::string>& requested) {
+std::vector<Candidate> rocm_candidates(const ProbeContext& ctx,
+                                       const std::vector<std::string>& requested) {
   std::vector<Candidate> out;
   for (const auto& dir : requested) out.push_back({absolute_path(dir), "--rocm"});
   if (auto v = ctx.env.get("ROCM_PATH"); v && !v->empty()) out.push_back({*v, "ROCM_PATH"});
@@ -126,7 +130,8 @@ std::vector<Candidate> rocm_candidates(const ProbeContext& ctx, const std::vecto
   if (auto names = ctx.disk.list_dir(opt); names.ok())
     for (const auto& n : *names)
       if (n == "rocm" || n.rfind("rocm-", 0) == 0) out.push_back({join_path(opt, n), "/opt/rocm*"});
-  if (ctx.disk.exists(ctx.system_path("/usr/bin/hipcc"))) out.push_back({ctx.system_path("/usr"), "/usr/bin/hipcc"});
+  if (ctx.disk.exists(ctx.system_path("/usr/bin/hipcc")))
+    out.push_back({ctx.system_path("/usr"), "/usr/bin/hipcc"});
   return out;
 }
 
@@ -179,22 +184,25 @@ void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
 
     if (tk.clang.empty() || !ctx.disk.exists(tk.clang)) {
       tk.clang.clear();
-      for (const std::string& p : {join_path(c.path, "llvm/bin/clang++"), join_path(c.path, "lib/llvm/bin/clang++")})
+      for (const std::string& p :
+           {join_path(c.path, "llvm/bin/clang++"), join_path(c.path, "lib/llvm/bin/clang++")})
         if (ctx.disk.exists(p)) {
           tk.clang = p;
           break;
         }
     }
     if (tk.clang.empty()) {
-      ctx.reject("rocm", c, "HIP " + tk.hip_version + " found but not its clang (no llvm/bin/clang++" +
-                                (has_hipcc ? ", and hipcc names no InstalledDir)" : ")"));
+      ctx.reject("rocm", c,
+                 "HIP " + tk.hip_version + " found but not its clang (no llvm/bin/clang++" +
+                     (has_hipcc ? ", and hipcc names no InstalledDir)" : ")"));
       continue;
     }
     ctx.witness(tk.clang);
 
     tk.device_lib_path = find_device_lib_dir(ctx.disk, c.path);
     if (tk.device_lib_path.empty()) {
-      ctx.reject("rocm", c, "HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory");
+      ctx.reject("rocm", c,
+                 "HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory");
       continue;
     }
     ctx.witness(tk.device_lib_path);

@@ -34,7 +34,8 @@ std::vector<std::string> gfx_targets_from_bitcode(const std::vector<std::string>
 
 // The candidate prefixes in search order: --rocm dirs, ROCM_PATH, the prefix of hipcc on
 // PATH, /opt/rocm, /opt/rocm-*, and /usr when /usr/bin/hipcc exists (Debian).
-std::vector<Candidate> rocm_candidates(const ProbeContext& ctx, const std::vector<std::string>& requested);
+std::vector<Candidate> rocm_candidates(const ProbeContext& ctx,
+                                       const std::vector<std::string>& requested);
 
 // Probes each prefix (deduplicated by real path); appends toolkits and rejections to ctx.out.
 void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates);

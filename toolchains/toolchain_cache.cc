@@ -18,7 +18,11 @@ namespace {
 
 constexpr size_t k_max_entries = 8;
 
-json optional_version(const std::optional<Version>& v) { return v ? json(v->str()) : json(nullptr); }
+// Versions that are major.minor by construction (CUDA, HIP, ROCm) are written "13.0", not
+// "13": that is how users and nvcc spell them. Version::parse reads both.
+json optional_version(const std::optional<Version>& v) {
+  return v ? json(v->major_minor()) : json(nullptr);
+}
 
 Version version_of(const json& j) {
   auto v = Version::parse(j.get<std::string>());
@@ -32,8 +36,11 @@ std::optional<Version> optional_version_of(const json& j) {
 }
 
 json witness_json(const Witness& w) {
-  return {{"path", w.path}, {"exists", w.stat.exists}, {"is_dir", w.stat.is_dir},
-          {"mtime_ns", w.stat.mtime_ns}, {"size", w.stat.size}};
+  return {{"path", w.path},
+          {"exists", w.stat.exists},
+          {"is_dir", w.stat.is_dir},
+          {"mtime_ns", w.stat.mtime_ns},
+          {"size", w.stat.size}};
 }
 
 bool witness_matches(const Disk& disk, const json& w) {
@@ -41,7 +48,8 @@ bool witness_matches(const Disk& disk, const json& w) {
   FileStat now = disk.stat(w["path"].get<std::string>());
   if (now.exists != w.value("exists", !now.exists)) return false;
   if (!now.exists) return true;
-  return now.is_dir == w.value("is_dir", !now.is_dir) && now.mtime_ns == w.value("mtime_ns", int64_t{-1}) &&
+  return now.is_dir == w.value("is_dir", !now.is_dir) &&
+         now.mtime_ns == w.value("mtime_ns", int64_t{-1}) &&
          now.size == w.value("size", int64_t{-1});
 }
 
@@ -50,8 +58,8 @@ bool witness_matches(const Disk& disk, const json& w) {
 const std::vector<std::string>& cache_key_env_vars() {
   // PYENV_VERSION picks the interpreter behind a pyenv shim; CXX, CUDA_* and ROCM_PATH are
   // searched directly; PATH decides every PATH lookup.
-  static const std::vector<std::string> vars = {"PATH", "CUDA_HOME", "CUDA_PATH", "KB_TORCH",
-                                                "ROCM_PATH", "CXX", "PYENV_VERSION"};
+  static const std::vector<std::string> vars = {
+      "PATH", "CUDA_HOME", "CUDA_PATH", "KB_TORCH", "ROCM_PATH", "CXX", "PYENV_VERSION"};
   return vars;
 }
 
@@ -64,12 +72,9 @@ json cache_key(const DiscoveryRequest& request, const Environment& env) {
   json vars = json::object();
   for (const auto& name : cache_key_env_vars())
     if (auto v = env.get(name)) vars[name] = *v;
-  return {{"format", k_cache_format},
-          {"torch", absolute_all(request.torch)},
-          {"cuda", absolute_all(request.cuda)},
-          {"rocm", absolute_all(request.rocm)},
-          {"system_root", request.system_root},
-          {"env", vars}};
+  return {{"format", k_cache_format},           {"torch", absolute_all(request.torch)},
+          {"cuda", absolute_all(request.cuda)}, {"rocm", absolute_all(request.rocm)},
+          {"system_root", request.system_root}, {"env", vars}};
 }
 
 json toolchains_to_json_value(const Toolchains& t) {
@@ -90,7 +95,7 @@ json toolchains_to_json_value(const Toolchains& t) {
   for (const auto& x : t.cuda)
     cuda.push_back({{"root", x.root},
                     {"nvcc", x.nvcc},
-                    {"version", x.version.str()},
+                    {"version", x.version.major_minor()},
                     {"gpu_codes", x.gpu_codes},
                     {"include_dir", x.include_dir},
                     {"lib_dir", x.lib_dir}});
@@ -99,7 +104,7 @@ json toolchains_to_json_value(const Toolchains& t) {
     rocm.push_back({{"root", x.root},
                     {"hipcc", x.hipcc},
                     {"clang", x.clang},
-                    {"version", x.version.str()},
+                    {"version", x.version.major_minor()},
                     {"hip_version", x.hip_version},
                     {"gfx_targets", x.gfx_targets},
                     {"device_lib_path", x.device_lib_path}});
@@ -112,7 +117,8 @@ json toolchains_to_json_value(const Toolchains& t) {
           {"cuda", cuda},
           {"rocm", rocm},
           {"cxx", t.cxx ? json{{"path", t.cxx->path}, {"version", t.cxx->version}} : json(nullptr)},
-          {"ninja", t.ninja ? json{{"path", t.ninja->path}, {"version", t.ninja->version.str()}} : json(nullptr)},
+          {"ninja", t.ninja ? json{{"path", t.ninja->path}, {"version", t.ninja->version.str()}}
+                            : json(nullptr)},
           {"rejected", rejected}};
 }
 
@@ -178,12 +184,14 @@ std::vector<Witness> take_witnesses(const Disk& disk, const std::vector<std::str
   return out;
 }
 
-std::optional<Toolchains> load_cached(const Disk& disk, const std::string& cache_file, const json& key) {
+std::optional<Toolchains> load_cached(const Disk& disk, const std::string& cache_file,
+                                      const json& key) {
   if (cache_file.empty()) return std::nullopt;
   auto text = disk.read_file(cache_file);
   if (!text.ok()) return std::nullopt;
   json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array()) return std::nullopt;
+  if (!doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array())
+    return std::nullopt;
   for (const auto& entry : doc["entries"]) {
     if (!entry.is_object() || entry.value("key", json()) != key) continue;
     const json& witnesses = entry.value("witnesses", json());
@@ -197,21 +205,24 @@ std::optional<Toolchains> load_cached(const Disk& disk, const std::string& cache
   return std::nullopt;
 }
 
-Result<Ok> store_cached(Disk& disk, const std::string& cache_file, const json& key, const Toolchains& toolchains,
-                        const std::vector<Witness>& witnesses) {
+Result<Ok> store_cached(Disk& disk, const std::string& cache_file, const json& key,
+                        const Toolchains& toolchains, const std::vector<Witness>& witnesses) {
   json entries = json::array();
   json ws = json::array();
   for (const auto& w : witnesses) ws.push_back(witness_json(w));
-  entries.push_back({{"key", key}, {"witnesses", ws}, {"toolchains", toolchains_to_json_value(toolchains)}});
+  entries.push_back(
+      {{"key", key}, {"witnesses", ws}, {"toolchains", toolchains_to_json_value(toolchains)}});
   // Keep the other requests' entries (another kernel, another --torch), newest first.
   if (auto text = disk.read_file(cache_file); text.ok()) {
     json old = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (old.is_object() && old.contains("entries") && old["entries"].is_array())
       for (const auto& e : old["entries"])
-        if (entries.size() < k_max_entries && e.is_object() && e.value("key", json()) != key) entries.push_back(e);
+        if (entries.size() < k_max_entries && e.is_object() && e.value("key", json()) != key)
+          entries.push_back(e);
   }
   json doc = {{"kb_toolchain_cache", k_cache_format}, {"entries", entries}};
-  return disk.write_file_atomic(cache_file, doc.dump(1) + "\n");
+  // Compact: the warm path parses this file on every kb run.
+  return disk.write_file_atomic(cache_file, doc.dump() + "\n");
 }
 
 }  // namespace kb::toolchains

@@ -224,7 +224,9 @@ std::vector<std::string> probe_torch(ProbeContext& ctx, const std::vector<Candid
       site_dirs.push_back(dir);
     }
     if (!answer->install) {
-      ctx.reject("torch", c, answer->problem + " (Python " + answer->python_version + ")");
+      std::string python =
+          answer->python_version.empty() ? "" : " (Python " + answer->python_version + ")";
+      ctx.reject("torch", c, answer->problem + python);
       continue;
     }
     bool duplicate = false;

@@ -20,9 +20,9 @@ const std::string& torch_probe_script();
 
 // The facts in torch/version.py.
 struct TorchVersionFacts {
-  std::string version_string;        // "2.11.0+cu130"
-  std::optional<std::string> cuda;   // "13.0"
-  std::optional<std::string> hip;    // "6.2.41133-dd7f95766"
+  std::string version_string;       // "2.11.0+cu130"
+  std::optional<std::string> cuda;  // "13.0"
+  std::optional<std::string> hip;   // "6.2.41133-dd7f95766"
 };
 
 // Parses the assignments of torch/version.py (`__version__ = '2.11.0+cu130'`,
@@ -31,12 +31,12 @@ Result<TorchVersionFacts> parse_torch_version_py(std::string_view text);
 
 // What one interpreter said.
 struct TorchProbeAnswer {
-  std::string executable;                // sys.executable
-  std::string python_version;            // "3.11"
-  std::vector<std::string> site_dirs;    // existing sys.path directories (cache witnesses)
-  std::string version_py;                // path of torch/version.py ("" without torch)
-  std::optional<TorchInstall> install;   // set when torch is installed and readable
-  std::string problem;                   // why `install` is empty
+  std::string executable;               // sys.executable
+  std::string python_version;           // "3.11"
+  std::vector<std::string> site_dirs;   // existing sys.path directories (cache witnesses)
+  std::string version_py;               // path of torch/version.py ("" without torch)
+  std::optional<TorchInstall> install;  // set when torch is installed and readable
+  std::string problem;                  // why `install` is empty
 };
 
 // Parses the probe's JSON output. `python` is the interpreter that was run (used when the

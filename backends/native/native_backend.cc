@@ -15,6 +15,7 @@ namespace {
 // Only placeholders every ninja knows: Debian 12's ninja 1.11 exits on %W, %E, %w and %P.
 constexpr const char* k_ninja_status = "[%f/%t %es] ";
 constexpr const char* k_variants_record = "variants.txt";
+constexpr const char* k_compdb = "compile_commands.json";
 
 std::string join_path(const std::string& dir, const std::string& name) {
   return dir.ends_with('/') ? dir + name : dir + "/" + name;
@@ -123,7 +124,7 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
   }
   NinjaFiles files = render_ninja(plan, nopts);
   for (const auto& f : files.variants) KB_TRY(w.put(f.path, f.text));
-  KB_TRY(w.put(join_path(options.build_dir, "compile_commands.json"), render_compdb(plan, dir)));
+  KB_TRY(w.put(join_path(options.build_dir, k_compdb), render_compdb(plan, dir)));
   std::string record_path = join_path(dir, k_variants_record);
   std::string previous;
   if (disk.exists(record_path)) {
@@ -226,6 +227,8 @@ Result<Ok> clean_build(const std::string& build_dir, Disk& disk) {
       if (is_plain_name(name)) KB_TRY(disk.remove_all(join_path(build_dir, name)));
     }
   }
+  // Written by every build beside the bundles (where clangd looks for it).
+  KB_TRY(disk.remove_all(join_path(build_dir, k_compdb)));
   return disk.remove_all(dir);
 }
 

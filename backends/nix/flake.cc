@@ -183,10 +183,12 @@ std::string build_expression(const KernelSource& source, const SelfRevision& rev
     // tree is dirty): the same file set a git+file flake sees.
     std::string prefix = source.git_prefix;
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    // A path value is what `path = ./.;` gives in a flake. Nix refuses to append a string
+    // with store context to a path, and the store path exists already, so the context goes.
     std::string fetched = "(builtins.fetchGit { url = " +
                           nix_string(strip_trailing_slashes(*source.git_top)) + "; }).outPath";
-    src = prefix.empty() ? "/. + " + fetched
-                         : "/. + (" + fetched + " + " + nix_string("/" + prefix) + ")";
+    if (!prefix.empty()) fetched = "(" + fetched + " + " + nix_string("/" + prefix) + ")";
+    src = "/. + builtins.unsafeDiscardStringContext " + fetched;
   } else {
     src = "/. + " + nix_string(strip_trailing_slashes(source.dir));
   }

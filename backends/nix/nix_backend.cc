@@ -138,8 +138,12 @@ Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk
                  "kb's Nix backend names the directory to Nix; pass an absolute path"};
 
   auto nix = nix_preflight(process, env, request.options);
-  if (nix.ok()) plan.nix = std::move(*nix);
-  else append(errors, nix.take_errors().list);
+  if (nix.ok()) {
+    plan.nix = std::move(*nix);
+    plan.notes = plan.nix.notes;
+  } else {
+    append(errors, nix.take_errors().list);
+  }
 
   const std::string toml_path = join_path(dir, "build.toml");
   auto text = disk.read_file(toml_path);
@@ -397,7 +401,10 @@ Result<NixBuildOutcome> nix_build(const NixBuildRequest& request, Disk& disk, Pr
 
 Result<std::vector<std::string>> nix_variants(const NixBuildRequest& request, Disk& disk,
                                               Process& process, const Environment& env) {
-  auto plan = plan_without_variants(request, disk, process, env);
+  // Listing variants evaluates and builds nothing, so the sandbox setting does not matter.
+  NixBuildRequest eval_only = request;
+  eval_only.options.allow_unsandboxed = true;
+  auto plan = plan_without_variants(eval_only, disk, process, env);
   if (!plan.ok()) return plan.take_errors();
   return evaluate_variants(*plan, process, env);
 }

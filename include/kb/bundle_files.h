@@ -35,11 +35,11 @@ std::string registration_header();
 // What metadata.json says about one variant.
 struct MetadataInput {
   const Config& config;
-  Backend backend;
-  std::string ops_name;
-  std::vector<std::string> archs;  // written as backend.archs when non-empty, in this order
-  std::string kb_version;          // written as "kb <version>"
-  std::optional<std::string> kernel_commit;  // provenance.kernel, only when set
+  Backend backend = Backend::cpu;
+  std::string ops_name{};
+  std::vector<std::string> archs{};  // written as backend.archs when non-empty, in this order
+  std::string kb_version{};          // written as "kb <version>"
+  std::optional<std::string> kernel_commit{};  // provenance.kernel, only when set
   bool kernel_dirty = false;
 };
 

@@ -56,8 +56,8 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
 // command of every compile, the link and the bundle step, in the order of the plan.
 std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options);
 
-// Removes what kb made in `build_dir`: the bundles listed in <build_dir>/.kb/variants.txt and
-// <build_dir>/.kb itself. Never removes anything else. A build dir without .kb is not an
+// Removes what kb made in `build_dir`: the bundles listed in <build_dir>/.kb/variants.txt,
+// <build_dir>/compile_commands.json and <build_dir>/.kb itself. Never removes anything else. A build dir without .kb is not an
 // error. Fails when a removal fails.
 Result<Ok> clean_build(const std::string& build_dir, Disk& disk);
 

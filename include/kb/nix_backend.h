@@ -92,7 +92,7 @@ struct NixPlan {
   std::string build_dir;                   // absolute
   std::string result_link;                 // <build>/.kb/nix-result: a GC root for the result
   std::vector<std::string> build_argv;     // the `nix build` command line
-  std::vector<Error> notes;                // warnings: dirty tree, flake.lock missing, ...
+  std::vector<Error> notes;                // nix.notes, then the kernel's: dirty tree, ...
 };
 
 // Pre-flights Nix, reads build.toml, looks at git and flake.nix, and (for --variant) checks the
@@ -125,8 +125,9 @@ Result<NixBuildOutcome> nix_build(const NixBuildRequest& request, Disk& disk, Pr
                                   const Environment& env);
 
 // The variant names the flake builds on this machine (`nix eval ...#variants --json`), after
-// the same checks as nix_prepare (request.variants is ignored). Fails as nix_prepare does, or
-// when the evaluation fails (its stderr in the message) or does not give a list of strings.
+// the same checks as nix_prepare, except that request.variants is ignored and the sandbox may
+// be off (evaluating builds nothing). Fails as nix_prepare does, or when the evaluation fails
+// (the end of its stderr in the message) or does not give a list of strings.
 Result<std::vector<std::string>> nix_variants(const NixBuildRequest& request, Disk& disk,
                                               Process& process, const Environment& env);
 

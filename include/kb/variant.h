@@ -23,7 +23,8 @@ struct VariantName {
   // torch211-cxx11-cu130-x86_64-linux, torch-stable-abi211-cu130-x86_64-linux,
   // tvm-ffi01-cu126-x86_64-linux, torch-cuda.
   std::string format() const;
-  // Parses any name format() produces. Fails with a message naming the bad part.
+  // Parses any name format() produces. Fails with a message naming the bad part; names kb
+  // never writes (untagged or cxx98 Linux names, cxx11 off Linux, torch-universal) fail too.
   static Result<VariantName> parse(std::string_view name);
   bool operator==(const VariantName&) const = default;
 };

@@ -14,7 +14,7 @@ variants=(--variant "$cpu" --variant "$cuda")
 # each complete.
 only_bundles() {
   local got
-  got=$(find "$relu/build" -mindepth 1 -maxdepth 1 ! -name .kb -printf '%f\n' | sort | tr '\n' ' ')
+  got=$(find "$relu/build" -mindepth 1 -maxdepth 1 -type d ! -name .kb -printf '%f\n' | sort | tr '\n' ' ')
   [[ $got == "$cpu $cuda " ]] || fail "build/ holds [$got], expected [$cpu $cuda ] (a half-written bundle?)"
   local v
   for v in $cpu $cuda; do
@@ -73,11 +73,16 @@ touch "$relu/relu_cuda/relu.cu"
 # kb runs in its own process group, which gets the SIGINT a terminal's Ctrl-C would send
 setsid "$KB" build "$relu" "${variants[@]}" >"$E2E_TMP/interrupted.log" 2>&1 &
 kb_pid=$!
+when="before nvcc started"
 for _ in $(seq 1 200); do # wait (up to 20 s) for nvcc to start on relu.cu
-  pgrep -f "$relu/relu_cuda/relu.cu" >/dev/null 2>&1 && break
+  if pgrep -f "$relu/relu_cuda/relu.cu" >/dev/null 2>&1; then
+    when="while nvcc compiled relu.cu"
+    break
+  fi
   sleep 0.1
 done
-kill -INT -- "-$kb_pid" 2>/dev/null || true
+kill -INT -- "-$kb_pid" 2>/dev/null || when="after kb had finished"
+echo "(interrupted $when)"
 wait "$kb_pid" 2>/dev/null || true
 for _ in $(seq 1 100); do # and for the group to be gone
   pgrep -g "$kb_pid" >/dev/null 2>&1 || break

@@ -29,8 +29,8 @@ KEY_ORDER = ["name", "id", "version", "license", "upstream", "source", "python-d
              "kernel-depends", "backend", "digest", "provenance"]
 
 def fatbin_archs(path):
-    out = subprocess.run(["readelf", "-p", ".nv_fatbin", str(path)], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(["readelf", "-p", ".nv_fatbin", str(path)],
+                         capture_output=True).stdout.decode("latin-1")
     return set(re.findall(r"sm_[0-9]+[af]?", out))
 
 def sm(arch):  # "9.0a" -> sm_90a, "12.1+PTX" -> sm_121

@@ -119,7 +119,10 @@ copy_example() {
 git_commit() {
   (
     cd "$1"
-    [[ -d .git ]] || git init -q
+    if [[ ! -d .git ]]; then
+      git init -q
+      printf '/build/\n__pycache__/\n' >>.git/info/exclude # kb's outputs are never committed
+    fi
     git add -A
     git -c user.name=kb-e2e -c user.email=kb-e2e@localhost -c commit.gpgsign=false \
       commit -q --allow-empty -m "$2"

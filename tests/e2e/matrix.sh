@@ -11,7 +11,7 @@ fused=$(copy_example fused-ops)
 # names OUTPUT_FILE: the variant names in kb's text output, sorted.
 names() {
   grep -oE '(^|[[:space:]])torch(-stable-abi)?[0-9]+(-cxx11)?-[a-z0-9]+-x86_64-linux' "$1" |
-    tr -d '[:space:]' | sort -u || true
+    sed 's/^[[:space:]]*//' | sort -u || true
 }
 
 expect_variants() {  # DIR EXPECTED...

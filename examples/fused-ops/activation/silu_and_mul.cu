@@ -7,7 +7,7 @@ namespace fused_ops {
 namespace {
 
 struct Silu {
-  __device__ static float apply(float x) { return x / (1.f + __expf(-x)); }
+  __device__ static float apply(float x) { return x / (1.f + expf(-x)); }
 };
 
 }  // namespace

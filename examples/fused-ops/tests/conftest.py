@@ -20,22 +20,30 @@ import torch
 BUILD_DIR = Path(os.environ.get("KB_KERNEL_BUILD", Path(__file__).resolve().parent.parent / "build"))
 
 
+VARIANT_RE = re.compile(
+    r"torch(?:(?P<major>\d)(?P<minor>\d+)-cxx11|-stable-abi(?P<abi_major>\d)(?P<abi_minor>\d+))"
+    r"-(?P<compute>cpu|cu\d+)-(?P<cpu>[a-z0-9_]+)-linux"
+)
+
+
 def _variant_matches(name: str, backend: str) -> bool:
     """Whether a variant folder name suits this Torch and `backend` (cpu or cuda)."""
-    tv = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
-    if backend == "cuda":
-        cv = tuple(int(p) for p in torch.version.cuda.split(".")[:2])
-        m = re.fullmatch(r"cu(\d+)(\d)", name.split("-")[-3])
-        if not m or int(m.group(1)) != cv[0] or int(m.group(2)) > cv[1]:
+    m = VARIANT_RE.fullmatch(name)
+    if not m or m["cpu"] != platform.machine():
+        return False
+    torch_version = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+    if m["major"] is not None:
+        if (int(m["major"]), int(m["minor"])) != torch_version:
             return False
-    elif name.split("-")[-3] != "cpu":
+    elif (int(m["abi_major"]), int(m["abi_minor"])) > torch_version:
         return False
-    if not name.endswith(f"-{platform.machine()}-linux"):
+    if backend == "cpu":
+        return m["compute"] == "cpu"
+    if not m["compute"].startswith("cu") or torch.version.cuda is None:
         return False
-    m = re.match(r"torch-stable-abi(\d)(\d+)-", name)
-    if m:
-        return (int(m.group(1)), int(m.group(2))) <= tv
-    return name.startswith(f"torch{tv[0]}{tv[1]}-cxx11-")
+    cuda = tuple(int(p) for p in torch.version.cuda.split(".")[:2])
+    digits = m["compute"][2:]  # cu130: major 13, minor 0 (the last digit is the minor)
+    return int(digits[:-1]) == cuda[0] and int(digits[-1]) <= cuda[1]
 
 
 def _import_variant(backend: str):
