@@ -8,6 +8,7 @@
 
 #include "kb/bundle.h"
 #include "kb/bundle_files.h"
+#include "kb/hipify.h"
 #include "src/flags.h"
 
 namespace kb {
@@ -140,6 +141,16 @@ struct Planner {
                      "this is a bug in kb's matrix"};
       ctx.cuda = &tc.cuda[*v.cuda];
     }
+    if (v.backend == Backend::rocm) {
+      if (!v.rocm || *v.rocm >= tc.rocm.size())
+        return Error{fmt::format("variant {} has no ROCm toolkit attached", v.name), {},
+                     "this is a bug in kb's matrix"};
+      ctx.rocm = &tc.rocm[*v.rocm];
+      if (ctx.rocm->clang.empty())
+        return Error{fmt::format("variant {}: the ROCm {} toolkit at {} has no HIP clang", v.name,
+                                 ctx.rocm->version.major_minor(), ctx.rocm->root),
+                     {}, "install ROCm's llvm (clang++), or pass another toolkit with --rocm"};
+    }
     return ctx;
   }
 
@@ -149,9 +160,68 @@ struct Planner {
     s.source = join_path(options.kernel_dir, rel);
     s.object = join_path(vb.work_dir, "obj/" + object_stem(rel) + ".o");
     s.depfile = s.object + ".d";
-    s.description = fmt::format("{} {} {}", tool == CompileStep::Tool::nvcc ? "NVCC" : "CXX",
-                                vb.variant.name, rel);
+    const char* label = tool == CompileStep::Tool::nvcc  ? "NVCC"
+                        : tool == CompileStep::Tool::hip ? "HIP"
+                                                         : "CXX";
+    s.description = fmt::format("{} {} {}", label, vb.variant.name, rel);
     return s;
+  }
+
+  // ---- ROCm (docs/rocm.md) ----
+
+  // <work_dir>/hip/<rel>, .cu -> .hip: the hipified copy keeps the author's tree, so relative
+  // #includes between hipified files still resolve.
+  std::string hipified(const VariantBuild& vb, const std::string& rel) const {
+    return join_path(vb.work_dir, "hip/" + hipified_path(object_stem(rel)));
+  }
+
+  void add_hipify(VariantBuild& vb, const std::string& rel) const {
+    HipifyStep h;
+    h.source = join_path(options.kernel_dir, rel);
+    h.output = hipified(vb, rel);
+    for (const auto& existing : vb.hipify)
+      if (existing.output == h.output) return;  // listed by two sections
+    h.argv = hipify_argv(options.kb_path, h.source, h.output);
+    h.description = fmt::format("HIPIFY {} {}", vb.variant.name, rel);
+    vb.hipify.push_back(std::move(h));
+  }
+
+  // One rocm section: its CUDA sources and headers are hipified; .cu (hipified) and .hip
+  // files are compiled by HIP's clang for the section's gfx targets; .cpp files by the host
+  // compiler, as they are (the reference hipifies only what the GPU compiler reads).
+  void rocm_section(VariantBuild& vb, const FlagContext& ctx, const KernelSection& section,
+                    const std::vector<std::string>& archs) const {
+    std::string hip_dir = join_path(vb.work_dir, "hip");
+    for (const auto& src : section.src) {
+      const std::string& rel = src.value;
+      if (is_hipify_input(rel)) add_hipify(vb, rel);
+      SourceKind kind = classify_source(rel);
+      if (kind == SourceKind::cxx) {
+        CompileStep s = step(vb, rel, CompileStep::Tool::cxx);
+        s.argv = kernel_cxx_compile_argv(ctx, section, {s.source, s.object, s.depfile});
+        vb.compiles.push_back(std::move(s));
+      } else if (kind == SourceKind::cuda || kind == SourceKind::hip) {
+        CompileStep s = step(vb, rel, CompileStep::Tool::hip);
+        HipIncludes includes{hip_dir, "", false};
+        if (kind == SourceKind::cuda) {
+          includes.original_dir = std::filesystem::path(s.source).parent_path().string();
+          includes.from_cuda = true;
+          s.source = hipified(vb, rel);
+        }
+        s.argv = hip_compile_argv(ctx, section, archs, includes, {s.source, s.object, s.depfile});
+        vb.compiles.push_back(std::move(s));
+      }
+    }
+  }
+
+  // Every HIP compile may include any hipified header of the variant: they must exist
+  // before its first run.
+  static void order_hipified_headers(VariantBuild& vb) {
+    std::vector<std::string> headers;
+    for (const auto& h : vb.hipify)
+      if (classify_source(h.output) == SourceKind::not_compiled) headers.push_back(h.output);
+    for (auto& c : vb.compiles)
+      if (c.tool == CompileStep::Tool::hip) c.order_only = headers;
   }
 
   // --threads for one section: spread the -j slots over all .cu compiles of the build, but
@@ -165,10 +235,9 @@ struct Planner {
     if (v.id.kind == VariantName::Kind::tvm_ffi)
       return Error{fmt::format("variant {}: tvm-ffi builds are not implemented yet", v.name), {},
                    "build the torch variants, or use the reference kernel-builder for tvm-ffi"};
-    if (v.backend != Backend::cuda && v.backend != Backend::cpu)
+    if (v.backend != Backend::cuda && v.backend != Backend::cpu && v.backend != Backend::rocm)
       return Error{fmt::format("variant {}: {} compilation is not implemented yet", v.name,
-                               v.backend == Backend::rocm ? std::string("ROCm")
-                                                          : std::string(to_string(v.backend))),
+                               to_string(v.backend)),
                    {}, "leave this backend out with --variant, or build it with the reference"};
     VariantBuild vb = skeleton(v);
     auto ctx = flag_context(v, vb);
@@ -184,6 +253,10 @@ struct Planner {
       vb.compiles.push_back(std::move(s));
     }
     for (const auto& [section, archs] : *sections) {
+      if (v.backend == Backend::rocm) {
+        rocm_section(vb, *ctx, *section, *archs);
+        continue;
+      }
       for (const auto& src : section->src) {
         SourceKind kind = classify_source(src.value);
         if (kind == SourceKind::cxx) {
@@ -200,13 +273,14 @@ struct Planner {
         }
       }
     }
+    order_hipified_headers(vb);
     std::set<std::string> objects;
     for (const auto& s : vb.compiles)
       if (!objects.insert(s.object).second)
         return Error{fmt::format("'{}' is compiled twice for variant {}", s.source, v.name),
                      {}, "list each source file in one src list only"};
     if (vb.compiles.empty())
-      return Error{fmt::format("variant {} has no C++ or CUDA source to compile", v.name), {},
+      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", v.name), {},
                    "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
 
     LinkStep link;

@@ -14,6 +14,8 @@
 #include "kb/pipeline.h"
 #include "src/cli_args.h"
 #include "src/cli_build.h"
+#include "src/cli_rocm.h"
+#include "src/completions.h"
 
 namespace kb {
 
@@ -51,6 +53,14 @@ std::string dir_arg(const ParsedArgs& args) {
 
 int cmd_check_config(const ParsedArgs& args, Io& io) {
   auto config = load_config(dir_arg(args), io.disk);
+  if (args.has("json")) {
+    std::string dir = dir_arg(args);
+    std::string text = check_config_to_json(config, dir == "." ? "build.toml" : dir + "/build.toml");
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
+    if (!config) print_errors(config.errors());
+    return config ? k_exit_ok : k_exit_failure;
+  }
   if (!config) {
     print_errors(config.errors());
     std::fprintf(stderr, "kb: %zu error(s) in %s/build.toml\n", config.errors().list.size(),
@@ -58,13 +68,8 @@ int cmd_check_config(const ParsedArgs& args, Io& io) {
     return k_exit_failure;
   }
   print_warnings(config->warnings);
-  if (args.has("json")) {
-    std::printf("{\"valid\": true, \"name\": \"%s\", \"edition\": %d, \"kernels\": %zu}\n",
-                config->name.c_str(), config->edition, config->kernels.size());
-  } else {
-    std::printf("%s: ok (%s, edition %d, %zu kernel section(s))\n", config->path.c_str(),
-                config->name.c_str(), config->edition, config->kernels.size());
-  }
+  std::printf("%s: ok (%s, edition %d, %zu kernel section(s))\n", config->path.c_str(),
+              config->name.c_str(), config->edition, config->kernels.size());
   return k_exit_ok;
 }
 
@@ -111,6 +116,21 @@ int cmd_internal_bundle(const ParsedArgs& args, Io& io) {
   return k_exit_ok;
 }
 
+int cmd_completions(const ParsedArgs& args) {
+  std::string shell = args.positional.empty() ? "" : args.positional[0];
+  std::string script = completion_script(shell, command_table());
+  if (script.empty()) {
+    std::string near = closest_match(shell, completion_shells());
+    print_errors(Error{shell.empty() ? "kb completions needs a shell" : fmt::format("unknown shell '{}'", shell),
+                       {},
+                       near.empty() || shell.empty() ? "use bash, zsh or fish"
+                                                     : fmt::format("did you mean '{}'?", near)});
+    return k_exit_usage;
+  }
+  std::fwrite(script.data(), 1, script.size(), stdout);
+  return k_exit_ok;
+}
+
 bool wants_help(const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (a == "--") return false;
@@ -142,6 +162,8 @@ int cli_main(int argc, char** argv) {
     return k_exit_usage;
   }
 
+  if (parsed->command == "completions") return cmd_completions(*parsed);
+
   RealDisk disk;
   RealProcess process;
   Environment env = Environment::from_process();
@@ -153,7 +175,9 @@ int cli_main(int argc, char** argv) {
   if (cmd == "matrix") return cmd_matrix(*parsed, io);
   if (cmd == "build") return cmd_build(*parsed, io, argv[0]);
   if (cmd == "clean") return cmd_clean(*parsed, io);
+  if (cmd == "init-flake") return cmd_init_flake(*parsed, io);
   if (cmd == "internal-bundle") return cmd_internal_bundle(*parsed, io);
+  if (cmd == "internal-hipify") return cmd_internal_hipify(*parsed, io);
   std::fprintf(stderr, "kb: command '%s' is not wired\n", cmd.c_str());
   return k_exit_usage;
 }

@@ -50,8 +50,12 @@ const std::vector<CommandSpec>& command_table() {
         {"cores", 0, true, false, "nix: --cores"},
         {"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"}}},
       {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out}},
+      {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
+       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},
+      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}},
       {"internal-bundle", "assemble one bundle from its manifest (run by ninja)", "MANIFEST", 1, {},
        true},
+      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true},
   };
   return table;
 }

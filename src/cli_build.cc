@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "kb/native_backend.h"
+#include "kb/ninja_writer.h"
 #include "kb/nix_backend.h"
 
 namespace kb {
@@ -92,10 +93,8 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
     return 1;
   }
   print_notes(plan->notes);
-  std::string cmd;
-  for (const auto& a : plan->build_argv) cmd += (cmd.empty() ? "" : " ") + a;
   if (args.has("dry-run")) {
-    std::printf("%s\n", cmd.c_str());
+    std::printf("%s\n", shell_join(plan->build_argv).c_str());
     return 0;
   }
   std::fprintf(stderr, "kb: nix build via %s route\n", std::string(nix::to_string(plan->route)).c_str());
@@ -206,6 +205,18 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
   }
   if (!run.generate_only)
     for (const auto& v : prepared->plan.variants) std::printf("%s\n", v.bundle_dir.c_str());
+  return 0;
+}
+
+int cmd_init_flake(const ParsedArgs& args, Io& io) {
+  std::string dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
+  std::string ref = args.get("kernel-builder", std::string(nix::k_default_kernel_builder));
+  auto r = nix::write_canonical_flake(dir, io.disk, ref, args.has("force"));
+  if (!r) {
+    print_errors(r.errors());
+    return 1;
+  }
+  std::printf("%s/flake.nix\n", dir.c_str());
   return 0;
 }
 

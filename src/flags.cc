@@ -26,18 +26,32 @@ Argv variant_defines(const FlagContext& ctx) {
   Argv out{fmt::format("-D_GLIBCXX_USE_CXX11_ABI={}", ctx.torch->cxx11_abi ? 1 : 0)};
   if (ctx.stable_abi) out.push_back(torch_target_version_define(*ctx.stable_abi));
   append(out, backend_defines(ctx.backend));
+  if (ctx.backend == Backend::rocm) append(out, rocm_platform_defines());
   return out;
+}
+
+// ROCm's own prefix, unless it is /usr (Debian): -isystem /usr/include would reorder the
+// compiler's system directories and break libstdc++'s #include_next, and /usr/lib is
+// searched anyway.
+bool rocm_prefix_is_system(const RocmToolkit& rocm) {
+  std::string root = rocm.root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root == "/usr" || root.empty();
 }
 
 // Torch's and Python's headers are system headers: -isystem keeps their warnings out of
 // the author's output, as CMake's imported targets do.
-Argv system_includes(const FlagContext& ctx, bool with_cuda) {
+// `with_gpu`: also the toolkit's headers (cuda_runtime.h for CUDA; hip/hip_runtime.h for
+// ROCm, which ROCm Torch's c10/hip headers include) for a host TU of a GPU variant.
+Argv system_includes(const FlagContext& ctx, bool with_gpu) {
   Argv out;
   for (const auto& d : ctx.torch->include_dirs) append(out, {"-isystem", d});
   if (!ctx.torch->python_include_dir.empty())
     append(out, {"-isystem", ctx.torch->python_include_dir});
-  if (with_cuda && ctx.cuda && !ctx.cuda->include_dir.empty())
+  if (with_gpu && ctx.cuda && !ctx.cuda->include_dir.empty())
     append(out, {"-isystem", ctx.cuda->include_dir});
+  if (with_gpu && ctx.rocm && !rocm_prefix_is_system(*ctx.rocm))
+    append(out, {"-isystem", under(ctx.rocm->root, "include")});
   return out;
 }
 
@@ -105,6 +119,7 @@ SourceKind classify_source(std::string_view path) {
   std::string_view ext = name.substr(dot + 1);
   if (ext == "cpp" || ext == "cc" || ext == "cxx" || ext == "C") return SourceKind::cxx;
   if (ext == "cu") return SourceKind::cuda;
+  if (ext == "hip") return SourceKind::hip;
   return SourceKind::not_compiled;
 }
 
@@ -118,7 +133,7 @@ std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const Torc
   out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.ops_name);
   out.push_back("-I" + ctx.generated_include_dir);
   append(out, user_includes(ctx, torch.include));
-  append(out, system_includes(ctx, ctx.backend == Backend::cuda));
+  append(out, system_includes(ctx, ctx.backend == Backend::cuda || ctx.backend == Backend::rocm));
   append(out, torch.cxx_flags);
   append(out, io_suffix(io));
   return out;
@@ -130,7 +145,7 @@ std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
   Argv out = host_prefix(ctx);
   append(out, variant_defines(ctx));
   append(out, user_includes(ctx, section.include));
-  append(out, system_includes(ctx, section.backend == Backend::cuda));
+  append(out, system_includes(ctx, section.backend == Backend::cuda || section.backend == Backend::rocm));
   append(out, section.cxx_flags);
   append(out, io_suffix(io));
   return out;
@@ -153,6 +168,50 @@ std::vector<std::string> nvcc_compile_argv(const FlagContext& ctx, const KernelS
   return out;
 }
 
+std::vector<std::string> rocm_platform_defines() { return {"-D__HIP_PLATFORM_AMD__=1"}; }
+
+std::vector<std::string> rocm_path_flags(const RocmToolkit& rocm) {
+  Argv out{"--rocm-path=" + rocm.root, "--rocm-device-lib-path=" + rocm.device_lib_path};
+  // "5.2.21153-0" -> "5.2.21153": clang wants the numeric version only.
+  size_t end = rocm.hip_version.find_first_not_of("0123456789.");
+  std::string version = rocm.hip_version.substr(0, end);
+  while (!version.empty() && version.back() == '.') version.pop_back();
+  if (!version.empty()) out.push_back("--hip-version=" + version);
+  return out;
+}
+
+std::vector<std::string> offload_arch_flags(const std::vector<std::string>& archs) {
+  Argv out;
+  for (const auto& a : archs) out.push_back("--offload-arch=" + a);
+  return out;
+}
+
+std::vector<std::string> hip_compile_argv(const FlagContext& ctx, const KernelSection& section,
+                                          const std::vector<std::string>& archs,
+                                          const HipIncludes& includes, const CompileIo& io) {
+  Argv out{ctx.rocm->clang, "-x", "hip", cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG",
+           "-fPIC", "-fno-gpu-rdc"};
+  append(out, rocm_path_flags(*ctx.rocm));
+  append(out, offload_arch_flags(archs));
+  append(out, variant_defines(ctx));
+  for (const auto& d : section.include) {
+    if (!includes.hipify_dir.empty() && !d.empty() && d.front() != '/')
+      out.push_back("-I" + under(includes.hipify_dir, d));
+    out.push_back("-I" + under(ctx.kernel_dir, d));
+  }
+  if (!includes.original_dir.empty()) append(out, {"-iquote", includes.original_dir});
+  append(out, system_includes(ctx, /*with_gpu=*/false));  // --rocm-path brings HIP's headers
+  if (includes.from_cuda) append(out, {"-include", "hip/hip_runtime.h"});
+  append(out, section.hip_flags);
+  append(out, io_suffix(io));
+  return out;
+}
+
+std::vector<std::string> hipify_argv(const std::string& kb_path, const std::string& in,
+                                     const std::string& out) {
+  return {kb_path, "internal-hipify", in, out};
+}
+
 std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std::string>& objects,
                                    const std::string& output) {
   // No -Wl,-rpath: the reference strips rpaths from distributed builds, and by the time
@@ -164,6 +223,13 @@ std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std
     append(out, {"-lc10_cuda", "-ltorch_cuda"});
     if (ctx.cuda && !ctx.cuda->lib_dir.empty()) out.push_back("-L" + ctx.cuda->lib_dir);
     out.push_back("-lcudart");
+  }
+  if (ctx.backend == Backend::rocm) {
+    // ROCm wheels ship libamdhip64 in torch/lib (found first, through the -L above: the copy
+    // Python will load); a system ROCm has it in <root>/lib.
+    append(out, {"-lc10_hip", "-ltorch_hip"});
+    if (ctx.rocm && !rocm_prefix_is_system(*ctx.rocm)) out.push_back("-L" + under(ctx.rocm->root, "lib"));
+    out.push_back("-lamdhip64");
   }
   return out;
 }

@@ -19,6 +19,7 @@ struct FlagContext {
   std::string cxx;                      // host C++ compiler (also nvcc's -ccbin)
   const TorchInstall* torch = nullptr;  // required
   const CudaToolkit* cuda = nullptr;    // required for Backend::cuda
+  const RocmToolkit* rocm = nullptr;    // required for Backend::rocm
   std::optional<Version> stable_abi;    // set for torch-stable-abi variants
   std::string kernel_dir;               // absolute; include dirs are relative to it
   std::string generated_include_dir;    // holds registration.h
@@ -48,9 +49,10 @@ std::vector<std::string> backend_defines(Backend backend);
 std::vector<std::string> filter_cuda_flags(const std::vector<std::string>& cuda_flags,
                                            const Version& cuda);
 
-// Whether the host compiler or nvcc compiles a file of a src list, by extension.
-enum class SourceKind { cxx, cuda, not_compiled };
-// .cpp/.cc/.cxx/.C -> cxx; .cu -> cuda; headers and anything else -> not_compiled.
+// Whether the host compiler, nvcc or HIP's clang compiles a file of a src list, by extension.
+enum class SourceKind { cxx, cuda, hip, not_compiled };
+// .cpp/.cc/.cxx/.C -> cxx; .cu -> cuda; .hip -> hip (ROCm sections only); headers and
+// anything else -> not_compiled.
 SourceKind classify_source(std::string_view path);
 
 // Host compile of a [torch] src TU: the only TUs that see the ops name
@@ -69,8 +71,53 @@ std::vector<std::string> nvcc_compile_argv(const FlagContext& ctx, const KernelS
                                            const std::vector<std::string>& archs, int threads,
                                            const CompileIo& io);
 
+// ---- ROCm (docs/rocm.md) ----
+
+// The defines every TU of a ROCm variant gets besides -DUSE_ROCM=1 -DROCM_KERNEL:
+// -D__HIP_PLATFORM_AMD__=1, which HIP's headers (and ROCm Torch's, through them) need to
+// pick the AMD implementation, also when g++ compiles the binding.
+std::vector<std::string> rocm_platform_defines();
+
+// HIP clang's arguments naming the ROCm install: --rocm-path=<root>,
+// --rocm-device-lib-path=<amdgcn bitcode dir> (without them clang 15 fails with "cannot find
+// HIP runtime" / "cannot find ROCm device library") and --hip-version=<X.Y.Z> (without it
+// Debian's clang 15 assumes HIP 3.5 and leaves out its __clang_hip_runtime_wrapper.h, so
+// __host__/__device__ are unknown; hipcc passes it the same way).
+std::vector<std::string> rocm_path_flags(const RocmToolkit& rocm);
+
+// One --offload-arch=<gfx> per target, in the given order.
+std::vector<std::string> offload_arch_flags(const std::vector<std::string>& archs);
+
+// Where a HIP compile finds the author's headers.
+struct HipIncludes {
+  // <work_dir>/hip: the hipified tree. A section include dir `d` is searched first as
+  // <hipify_dir>/d, then as <kernel_dir>/d (headers the section does not list stay there).
+  std::string hipify_dir;
+  // The author's directory of a hipified source: `#include "x.h"` of a header that was not
+  // hipified (not in the src list) still resolves, through -iquote. "" for a .hip compiled
+  // in place.
+  std::string original_dir;
+  // A hipified .cu: compiled with `-include hip/hip_runtime.h`, as nvcc implicitly includes
+  // cuda_runtime.h in every .cu (CUDA code relies on it: a header included before the
+  // runtime may use __host__ or __uint_as_float). A .hip file includes what it needs itself.
+  bool from_cuda = false;
+};
+
+// HIP clang compile of one file of a rocm [kernel.*] section (a hipified .cu or a .hip) for
+// `archs` ("gfx90a"): -x hip, the C++ standard, -O3, -fPIC, -fno-gpu-rdc (each object is
+// self-contained, as with CMake's HIP language), the ROCm paths, one --offload-arch per
+// arch, the variant defines, includes, the section's hip-flags, then -MD -MF/-c/-o.
+// No -fno-gnu-unique: clang rejects it (and never emits STB_GNU_UNIQUE symbols).
+std::vector<std::string> hip_compile_argv(const FlagContext& ctx, const KernelSection& section,
+                                          const std::vector<std::string>& archs,
+                                          const HipIncludes& includes, const CompileIo& io);
+
+// `kb internal-hipify IN OUT`: the command of one hipify step.
+std::vector<std::string> hipify_argv(const std::string& kb_path, const std::string& in,
+                                     const std::string& out);
+
 // The link of <ops name>.abi3.so from `objects`: -shared, Torch's libraries (and the CUDA
-// runtime for cuda), no rpath.
+// runtime for cuda; libc10_hip, libtorch_hip and the HIP runtime for rocm), no rpath.
 std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std::string>& objects,
                                    const std::string& output);
 

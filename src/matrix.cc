@@ -382,6 +382,18 @@ class Planner {
     if (k.rocm_archs)
       for (const auto& a : *k.rocm_archs) requested.push_back(a.value);
     ArchIntersection archs = rocm_intersection(requested, k.rocm_archs.has_value(), tk.gfx_targets);
+    // Name the compiler that cannot build a target (gfx942 with Debian's clang 15): the
+    // device library lists the ISAs the toolkit builds (toolchains/rocm.cc).
+    for (auto& note : archs.notes) {
+      constexpr std::string_view k_unsupported = ": not supported by the HIP compiler";
+      if (note.size() < k_unsupported.size() ||
+          note.compare(note.size() - k_unsupported.size(), k_unsupported.size(), k_unsupported) != 0)
+        continue;
+      std::string target = note.substr(0, note.size() - k_unsupported.size());
+      note += fmt::format(" ({} of ROCm {}, HIP {}: its device library {} has no {})",
+                          tk.clang.empty() ? std::string("clang") : tk.clang,
+                          show(tk.version.truncated(2)), tk.hip_version, tk.device_lib_path, target);
+    }
     if (archs.archs.empty()) {
       std::string why =
           k.rocm_archs ? fmt::format("requested {}", fmt::join(requested, ";")) : "all supported targets";

@@ -88,9 +88,10 @@ TEST(CompletionsTest, EveryScriptMentionsEveryCommandAndOption) {
       EXPECT_TRUE(mentions(script, c.name)) << shell << ": kb " << c.name;
       for (const auto& o : c.options) {
         EXPECT_TRUE(mentions(script, long_form(o.name))) << shell << ": kb " << c.name << " --" << o.name;
-        if (o.short_name)
+        if (o.short_name) {
           EXPECT_TRUE(mentions(script, short_form(o.short_name)))
               << shell << ": kb " << c.name << " -" << o.short_name;
+        }
       }
     }
     EXPECT_TRUE(mentions(script, long_form("version"))) << shell;

@@ -291,12 +291,13 @@ TEST_F(FakeMachine, MissingRequestedPathsFailTogether) {
 
 TEST_F(FakeMachine, DebianRocmLayout) {
   tool("usr/bin/hipcc");
-  tool("usr/lib/llvm-15/bin/clang++");
+  tool("usr/bin/clang++");     // Debian's default clang 14: not HIP's
+  tool("usr/bin/clang++-15");  // what hipcc runs
   file("usr/include/hip/hip_version.h", data("hip_version-5.2.h"));
   std::istringstream names(data("bitcode-debian-5.2.txt"));
   for (std::string n; std::getline(names, n);) file("usr/lib/x86_64-linux-gnu/amdgcn/bitcode/" + n);
   std::string hipcc_out = data("hipcc-5.2-debian-version.txt");
-  hipcc_out.replace(hipcc_out.find("/usr/lib/llvm-15"), 16, at("usr/lib/llvm-15"));
+  hipcc_out.replace(hipcc_out.find("InstalledDir: /usr/bin"), 22, "InstalledDir: " + at("usr/bin"));
   process.on(at("usr/bin/hipcc"), "--version", hipcc_out);
   env.set("PATH", at("bin") + ":" + at("usr/bin"));
   env.set("ROCM_PATH", at("usr"));
@@ -307,7 +308,7 @@ TEST_F(FakeMachine, DebianRocmLayout) {
   const RocmToolkit& r = t.rocm[0];
   EXPECT_EQ(r.root, at("usr"));
   EXPECT_EQ(r.hipcc, at("usr/bin/hipcc"));
-  EXPECT_EQ(r.clang, at("usr/lib/llvm-15/bin/clang++"));
+  EXPECT_EQ(r.clang, at("usr/bin/clang++-15"));
   EXPECT_EQ(r.hip_version, "5.2.21153-0");
   EXPECT_EQ(r.version.major_minor(), "5.2");
   EXPECT_EQ(r.device_lib_path, at("usr/lib/x86_64-linux-gnu/amdgcn/bitcode"));
@@ -498,6 +499,18 @@ TEST(DiscoverIntegration, RealMachine) {
   EXPECT_TRUE(fs::exists(cuda.include_dir + "/cuda_runtime.h"));
   EXPECT_TRUE(cold->cxx);
   EXPECT_EQ(toolchains_to_json(*warm), toolchains_to_json(*cold));
+
+  // Debian's ROCm 5.2 (apt-get install hipcc), when installed: clang 15 limits the targets.
+  if (fs::exists("/usr/bin/hipcc") && fs::exists("/usr/lib/x86_64-linux-gnu/amdgcn/bitcode")) {
+    ASSERT_FALSE(cold->rocm.empty());
+    const RocmToolkit& rocm = cold->rocm[0];
+    EXPECT_EQ(fs::canonical(rocm.clang), fs::canonical("/usr/bin/clang++-15"));
+    auto has = [&](const char* g) {
+      return std::count(rocm.gfx_targets.begin(), rocm.gfx_targets.end(), g) == 1;
+    };
+    EXPECT_TRUE(has("gfx90a"));
+    EXPECT_FALSE(has("gfx942"));
+  }
 
   std::error_code ec;
   fs::remove_all(dir, ec);

@@ -200,6 +200,29 @@ TEST(RenderNinja, EscapesPathsWithSpacesAndDollars) {
       << files.variants[0].text;
 }
 
+TEST(RenderNinja, HipifyEdgesInTheVariantFileAndOrderOnlyInputs) {
+  BuildPlan plan;
+  VariantBuild vb = arch_variant("r1", {"relu.cpp"});
+  vb.hipify.push_back({.source = "/k/relu.h",
+                       .output = "/b/.kb/r1/hip/relu.h",
+                       .argv = {"/bin/kb", "internal-hipify", "/k/relu.h", "/b/.kb/r1/hip/relu.h"},
+                       .description = "HIPIFY r1 relu.h"});
+  vb.compiles[0].order_only = {"/b/.kb/r1/hip/relu.h"};
+  plan.variants.push_back(vb);
+  NinjaFiles files = render_ninja(plan, options());
+  EXPECT_NE(files.top.text.find("rule hipify\n"), std::string::npos);
+  EXPECT_NE(files.variants[0].text.find(
+                "\nbuild /b/.kb/r1/hip/relu.h: hipify /k/relu.h | /bin/kb\n"
+                "  cmd = /bin/kb internal-hipify /k/relu.h /b/.kb/r1/hip/relu.h\n"
+                "  desc = HIPIFY r1 relu.h\n"),
+            std::string::npos)
+      << files.variants[0].text;
+  EXPECT_NE(files.top.text.find(
+                "build /b/.kb/r1/relu.cpp.o: cxx /k/relu.cpp || /b/.kb/r1/hip/relu.h\n"),
+            std::string::npos)
+      << files.top.text;
+}
+
 TEST(RenderNinja, NoarchVariantBundlesItsFilesOnly) {
   BuildPlan plan;
   VariantBuild vb;

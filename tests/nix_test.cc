@@ -339,6 +339,12 @@ TEST(NixFlakeCheck, RemovedBundleFunctionsRevAndSelf) {
       "flake.nix", std::nullopt);
   EXPECT_TRUE(mentions(no_self.errors, "does not pass `self`"));
 
+  // A `rev` outside the call's arguments is not the call's.
+  FlakeCheck rev_elsewhere = check_flake_nix(
+      canonical_flake_nix() + "\n# and\n{ pinned = { rev = \"abc\"; }; }\n", "flake.nix",
+      std::nullopt);
+  EXPECT_TRUE(rev_elsewhere.errors.empty());
+
   FlakeCheck inherit_many = check_flake_nix(
       "{ outputs = { self, kernel-builder }: kernel-builder.lib.genKernelFlakeOutputs "
       "{ inherit path self; }; }",

@@ -142,8 +142,11 @@ TEST(RocmParse, DebianHipcc) {
   auto v = parse_hipcc_version(data("hipcc-5.2-debian-version.txt"));
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->hip_version, "5.2.21153-0");
-  EXPECT_EQ(v->clang_dir, "/usr/lib/llvm-15/bin");
+  EXPECT_EQ(v->clang_dir, "/usr/bin");
   EXPECT_EQ(v->clang_line, "Debian clang version 15.0.6");
+  // /usr/bin/clang++ is Debian's default clang 14; HIP's is the versioned one.
+  EXPECT_EQ(hip_clang_candidates(*v),
+            (std::vector<std::string>{"/usr/bin/clang++-15", "/usr/bin/clang++"}));
 }
 
 TEST(RocmParse, OptRocmHipcc) {
@@ -151,6 +154,10 @@ TEST(RocmParse, OptRocmHipcc) {
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->hip_version, "6.2.41133-dd7f95766");
   EXPECT_EQ(v->clang_dir, "/opt/rocm-6.2.0/lib/llvm/bin");
+  EXPECT_EQ(hip_clang_candidates(*v),
+            (std::vector<std::string>{"/opt/rocm-6.2.0/lib/llvm/bin/clang++-18",
+                                      "/opt/rocm-6.2.0/lib/llvm/bin/clang++"}));
+  EXPECT_TRUE(hip_clang_candidates(HipccVersion{}).empty());
 }
 
 TEST(RocmParse, HipccWithoutVersionFails) {

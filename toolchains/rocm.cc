@@ -1,7 +1,8 @@
 // The ROCm probe. Layouts handled:
 //   /opt/rocm[-X.Y.Z]: bin/hipcc, llvm/bin/clang++ (or lib/llvm/bin), amdgcn/bitcode,
 //                      include/hip/hip_version.h, .info/version
-//   Debian (ROCM_PATH=/usr): /usr/bin/hipcc, clang++-15 in /usr/lib/llvm-15/bin,
+//   Debian (ROCM_PATH=/usr): /usr/bin/hipcc (which reports "InstalledDir: /usr/bin" and
+//                      runs /usr/bin/clang++-15; /usr/bin/clang++ is Debian's default clang 14),
 //                      /usr/lib/<multiarch>/amdgcn/bitcode, /usr/include/hip/hip_version.h
 
 #include "toolchains/rocm.h"
@@ -69,6 +70,21 @@ Result<HipccVersion> parse_hipcc_version(std::string_view text) {
   if (v.hip_version.empty() || !leading_version(v.hip_version).ok())
     return Error{"no 'HIP version:' in hipcc --version output: " + first_line(text), {}, ""};
   return v;
+}
+
+std::vector<std::string> hip_clang_candidates(const HipccVersion& hipcc) {
+  if (hipcc.clang_dir.empty()) return {};
+  std::vector<std::string> out;
+  // "Debian clang version 15.0.6", "AMD clang version 18.0.0git (...)": the major version.
+  constexpr std::string_view k_marker = "clang version ";
+  if (size_t at = hipcc.clang_line.find(k_marker); at != std::string::npos) {
+    std::string_view rest = std::string_view(hipcc.clang_line).substr(at + k_marker.size());
+    size_t digits = 0;
+    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
+    if (digits > 0) out.push_back(join_path(hipcc.clang_dir, "clang++-" + std::string(rest.substr(0, digits))));
+  }
+  out.push_back(join_path(hipcc.clang_dir, "clang++"));
+  return out;
 }
 
 Result<std::string> parse_hip_version_header(std::string_view text) {
@@ -168,7 +184,13 @@ void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       if (parsed.ok()) {
         tk.hipcc = hipcc;
         tk.hip_version = parsed->hip_version;
-        if (!parsed->clang_dir.empty()) tk.clang = join_path(parsed->clang_dir, "clang++");
+        for (const auto& clang : hip_clang_candidates(*parsed)) {
+          ctx.witness(clang);
+          if (ctx.disk.exists(clang)) {
+            tk.clang = clang;
+            break;
+          }
+        }
       } else {
         hipcc_problem = parsed.errors().list.front().message;
       }

@@ -21,6 +21,12 @@ struct HipccVersion {
 // Parses `hipcc --version`. Fails when there is no "HIP version:" line.
 Result<HipccVersion> parse_hipcc_version(std::string_view text);
 
+// The clang++ paths to try for the HIP clang hipcc drives, best first:
+// <InstalledDir>/clang++-<major> (Debian: hipcc reports InstalledDir /usr/bin, where plain
+// clang++ is the default clang 14 and HIP's is clang++-15), then <InstalledDir>/clang++.
+// Empty when hipcc names no InstalledDir.
+std::vector<std::string> hip_clang_candidates(const HipccVersion& hipcc);
+
 // Parses include/hip/hip_version.h into "MAJOR.MINOR.PATCH". Fails when a macro is missing.
 Result<std::string> parse_hip_version_header(std::string_view text);
 

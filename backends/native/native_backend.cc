@@ -162,6 +162,7 @@ std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options)
     if (!wanted.empty() && !wanted.contains(vb.variant.name)) continue;
     if (!text.empty()) text += "\n";
     text += "# " + vb.variant.name + "\n";
+    for (const auto& h : vb.hipify) text += shell_join(h.argv) + "\n";  // ROCm: CUDA -> HIP
     for (const auto& c : vb.compiles) text += shell_join(compile_command(c, options.launcher)) + "\n";
     if (vb.link) text += shell_join(vb.link->argv) + "\n";
     text += shell_join(bundle_command(options.kb_path, bundle_manifest_path(vb))) + "\n";

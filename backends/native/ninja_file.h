@@ -6,7 +6,8 @@
 //   build.ninja           rules, `pool nvcc`, the regeneration edge, one `subninja` per
 //                         variant, then every variant's compile edges in ONE longest-first
 //                         order, the `all` target and `default all`.
-//   <variant>/variant.ninja   that variant's link, bundle and phony `<variant>` edges.
+//   <variant>/variant.ninja   that variant's hipify (ROCm), link, bundle and phony
+//                             `<variant>` edges.
 // Compile edges sit in build.ninja, not in the variant files, because ninja 1.11 starts ready
 // edges in the order the manifest declares them: one interleaved list lets the longest
 // compile of every variant start first.

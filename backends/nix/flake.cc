@@ -107,6 +107,20 @@ SourceLoc loc_at(std::string_view text, size_t offset, std::string_view path) {
   return loc;
 }
 
+// The end of the attribute set that follows `from` (the call's argument), or the end of the
+// text when there is none. Works on comment-free text; braces inside strings are rare enough
+// in a flake's call to genKernelFlakeOutputs to ignore.
+size_t argument_set_end(std::string_view code, size_t from) {
+  size_t open = code.find('{', from);
+  if (open == std::string_view::npos) return code.size();
+  int depth = 0;
+  for (size_t i = open; i < code.size(); ++i) {
+    if (code[i] == '{') ++depth;
+    else if (code[i] == '}' && --depth == 0) return i + 1;
+  }
+  return code.size();
+}
+
 const char* k_canonical_call =
     "kernel-builder.lib.genKernelFlakeOutputs { inherit self; path = ./.; } with "
     "inputs.kernel-builder.url = \"github:huggingface/kernels\" (kb init-flake writes it)";
@@ -275,7 +289,7 @@ FlakeCheck check_flake_nix(std::string_view text, std::string_view path,
   if (std::regex_search(code, m, gen_re)) {
     check.calls_gen_kernel = true;
     size_t call = static_cast<size_t>(m.position(0));
-    std::string args = code.substr(call);
+    std::string args = code.substr(call, argument_set_end(code, call) - call);
     static const std::regex rev_re(R"((^|[^.\w-])rev\s*=[^=])");
     static const std::regex self_re(R"(inherit\s[^;]*\bself\b|\bself\s*=\s*self\b)");
     std::smatch r;

@@ -127,137 +127,159 @@ Result<std::string> content_id(const Config& config, const std::vector<std::stri
   return content_unique_id(std::move(contents));
 }
 
-// Everything but the variant check and the build command line.
-Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk,
-                                      Process& process, const Environment& env) {
+// What the checks found: errors stop the build, notes are shown before it.
+struct Findings {
   std::vector<Error> errors;
-  NixPlan plan;
-  const std::string dir = request.kernel_dir;
-  if (dir.empty() || dir[0] != '/')
-    return Error{"kernel directory '" + dir + "' is not an absolute path", {},
-                 "kb's Nix backend names the directory to Nix; pass an absolute path"};
+  std::vector<Error> notes;
+};
 
-  auto nix = nix_preflight(process, env, request.options);
-  if (nix.ok()) {
-    plan.nix = std::move(*nix);
-    plan.notes = plan.nix.notes;
-  } else {
-    append(errors, nix.take_errors().list);
-  }
-
+// DIR/build.toml, parsed, with every src file present. Problems go to `found`.
+std::optional<Config> load_kernel_config(const std::string& dir, const Disk& disk,
+                                         Findings& found) {
   const std::string toml_path = join_path(dir, "build.toml");
   auto text = disk.read_file(toml_path);
   if (!text.ok()) {
-    errors.push_back(Error{"no build.toml in " + dir, {},
-                           "run kb in a kernel directory (one with build.toml)"});
-    return Errors(std::move(errors));
+    found.errors.push_back(Error{"no build.toml in " + dir, {},
+                                 "run kb in a kernel directory (one with build.toml)"});
+    return std::nullopt;
   }
   auto config = parse_config(*text, toml_path);
   if (!config.ok()) {
-    append(errors, config.take_errors().list);
-    return Errors(std::move(errors));
+    append(found.errors, config.take_errors().list);
+    return std::nullopt;
   }
   auto sources = check_source_files(*config, [&](const std::string& rel) {
     return disk.exists(join_path(dir, rel));
   });
-  if (!sources.ok()) append(errors, sources.take_errors().list);
+  if (!sources.ok()) append(found.errors, sources.take_errors().list);
+  return std::move(*config);
+}
 
-  auto git = look_at_git(dir, process, env);
-  if (!git.ok()) {
-    append(errors, git.take_errors().list);
-    return Errors(std::move(errors));
-  }
-  const bool in_git = git->state.has_value();
-  const bool has_flake = disk.exists(join_path(dir, "flake.nix"));
-  plan.route = !has_flake                   ? NixRoute::expression
-               : request.kernel_builder     ? NixRoute::flake_with_builder
-                                            : NixRoute::flake;
-
-  std::optional<std::string> builder_ref;
-  if (request.kernel_builder) {
-    auto ref = kernel_builder_ref(*request.kernel_builder);
-    if (ref.ok()) builder_ref = *ref;
-    else append(errors, ref.take_errors().list);
-  }
-
-  if (has_flake) {
-    const std::string flake_path = join_path(dir, "flake.nix");
-    auto flake_text = disk.read_file(flake_path);
-    if (!flake_text.ok()) return flake_text.take_errors();
-    FlakeCheck check = check_flake_nix(*flake_text, flake_path, builder_ref);
-    append(errors, std::move(check.errors));
-    append(plan.notes, std::move(check.warnings));
-    if (plan.route == NixRoute::flake && !in_git && check.calls_gen_kernel)
-      errors.push_back(Error{
-          "the kernel has a flake.nix but is not in a git checkout: Nix gives such a flake no "
-          "revision, and genKernelFlakeOutputs stops with 'Kernel is not in a git repository'",
-          {},
-          "commit it (git init && git add -A && git commit -m 'kernel'), or pass "
-          "--kernel-builder " + std::string(k_default_kernel_builder) +
-              " to build through kb's expression, which names the build by a hash of its sources"});
-    if (plan.route == NixRoute::flake && !disk.exists(join_path(dir, "flake.lock")))
-      plan.notes.push_back(Error{
-          "flake.lock is missing: Nix resolves kernel-builder's newest revision and writes "
-          "flake.lock into the kernel directory",
-          {}, "run `nix flake lock` and commit flake.lock, so that builds use one pinned builder"});
-  } else {
-    plan.notes.push_back(Error{
+// The checks on flake.nix (or its absence) for `route`.
+void check_flake_file(const std::string& dir, NixRoute route, bool in_git,
+                      const std::optional<std::string>& builder_ref, const Disk& disk,
+                      Findings& found) {
+  if (route == NixRoute::expression) {
+    found.notes.push_back(Error{
         "no flake.nix: building with " + builder_ref.value_or(std::string(k_default_kernel_builder)) +
             " through an impure expression (kernel-builder's newest revision, not a pinned one)",
         {},
         "for sealed release builds, write the canonical flake.nix (kb init-flake), run "
         "`nix flake lock`, and commit both"});
+    return;
   }
+  const std::string flake_path = join_path(dir, "flake.nix");
+  auto text = disk.read_file(flake_path);
+  if (!text.ok()) {
+    append(found.errors, text.take_errors().list);
+    return;
+  }
+  FlakeCheck check = check_flake_nix(*text, flake_path, builder_ref);
+  append(found.errors, std::move(check.errors));
+  append(found.notes, std::move(check.warnings));
+  if (route != NixRoute::flake) return;
+  if (!in_git && check.calls_gen_kernel)
+    found.errors.push_back(Error{
+        "the kernel has a flake.nix but is not in a git checkout: Nix gives such a flake no "
+        "revision, and genKernelFlakeOutputs stops with 'Kernel is not in a git repository'",
+        {},
+        "commit it (git init && git add -A && git commit -m 'kernel'), or pass --kernel-builder " +
+            std::string(k_default_kernel_builder) +
+            " to build through kb's expression, which names the build by a hash of its sources"});
+  if (!disk.exists(join_path(dir, "flake.lock")))
+    found.notes.push_back(Error{
+        "flake.lock is missing: Nix resolves kernel-builder's newest revision and writes "
+        "flake.lock into the kernel directory",
+        {}, "run `nix flake lock` and commit flake.lock, so that builds use one pinned builder"});
+}
 
+// The checks on a git checkout: files Nix would not see, and uncommitted changes.
+void check_checkout(const Config& config, const std::vector<std::string>& ext_files,
+                    const GitView& git, NixRoute route, const Disk& disk, Findings& found) {
+  const std::string& dir = git.source.dir;
+  const bool has_flake = route != NixRoute::expression;
+  std::vector<std::string> optional = files_below(disk, dir, "benchmarks");
+  if (has_flake && disk.exists(join_path(dir, "flake.lock"))) optional.push_back("flake.lock");
+  if (disk.exists(join_path(dir, "CARD.md"))) optional.push_back("CARD.md");
+  TrackingReport report =
+      check_tracked(needed_files(config, ext_files, has_flake, optional), git.tracked);
+  append(found.errors, std::move(report.errors));
+  append(found.notes, std::move(report.warnings));
+  if (!git.state->dirty) return;
+  found.notes.push_back(
+      route == NixRoute::flake
+          ? Error{"the git tree has uncommitted changes: Nix builds them, and kernel-builder marks "
+                  "the bundle dirty where Nix gives the flake a dirtyRev; older Nix (2.8 among "
+                  "them) gives it no revision and kernel-builder stops with 'Kernel is not in a "
+                  "git repository'",
+                  {}, "commit (or stash) the changes for a release build"}
+          : Error{"the git tree has uncommitted changes: they are built, and the bundle id is "
+                  "marked dirty (" + git.state->commit.substr(0, 7) + "_dirty)",
+                  {}, "commit (or stash) the changes for a release build"});
+}
+
+// Everything but the variant check and the build command line.
+Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk,
+                                      Process& process, const Environment& env) {
+  const std::string dir = request.kernel_dir;
+  if (dir.empty() || dir[0] != '/')
+    return Error{"kernel directory '" + dir + "' is not an absolute path", {},
+                 "kb's Nix backend names the directory to Nix; pass an absolute path"};
+  NixPlan plan;
+  Findings found;
+  auto nix = nix_preflight(process, env, request.options);
+  if (nix.ok()) {
+    plan.nix = std::move(*nix);
+    found.notes = plan.nix.notes;
+  } else {
+    append(found.errors, nix.take_errors().list);
+  }
+  auto config = load_kernel_config(dir, disk, found);
+  if (!config) return Errors(std::move(found.errors));
+  auto git = look_at_git(dir, process, env);
+  if (!git.ok()) {
+    append(found.errors, git.take_errors().list);
+    return Errors(std::move(found.errors));
+  }
+  const bool in_git = git->state.has_value();
+
+  std::optional<std::string> builder_ref;
+  if (request.kernel_builder) {
+    auto ref = kernel_builder_ref(*request.kernel_builder);
+    if (ref.ok()) builder_ref = *ref;
+    else append(found.errors, ref.take_errors().list);
+  }
+  plan.route = !disk.exists(join_path(dir, "flake.nix")) ? NixRoute::expression
+               : request.kernel_builder                  ? NixRoute::flake_with_builder
+                                                         : NixRoute::flake;
+  check_flake_file(dir, plan.route, in_git, builder_ref, disk, found);
   const std::vector<std::string> ext_files =
       files_below(disk, dir, std::string(package_root(*config)));
-  if (in_git) {
-    std::vector<std::string> optional;
-    for (const char* f : {"flake.lock", "CARD.md"})
-      if ((std::string(f) != "flake.lock" || has_flake) && disk.exists(join_path(dir, f)))
-        optional.push_back(f);
-    for (auto& f : files_below(disk, dir, "benchmarks")) optional.push_back(std::move(f));
-    TrackingReport report =
-        check_tracked(needed_files(*config, ext_files, has_flake, optional), git->tracked);
-    append(errors, std::move(report.errors));
-    append(plan.notes, std::move(report.warnings));
-    if (git->state->dirty)
-      plan.notes.push_back(
-          plan.route == NixRoute::flake
-              ? Error{"the git tree has uncommitted changes: Nix builds them, and kernel-builder "
-                      "marks the bundle dirty where Nix gives the flake a dirtyRev; older Nix "
-                      "(2.8 among them) gives it no revision and kernel-builder stops with "
-                      "'Kernel is not in a git repository'",
-                      {}, "commit (or stash) the changes for a release build"}
-              : Error{"the git tree has uncommitted changes: they are built, and the bundle id "
-                      "is marked dirty (" + git->state->commit.substr(0, 7) + "_dirty)",
-                      {}, "commit (or stash) the changes for a release build"});
-  }
+  if (in_git) check_checkout(*config, ext_files, *git, plan.route, disk, found);
+  if (!found.errors.empty()) return Errors(std::move(found.errors));
 
+  plan.notes = std::move(found.notes);
   plan.build_dir = request.build_dir.empty() ? join_path(dir, "build") : request.build_dir;
   plan.result_link = join_path(plan.build_dir, ".kb/nix-result");
-  if (!errors.empty()) return Errors(std::move(errors));
-
   if (plan.route == NixRoute::flake) {
     auto ref = flake_ref(git->source, plan.nix.version);
     if (!ref.ok()) return ref.take_errors();
     plan.flake_ref = *ref;
-  } else {
-    SelfRevision revision;
-    if (in_git) {
-      revision.rev = git->state->commit;
-      revision.short_rev = revision.rev.substr(0, 7);
-      revision.dirty = git->state->dirty;
-    } else {
-      auto id = content_id(*config, ext_files, disk, dir);
-      if (!id.ok()) return id.take_errors();
-      revision.short_rev = *id;
-    }
-    plan.expression =
-        build_expression(git->source, revision,
-                         builder_ref.value_or(std::string(k_default_kernel_builder)),
-                         plan.route == NixRoute::flake_with_builder);
+    return plan;
   }
+  SelfRevision revision;
+  if (in_git) {
+    revision.rev = git->state->commit;
+    revision.short_rev = revision.rev.substr(0, 7);
+    revision.dirty = git->state->dirty;
+  } else {
+    auto id = content_id(*config, ext_files, disk, dir);
+    if (!id.ok()) return id.take_errors();
+    revision.short_rev = *id;
+  }
+  plan.expression = build_expression(git->source, revision,
+                                     builder_ref.value_or(std::string(k_default_kernel_builder)),
+                                     plan.route == NixRoute::flake_with_builder);
   return plan;
 }
 

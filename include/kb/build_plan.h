@@ -39,6 +39,19 @@ struct CompileStep {
   std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool uses_unique_id = false;    // only the binding TUs get -DTORCH_EXTENSION_NAME
+  // Generated files that must exist before the first compile (ROCm: the hipified headers);
+  // after it, the depfile says which of them the object really depends on.
+  std::vector<std::string> order_only = {};
+};
+
+// ROCm: one CUDA source or header of a rocm [kernel.*] section translated to HIP by
+// `kb internal-hipify IN OUT` (docs/rocm.md). The output is rewritten only when its text
+// changes, so the edge can be `restat`.
+struct HipifyStep {
+  std::string source;  // absolute, the author's file
+  std::string output;  // absolute, <work_dir>/hip/<path relative to the kernel dir>, .cu -> .hip
+  std::vector<std::string> argv;
+  std::string description;  // "HIPIFY <variant> relu_cuda/relu.cu"
 };
 
 // The link of one variant's extension module.
@@ -61,6 +74,7 @@ struct VariantBuild {
   std::string ops_name;  // _<mod>_<backend>_<uid>; the module id and op namespace
   std::string work_dir;  // build_dir/.kb/<variant>: objects, generated headers, manifest
   std::string bundle_dir;  // build_dir/<variant>
+  std::vector<HipifyStep> hipify;     // ROCm only: run before the compiles that read them
   std::vector<CompileStep> compiles;  // empty for noarch variants
   std::optional<LinkStep> link;       // none for noarch variants
   std::vector<BundleCopy> copies;     // author's Python (and pyext data) files, the .so

@@ -53,7 +53,7 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
                                        Disk& disk, Process& process, const Environment& env);
 
 // The dry-run text: for each (requested) variant, a "# <variant>" line, then the shell-quoted
-// command of every compile, the link and the bundle step, in the order of the plan.
+// command of every hipify step, compile, the link and the bundle step, in the plan's order.
 std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options);
 
 // Removes what kb made in `build_dir`: the bundles listed in <build_dir>/.kb/variants.txt,
