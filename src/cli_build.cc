@@ -159,6 +159,15 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
     return 1;
   }
   print_notes(prepared->report.config.warnings);
+  // Archs dropped by the intersections, and sections skipped, are never silent.
+  for (const auto& vb : prepared->plan.variants) {
+    for (const auto& section : vb.variant.sections)
+      for (const auto& note : section.notes)
+        std::fprintf(stderr, "kb: note: %s: [kernel.%s] %s\n", vb.variant.name.c_str(),
+                     section.section.c_str(), note.c_str());
+    for (const auto& skipped : vb.variant.skipped_sections)
+      std::fprintf(stderr, "kb: note: %s: skipped %s\n", vb.variant.name.c_str(), skipped.c_str());
+  }
 
   native::NativeRunOptions run;
   run.build_dir = req.out_dir;
@@ -169,6 +178,11 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
   for (const auto& c : req.query.cuda) run.regen_args.insert(run.regen_args.end(), {"--cuda", absolute(c)});
   for (const auto& r : req.query.rocm) run.regen_args.insert(run.regen_args.end(), {"--rocm", absolute(r)});
   if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
+  for (const auto& v : req.variants) run.regen_args.insert(run.regen_args.end(), {"--variant", v});
+  if (req.launcher) run.regen_args.insert(run.regen_args.end(), {"--launcher", *req.launcher});
+  run.regen_args.insert(run.regen_args.end(), {"-j", std::to_string(req.jobs)});
+  // Adding or removing a Python file changes this directory's mtime: replan then.
+  run.regen_inputs.push_back(dir + "/torch-ext/" + prepared->report.config.module_name());
   run.launcher = req.launcher;
   if (prepared->report.toolchains.ninja) run.ninja = prepared->report.toolchains.ninja->path;
   run.jobs = req.jobs;
