@@ -13,6 +13,7 @@
 #include "kb/json_output.h"
 #include "kb/pipeline.h"
 #include "src/cli_args.h"
+#include "src/cli_print.h"
 #include "src/cli_build.h"
 #include "src/cli_rocm.h"
 #include "src/completions.h"
@@ -24,19 +25,6 @@ namespace {
 constexpr int k_exit_ok = 0;
 constexpr int k_exit_failure = 1;
 constexpr int k_exit_usage = 2;
-
-void print_errors(const Errors& errors) {
-  for (const auto& e : errors.list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
-}
-
-void print_warnings(const std::vector<Error>& warnings) {
-  for (const auto& w : warnings) {
-    std::string text = format_error(w);
-    // format_error says "error:"; a warning is printed with the same shape.
-    if (auto pos = text.find("error: "); pos != std::string::npos) text.replace(pos, 6, "warning:");
-    std::fprintf(stderr, "kb: %s\n", text.c_str());
-  }
-}
 
 ToolchainQuery query_from(const ParsedArgs& args) {
   ToolchainQuery q;
@@ -67,7 +55,7 @@ int cmd_check_config(const ParsedArgs& args, Io& io) {
                  dir_arg(args).c_str());
     return k_exit_failure;
   }
-  print_warnings(config->warnings);
+  print_findings(config->warnings, "warning");
   std::printf("%s: ok (%s, edition %d, %zu kernel section(s))\n", config->path.c_str(),
               config->name.c_str(), config->edition, config->kernels.size());
   return k_exit_ok;
@@ -92,7 +80,7 @@ int cmd_matrix(const ParsedArgs& args, Io& io) {
     print_errors(report.errors());
     return k_exit_failure;
   }
-  print_warnings(report->config.warnings);
+  print_findings(report->config.warnings, "warning");
   bool all = args.has("all");
   std::string text = args.has("json") ? matrix_to_json(report->matrix, report->toolchains, all)
                                       : matrix_to_text(report->matrix, all);

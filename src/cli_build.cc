@@ -1,5 +1,7 @@
 #include "src/cli_build.h"
 
+#include "src/cli_print.h"
+
 #include <unistd.h>
 
 #include <climits>
@@ -18,18 +20,6 @@
 namespace kb {
 
 namespace {
-
-void print_errors(const Errors& errors) {
-  for (const auto& e : errors.list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
-}
-
-void print_notes(const std::vector<Error>& notes) {
-  for (const auto& n : notes) {
-    std::string text = format_error(n);
-    if (auto pos = text.find("error: "); pos != std::string::npos) text.replace(pos, 6, "note:");
-    std::fprintf(stderr, "kb: %s\n", text.c_str());
-  }
-}
 
 std::string absolute(const std::string& p) {
   std::error_code ec;
@@ -92,7 +82,7 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
     print_errors(plan.errors());
     return 1;
   }
-  print_notes(plan->notes);
+  print_findings(plan->notes, "note");
   if (args.has("dry-run")) {
     std::printf("%s\n", shell_join(plan->build_argv).c_str());
     return 0;
@@ -158,7 +148,7 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
     print_errors(prepared.errors());
     return 1;
   }
-  print_notes(prepared->report.config.warnings);
+  print_findings(prepared->report.config.warnings, "warning");
   // Archs dropped by the intersections, and sections skipped, are never silent.
   for (const auto& vb : prepared->plan.variants) {
     for (const auto& section : vb.variant.sections)
