@@ -10,15 +10,11 @@
 #include "kb/bundle_files.h"
 #include "kb/hipify.h"
 #include "src/flags.h"
+#include "kb/path.h"
 
 namespace kb {
 
 namespace {
-
-std::string join_path(const std::string& dir, const std::string& rel) {
-  if (dir.empty()) return rel;
-  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
-}
 
 // A source path relative to the kernel dir, made safe to append below obj/: normalised,
 // with ".." turned into "__" and a leading '/' dropped, so every object stays inside the

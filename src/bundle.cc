@@ -8,6 +8,7 @@
 
 #include "kb/bundle_files.h"
 #include "kb/digest.h"
+#include "kb/path.h"
 
 namespace kb {
 
@@ -59,10 +60,6 @@ BundleManifest manifest_for(const VariantBuild& vb) {
 }
 
 namespace {
-
-std::string join_path(const std::string& dir, const std::string& rel) {
-  return dir.empty() || dir.back() == '/' ? dir + rel : dir + "/" + rel;
-}
 
 Result<Ok> fill_stage(const BundleManifest& m, Disk& disk) {
   KB_TRY(disk.remove_all(m.stage_dir));

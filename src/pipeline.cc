@@ -6,15 +6,11 @@
 
 #include "kb/discover.h"
 #include "kb/unique_id.h"
+#include "kb/path.h"
 
 namespace kb {
 
 namespace {
-
-std::string join_path(const std::string& dir, const std::string& rel) {
-  if (dir.empty() || dir == ".") return rel;
-  return dir.back() == '/' ? dir + rel : dir + "/" + rel;
-}
 
 // Where the toolchain cache lives; "" disables it.
 std::string cache_file(const Environment& env) {

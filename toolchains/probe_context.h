@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kb/path.h"
 #include "kb/disk.h"
 #include "kb/process.h"
 #include "kb/toolchain.h"
@@ -54,14 +55,6 @@ class ProbeContext {
 };
 
 // Path helpers shared by the probes (lexical; no file system access).
-inline std::string join_path(std::string_view a, std::string_view b) {
-  if (a.empty()) return std::string(b);
-  std::string out(a);
-  if (out.back() != '/') out += '/';
-  out += b;
-  return out;
-}
-
 inline std::string dir_name(std::string_view path) {
   size_t slash = path.find_last_of('/');
   if (slash == std::string_view::npos) return ".";

@@ -7,6 +7,7 @@
 #include "kb/bundle.h"
 #include "kb/compdb.h"
 #include "kb/ninja_writer.h"
+#include "kb/path.h"
 
 namespace kb::native {
 
@@ -16,10 +17,6 @@ namespace {
 constexpr const char* k_ninja_status = "[%f/%t %es] ";
 constexpr const char* k_variants_record = "variants.txt";
 constexpr const char* k_compdb = "compile_commands.json";
-
-std::string join_path(const std::string& dir, const std::string& name) {
-  return dir.ends_with('/') ? dir + name : dir + "/" + name;
-}
 
 NinjaOptions ninja_options(const NativeRunOptions& o) {
   return {.build_dir = o.build_dir,

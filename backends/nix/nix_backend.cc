@@ -10,6 +10,7 @@
 
 #include "flake.h"
 #include "kb/config.h"
+#include "kb/path.h"
 #include "kb/unique_id.h"
 #include "preflight.h"
 #include "tracked.h"
@@ -17,11 +18,6 @@
 namespace kb::nix {
 
 namespace {
-
-std::string join_path(const std::string& a, const std::string& b) {
-  if (a.empty() || a.back() == '/') return a + b;
-  return a + "/" + b;
-}
 
 // argv as a shell line, for hints the user can paste.
 std::string shell_line(const std::vector<std::string>& argv) {
