@@ -16,19 +16,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "kb/ninja_writer.h"
+
 namespace kb {
 
 namespace {
-
-std::string join_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`") == std::string::npos;
-    out += plain ? a : "'" + a + "'";
-  }
-  return out;
-}
 
 // Owns the C arrays posix_spawn wants; the strings stay alive as long as this object.
 class SpawnArgs {
@@ -64,7 +56,7 @@ Result<std::string> resolve_program(const std::vector<std::string>& argv, const 
 }
 
 Error spawn_error(const std::vector<std::string>& argv, int err) {
-  return Error{"cannot run '" + join_argv(argv) + "': " + std::strerror(err), {}, ""};
+  return Error{"cannot run '" + shell_join(argv) + "': " + std::strerror(err), {}, ""};
 }
 
 int wait_for(pid_t pid) {

@@ -10,6 +10,7 @@
 
 #include "flake.h"
 #include "kb/config.h"
+#include "kb/ninja_writer.h"
 #include "kb/path.h"
 #include "kb/unique_id.h"
 #include "preflight.h"
@@ -18,24 +19,6 @@
 namespace kb::nix {
 
 namespace {
-
-// argv as a shell line, for hints the user can paste.
-std::string shell_line(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-                                                   "VWXYZ0123456789-_./:=+@%,#") == std::string::npos;
-    if (plain) {
-      out += a;
-      continue;
-    }
-    out += '\'';
-    for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    out += '\'';
-  }
-  return out;
-}
 
 // The last non-empty lines of a process's stderr, for error messages.
 std::string tail_lines(const std::string& text, size_t max_lines = 8) {
@@ -300,7 +283,7 @@ Result<std::vector<std::string>> evaluate_variants(const NixPlan& plan, Process&
   if (r->exit_code != 0)
     return Error{"Nix could not list the kernel's variants (exit " + std::to_string(r->exit_code) +
                      "):\n" + tail_lines(r->err),
-                 {}, "run it yourself to see the whole message: " + shell_line(argv)};
+                 {}, "run it yourself to see the whole message: " + shell_join(argv)};
   return parse_variants_json(r->out);
 }
 
@@ -372,7 +355,7 @@ Result<NixBuildOutcome> nix_execute(const NixPlan& plan, Disk& disk, Process& pr
     return Error{*code == 130 ? "nix build was interrupted"
                               : "nix build failed (exit " + std::to_string(*code) + ")",
                  {},
-                 "Nix's log is above; to rerun by hand: " + shell_line(plan.build_argv) +
+                 "Nix's log is above; to rerun by hand: " + shell_join(plan.build_argv) +
                      (plan.route == NixRoute::flake ? "" : "; `nix log <drv>` shows a failed "
                                                            "derivation's full log")};
 
