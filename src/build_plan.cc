@@ -87,6 +87,9 @@ struct Planner {
     VariantBuild vb;
     vb.variant = v;
     vb.ops_name = make_ops_name(config.module_name(), v.backend, options.unique_id);
+    vb.late_bound = !v.noarch && options.late_bound_namespace && v.torch &&
+                    *v.torch < tc.torches.size() &&
+                    tc.torches[*v.torch].version >= Version({2, k_late_bound_min_torch_minor});
     vb.work_dir = join_path(options.build_dir, ".kb/" + v.name);
     vb.bundle_dir = join_path(options.build_dir, v.name);
     vb.bundle_manifest = join_path(vb.work_dir, "bundle.json");
@@ -130,7 +133,8 @@ struct Planner {
     ctx.stable_abi = v.stable_abi;
     ctx.kernel_dir = options.kernel_dir;
     ctx.generated_include_dir = join_path(vb.work_dir, "gen");
-    ctx.ops_name = vb.ops_name;
+    ctx.extension_name = vb.late_bound ? fmt::format("_{}_{}", config.module_name(), to_string(v.backend))
+                                       : vb.ops_name;
     if (v.backend == Backend::cuda) {
       if (!v.cuda || *v.cuda >= tc.cuda.size())
         return Error{fmt::format("variant {} has no CUDA toolkit attached", v.name), {},
@@ -245,8 +249,20 @@ struct Planner {
       if (classify_source(src.value) != SourceKind::cxx) continue;  // headers are not compiled
       CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
       s.argv = binding_compile_argv(*ctx, config.torch, {s.source, s.object, s.depfile});
-      s.uses_unique_id = true;
+      s.binding = true;
+      s.uses_unique_id = !vb.late_bound;
       vb.compiles.push_back(std::move(s));
+    }
+    if (vb.late_bound) {
+      std::string source = join_path(vb.work_dir, "gen/ops_id.cpp");
+      CompileStep s;
+      s.source = source;
+      s.object = join_path(vb.work_dir, "obj/gen/ops_id.cpp.o");
+      s.depfile = s.object + ".d";
+      s.description = fmt::format("CXX {} ops_id.cpp ({})", v.name, vb.ops_name);
+      s.argv = ops_id_compile_argv(*ctx, {s.source, s.object, s.depfile});
+      vb.compiles.push_back(std::move(s));
+      vb.work_files[source] = ops_id_source(vb.ops_name);
     }
     for (const auto& [section, archs] : *sections) {
       if (v.backend == Backend::rocm) {
@@ -290,7 +306,8 @@ struct Planner {
     vb.copies.push_back({link.output, vb.ops_name + ".abi3.so"});
     vb.link = std::move(link);
     vb.generated["_ops.py"] = arch_ops_py(vb.ops_name);
-    vb.work_files[join_path(vb.work_dir, "gen/registration.h")] = registration_header();
+    vb.work_files[join_path(vb.work_dir, "gen/registration.h")] =
+        vb.late_bound ? late_bound_registration_header() : registration_header();
     vb.metadata_json = metadata(v, vb.ops_name, v.metadata_archs());
     return vb;
   }

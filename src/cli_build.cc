@@ -149,6 +149,7 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
     return 1;
   }
   print_findings(prepared->report.config.warnings, "warning");
+  print_findings(prepared->notes, "note");
   // Archs dropped by the intersections, and sections skipped, are never silent.
   for (const auto& vb : prepared->plan.variants) {
     for (const auto& section : vb.variant.sections)

@@ -130,11 +130,20 @@ std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const Torc
   // Python3_add_library(... USE_SABI ...) in the reference: the binding TU includes
   // Python.h (REGISTER_EXTENSION) and must only use the abi3 subset, 3.9 and later.
   out.push_back("-DPy_LIMITED_API=0x03090000");
-  out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.ops_name);
+  out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.extension_name);
   out.push_back("-I" + ctx.generated_include_dir);
   append(out, user_includes(ctx, torch.include));
   append(out, system_includes(ctx, ctx.backend == Backend::cuda || ctx.backend == Backend::rocm));
   append(out, torch.cxx_flags);
+  append(out, io_suffix(io));
+  return out;
+}
+
+std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io) {
+  Argv out = host_prefix(ctx);
+  out.push_back("-DPy_LIMITED_API=0x03090000");
+  if (!ctx.torch->python_include_dir.empty())
+    append(out, {"-isystem", ctx.torch->python_include_dir});
   append(out, io_suffix(io));
   return out;
 }

@@ -23,7 +23,9 @@ struct FlagContext {
   std::optional<Version> stable_abi;    // set for torch-stable-abi variants
   std::string kernel_dir;               // absolute; include dirs are relative to it
   std::string generated_include_dir;    // holds registration.h
-  std::string ops_name;                 // -DTORCH_EXTENSION_NAME on binding TUs
+  // -DTORCH_EXTENSION_NAME on binding TUs: the ops name, or, for a late-bound variant,
+  // _<mod>_<backend> (the registration macros then ignore it).
+  std::string extension_name;
 };
 
 // Where one compile reads and writes.
@@ -59,6 +61,10 @@ SourceKind classify_source(std::string_view path);
 // (-DTORCH_EXTENSION_NAME) and the generated include dir.
 std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const TorchSection& torch,
                                               const CompileIo& io);
+
+// Host compile of the generated gen/ops_id.cpp of a late-bound variant: the host prefix,
+// the limited Python API and Python's headers, nothing of Torch.
+std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io);
 
 // Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda sections also get the
 // CUDA include dir).

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "kb/binding_scan.h"
 #include "kb/discover.h"
 #include "kb/unique_id.h"
 #include "kb/path.h"
@@ -118,6 +119,28 @@ Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
   return Ok{};
 }
 
+// Whether every [torch] src file names its namespace through the registration macros only:
+// nullopt when so, else a note locating the first other use of TORCH_EXTENSION_NAME.
+Result<std::optional<Error>> binding_can_be_late_bound(const Config& config,
+                                                       const std::string& kernel_dir,
+                                                       const Disk& disk) {
+  for (const auto& src : config.torch.src) {
+    auto text = disk.read_file(join_path(kernel_dir, src.value));
+    if (!text) return text.take_errors();
+    if (auto use = other_extension_name_use(*text)) {
+      use->file = join_path(kernel_dir, src.value);
+      return std::optional<Error>(Error{
+          "this binding uses TORCH_EXTENSION_NAME outside the registration macros, so its TUs "
+          "get the unique id on their command line and every new commit recompiles them",
+          std::move(*use),
+          "use TORCH_EXTENSION_NAME only as the first argument of TORCH_LIBRARY_EXPAND, "
+          "TORCH_LIBRARY_IMPL_EXPAND, their STABLE_ forms and REGISTER_EXTENSION "
+          "(docs/bundle.md, \"The unique id\")"});
+    }
+  }
+  return std::optional<Error>();
+}
+
 }  // namespace
 
 Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
@@ -146,10 +169,15 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   options.launcher = req.launcher;
   options.kb_version = KB_VERSION;
   KB_TRY(choose_unique_id(req, config, *python_files, io, options));
+  std::vector<Error> notes;
+  auto late_bound = binding_can_be_late_bound(config, req.kernel_dir, io.disk);
+  if (!late_bound) return late_bound.take_errors();
+  options.late_bound_namespace = !late_bound->has_value();
+  if (late_bound->has_value()) notes.push_back(std::move(**late_bound));
 
   auto plan = make_build_plan(config, report->toolchains, report->matrix, options, *python_files);
   if (!plan) return plan.take_errors();
-  return PreparedBuild{std::move(*report), std::move(options), std::move(*plan)};
+  return PreparedBuild{std::move(*report), std::move(options), std::move(*plan), std::move(notes)};
 }
 
 }  // namespace kb

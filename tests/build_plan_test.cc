@@ -95,6 +95,48 @@ TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
   }
 }
 
+TEST_F(BuildPlanTest, LateBoundVariantKeepsTheIdOutOfEveryCommandLine) {
+  options.late_bound_namespace = true;
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_TRUE(vb.late_bound);
+  const CompileStep* binding = find_step(vb, "torch_binding.cpp");
+  const CompileStep* ops_id = find_step(vb, "gen/ops_id.cpp");
+  ASSERT_TRUE(binding && ops_id);
+  EXPECT_TRUE(binding->binding);
+  EXPECT_FALSE(binding->uses_unique_id);
+  EXPECT_THAT(binding->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda"));
+  EXPECT_FALSE(ops_id->binding);
+  EXPECT_EQ(ops_id->source, vb.work_dir + "/gen/ops_id.cpp");
+  EXPECT_EQ(ops_id->object, vb.work_dir + "/obj/gen/ops_id.cpp.o");
+  EXPECT_THAT(ops_id->argv, Contains("-DPy_LIMITED_API=0x03090000"));
+  for (const auto& a : ops_id->argv) EXPECT_EQ(a.find("torch/include"), std::string::npos) << a;
+  // No command line carries the id: a new commit changes only ops_id.cpp's content.
+  for (const auto& s : vb.compiles)
+    for (const auto& a : s.argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
+  EXPECT_EQ(vb.work_files.at(ops_id->source), ops_id_source("_relu_cuda_abc1234"));
+  EXPECT_EQ(vb.work_files.at(vb.work_dir + "/gen/registration.h"), late_bound_registration_header());
+  EXPECT_THAT(vb.link->argv, Contains(ops_id->object));
+  // The module id, _ops.py and the .so name still carry it.
+  EXPECT_EQ(vb.link->output, vb.work_dir + "/_relu_cuda_abc1234.abi3.so");
+  EXPECT_EQ(vb.generated.at("_ops.py"), arch_ops_py("_relu_cuda_abc1234"));
+}
+
+TEST_F(BuildPlanTest, LateBindingNeedsTorch211Headers) {
+  options.late_bound_namespace = true;
+  tc.torches[0].version = Version({2, 10, 0});
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_FALSE(vb.late_bound);
+  EXPECT_EQ(find_step(vb, "gen/ops_id.cpp"), nullptr);
+  EXPECT_TRUE(find_step(vb, "torch_binding.cpp")->uses_unique_id);
+  EXPECT_THAT(find_step(vb, "torch_binding.cpp")->argv,
+              Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
+  EXPECT_EQ(vb.work_files.at(vb.work_dir + "/gen/registration.h"), registration_header());
+}
+
 TEST_F(BuildPlanTest, CudaVariantLinksAndBundles) {
   auto p = plan({cuda_variant()});
   ASSERT_TRUE(p.ok());

@@ -56,6 +56,33 @@ TEST(BundleFiles, RegistrationHeaderGolden) {
     EXPECT_NE(text.find(macro), std::string::npos) << macro;
 }
 
+TEST(BundleFiles, LateBoundRegistrationHeaderReadsTheNamespaceAtLoadTime) {
+  std::string text = late_bound_registration_header();
+  for (const char* macro :
+       {"#define CONCAT(A, B)", "#define STRINGIFY(A)", "#define TORCH_LIBRARY_EXPAND(NAME, MODULE)",
+        "#define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
+        "#define STABLE_TORCH_LIBRARY_EXPAND(NAME, MODULE)",
+        "#define STABLE_TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
+        "#define REGISTER_EXTENSION(NAME)"})
+    EXPECT_NE(text.find(macro), std::string::npos) << macro;
+  // No macro pastes NAME: the namespace comes from the hidden symbol, not the command line.
+  EXPECT_EQ(text.find("PyMODINIT_FUNC"), std::string::npos);
+  EXPECT_EQ(text.find("TORCH_LIBRARY(NAME"), std::string::npos);
+  EXPECT_NE(text.find("visibility(\"hidden\")"), std::string::npos);
+  EXPECT_NE(text.find(std::string(k_ops_namespace_symbol) + "[]"), std::string::npos);
+  EXPECT_NE(text.find("torch::detail::TorchLibraryInit"), std::string::npos);
+  EXPECT_NE(text.find("torch::stable::detail::StableTorchLibraryInit"), std::string::npos);
+}
+
+TEST(BundleFiles, OpsIdSourceCarriesTheIdAndTheModuleInit) {
+  std::string text = ops_id_source("_relu_cuda_abc1234");
+  EXPECT_NE(text.find("const char kb_ops_namespace[] = \"_relu_cuda_abc1234\";"), std::string::npos);
+  EXPECT_NE(text.find("PyMODINIT_FUNC PyInit__relu_cuda_abc1234(void)"), std::string::npos);
+  EXPECT_NE(text.find("visibility(\"hidden\")"), std::string::npos);
+  EXPECT_NE(text.find("#include <Python.h>"), std::string::npos);
+  EXPECT_EQ(text.find("torch"), std::string::npos);
+}
+
 TEST(BundleFiles, MetadataArchGolden) {
   Config c = sample_config();
   c.kernel_depends = {KernelDep{"kernels-community/activation", 1, std::nullopt}};

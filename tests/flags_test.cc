@@ -32,7 +32,7 @@ class Flags : public ::testing::Test {
     ctx.cuda = cuda;
     ctx.kernel_dir = "/src/relu";
     ctx.generated_include_dir = "/src/relu/build/.kb/v/gen";
-    ctx.ops_name = "_relu_cuda_abc1234";
+    ctx.extension_name = "_relu_cuda_abc1234";
     return ctx;
   }
   CompileIo io(const std::string& name) {
@@ -81,7 +81,7 @@ TEST_F(Flags, StaticGlobalTemplateStubOnlyFromCuda128) {
 
 TEST_F(Flags, CpuBindingTu) {
   FlagContext ctx = context(Backend::cpu, 0);
-  ctx.ops_name = "_relu_cpu_abc1234";
+  ctx.extension_name = "_relu_cpu_abc1234";
   auto argv = binding_compile_argv(ctx, config.torch, io("torch-ext/torch_binding.cpp"));
   std::vector<std::string> expected{
       "/usr/bin/g++", "-std=c++17", "-O3", "-DNDEBUG", "-fPIC", "-fno-gnu-unique",

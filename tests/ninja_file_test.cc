@@ -285,7 +285,7 @@ TEST(ScheduleCompiles, InterleavesVariantsAndBorrowsDurationsAcrossThem) {
 TEST(ScheduleCompiles, WithoutHistoryNvccBeforeTorchHostBeforePlainHost) {
   BuildPlan plan;
   VariantBuild vb = arch_variant("v1", {"plain.cpp", "binding.cpp", "k.cu"});
-  vb.compiles[1].uses_unique_id = true;
+  vb.compiles[1].binding = true;
   plan.variants.push_back(vb);
   plan.variants.push_back(arch_variant("v2", {"plain.cpp"}));
   auto order = schedule_compiles(plan, {});

@@ -193,7 +193,7 @@ class RocmFlags : public ::testing::Test {
     c.rocm = &tc.rocm[0];
     c.kernel_dir = "/k";
     c.generated_include_dir = "/w/gen";
-    c.ops_name = "_relu_rocm_abc1234";
+    c.extension_name = "_relu_rocm_abc1234";
     return c;
   }();
 };

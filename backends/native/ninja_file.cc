@@ -43,7 +43,7 @@ std::string short_digest(std::string_view text) {
 }
 
 bool sees_torch_headers(const CompileStep& step) {
-  if (step.uses_unique_id) return true;
+  if (step.binding) return true;
   return std::any_of(step.argv.begin(), step.argv.end(), [](const std::string& a) {
     return a.find("torch/include") != std::string::npos;
   });

@@ -27,7 +27,16 @@ struct BuildOptions {
   std::string kb_version = "0.1.0";
   std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance
   bool kernel_dirty = false;
+  // Keep the unique id out of the binding TUs' command lines (kb/binding_scan.h), so a new
+  // commit recompiles only gen/ops_id.cpp and relinks. The caller sets it when no [torch]
+  // src file uses TORCH_EXTENSION_NAME outside the registration macros. It applies to
+  // variants built against Torch 2.11 or newer (the registration types the late-bound
+  // registration.h names); older ones keep the id on the command line.
+  bool late_bound_namespace = false;
 };
+
+// The Torch headers from which a variant can be late-bound (BuildOptions::late_bound_namespace).
+inline constexpr int k_late_bound_min_torch_minor = 11;  // 2.11
 
 // One compiler invocation producing one object file.
 struct CompileStep {
@@ -38,7 +47,8 @@ struct CompileStep {
   std::string depfile;  // absolute; written by the compiler
   std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
-  bool uses_unique_id = false;    // only the binding TUs get -DTORCH_EXTENSION_NAME
+  bool binding = false;           // a [torch] src TU: it includes Torch's headers
+  bool uses_unique_id = false;    // its command line carries the unique id (a classic binding TU)
   // Generated files that must exist before the first compile (ROCm: the hipified headers);
   // after it, the depfile says which of them the object really depends on.
   std::vector<std::string> order_only = {};
@@ -72,6 +82,7 @@ struct BundleCopy {
 struct VariantBuild {
   Variant variant;
   std::string ops_name;  // _<mod>_<backend>_<uid>; the module id and op namespace
+  bool late_bound = false;  // the id lives in gen/ops_id.cpp, not on the binding TUs' argv
   std::string work_dir;  // build_dir/.kb/<variant>: objects, generated headers, manifest
   std::string bundle_dir;  // build_dir/<variant>
   std::vector<HipifyStep> hipify;     // ROCm only: run before the compiles that read them

@@ -32,6 +32,24 @@ std::string noarch_ops_py(std::string_view module_name, std::string_view unique_
 // Each macro expands NAME before pasting, so TORCH_EXTENSION_NAME can be passed.
 std::string registration_header();
 
+// The C symbol through which a binding compiled without the unique id learns its op
+// namespace: a const char array defined by ops_id_source().
+inline constexpr std::string_view k_ops_namespace_symbol = "kb_ops_namespace";
+
+// registration.h for binding TUs compiled without the unique id (see kb/binding_scan.h):
+// the same macros, but the four library macros ignore NAME and register under the
+// namespace kept in kb_ops_namespace, read at static-initialisation time (a constant array,
+// so it is set before any dynamic initialiser runs), and REGISTER_EXTENSION(NAME) is a mere
+// declaration, since PyInit_<ops name> lives in the generated TU. Written against the
+// registration types of Torch 2.11 and later (torch::detail::TorchLibraryInit,
+// torch::stable::detail::StableTorchLibraryInit).
+std::string late_bound_registration_header();
+
+// The generated TU of a late-bound build, the only one that carries the unique id:
+// kb_ops_namespace = "<ops name>" and PyInit_<ops name>, which returns an empty abi3 module.
+// Includes only Python.h, so it compiles in a fraction of a second.
+std::string ops_id_source(std::string_view ops_name);
+
 // What metadata.json says about one variant.
 struct MetadataInput {
   const Config& config;

@@ -72,11 +72,15 @@ struct PreparedBuild {
   MatrixReport report;
   BuildOptions options;
   BuildPlan plan;  // only the requested variants
+  // What the user should know about the plan: e.g. a binding that keeps the unique id on
+  // its command line (kb/binding_scan.h), with where and why.
+  std::vector<Error> notes;
 };
 
 // Loads the config, discovers toolchains, computes the matrix, keeps the requested variants,
 // derives the unique id (--unique-id, else git tree id, else a content hash), lists the
-// author's Python files and plans the build. Fails on any config error, an unknown
+// author's Python files, reads the [torch] src files to decide whether the id can stay out
+// of the binding TUs (kb/binding_scan.h), and plans the build. Fails on any config error, an unknown
 // --variant (with the closest name), a missing torch-ext/<mod>/__init__.py, or no buildable
 // variant.
 Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Incremental builds: a repeated kb build runs nothing; touching one .cu rebuilds only its
 # objects and the link(s) that use them; a new commit (a new unique id) rebuilds only the
-# binding TUs, the links and the bundles. Judged from the entries ninja appends to its log.
+# generated ops_id.cpp TUs, the links and the bundles, never the Torch-heavy binding TUs
+# (docs/bundle.md, "The unique id"); a binding that uses TORCH_EXTENSION_NAME otherwise
+# keeps the id on its command line, with a note. Judged from the entries ninja appends to
+# its log.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_nvcc
 require_torch_venvs
@@ -12,7 +15,8 @@ cuda=torch211-cxx11-cu130-x86_64-linux
 build() { kb_ok build "$relu" --variant "$cpu" --variant "$cuda"; }
 
 # classify LOG FROM: prints one word per new log entry: "cu" (an object of relu.cu), "cpu"
-# (an object of relu_cpu.cpp), "binding" (an object of torch_binding.cpp), "link" (a .so),
+# (an object of relu_cpu.cpp), "binding" (an object of torch_binding.cpp), "ops_id" (an
+# object of the generated gen/ops_id.cpp), "link" (a .so),
 # or "other" (bundle steps and the like); then checks the rules given as arguments:
 # NAME=N (exactly N entries of that kind) or NAME+ (at least one).
 expect_entries() {
@@ -33,6 +37,8 @@ for out in outputs:
         kind = "cu"
     elif name.endswith(".o") and name.startswith("torch_binding."):
         kind = "binding"
+    elif name.endswith(".o") and name.startswith("ops_id."):
+        kind = "ops_id"
     elif name.endswith(".o"):
         kind = "unknown-object"
     else:
@@ -61,7 +67,7 @@ step "first build ($cpu, $cuda)"
 build
 log=$(ninja_log "$relu")
 first=$(lines "$log")
-expect_entries "$log" 0 cu+ cpu+ binding=2 link=2
+expect_entries "$log" 0 cu+ cpu+ binding=2 ops_id=2 link=2
 bundle_before=$(tree_digest "$relu/build/$cuda")
 
 step "a second build runs no command"
@@ -77,7 +83,7 @@ sleep 1.1 # coarse-mtime filesystems
 touch "$relu/relu_cuda/relu.cu"
 before=$(lines "$log")
 build
-expect_entries "$log" "$before" cu+ link=1 binding=0 cpu=0 unknown-object=0
+expect_entries "$log" "$before" cu+ link=1 binding=0 ops_id=0 cpu=0 unknown-object=0
 [[ $(find "$relu/build/$cuda" -name '*.so' | wc -l) -eq 1 ]] || fail "the CUDA bundle lost its .so"
 
 step "touching the shared header common/float_bits.h rebuilds both kernels, not the binding"
@@ -85,9 +91,9 @@ sleep 1.1
 touch "$relu/common/float_bits.h"
 before=$(lines "$log")
 build
-expect_entries "$log" "$before" cu+ cpu+ link=2 binding=0 unknown-object=0
+expect_entries "$log" "$before" cu+ cpu+ link=2 binding=0 ops_id=0 unknown-object=0
 
-step "a new commit (new unique id) rebuilds the binding TUs, links and bundles only"
+step "a new commit (new unique id) rebuilds the ops_id TUs, links and bundles only"
 old_id=$(tree_id "$relu")
 echo "A note that changes the git tree." >"$relu/NOTES.md"
 git_commit "$relu" "add a note"
@@ -95,7 +101,7 @@ new_id=$(tree_id "$relu")
 [[ $old_id != "$new_id" ]] || fail "the git tree id did not change"
 before=$(lines "$log")
 build
-expect_entries "$log" "$before" binding=2 link=2 cu=0 cpu=0 unknown-object=0
+expect_entries "$log" "$before" ops_id=2 link=2 binding=0 cu=0 cpu=0 unknown-object=0
 for v in $cpu $cuda; do
   "$TORCH_211/bin/python" - "$relu/build/$v" "$new_id" <<'EOF' || fail "$v does not carry the new id $new_id"
 import json, sys
@@ -116,5 +122,18 @@ build
 step "the rebuilt bundles load"
 load_bundle "$TORCH_211" "$relu/build/$cpu" relu scaled_relu
 load_bundle "$TORCH_211" "$relu/build/$cuda" relu scaled_relu
+
+step "a binding that uses TORCH_EXTENSION_NAME elsewhere keeps the id on its command line"
+classic=$(copy_example relu)
+printf '\n#ifndef TORCH_EXTENSION_NAME\n#error "kb defines TORCH_EXTENSION_NAME"\n#endif\n' \
+  >>"$classic/torch-ext/torch_binding.cpp"
+git_commit "$classic" "test TORCH_EXTENSION_NAME"
+classic_id=$(tree_id "$classic")
+kb_ok build "$classic" --variant "$cpu" --dry-run
+grep -q "torch-ext/torch_binding.cpp:[0-9]*:[0-9]*: note: this binding uses TORCH_EXTENSION_NAME" \
+  "$E2E_TMP/kb.out" || fail "no note locating the use of TORCH_EXTENSION_NAME"
+grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" "$E2E_TMP/kb.out" ||
+  fail "the classic binding TU does not get the id on its command line"
+if grep -q "ops_id.cpp" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.cpp"; fi
 
 echo "incremental: OK"
