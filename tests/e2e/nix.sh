@@ -234,6 +234,10 @@ kb_ok build "$k3" --backend=nix "${ALLOW[@]}" --kernel-builder "$FAKE" --variant
 check_bundle "$k3" "$CPU" "_relu_nix_cpu_$(git -C "$k3" rev-parse --short=7 HEAD)_dirty"
 kb_out | grep -q "uncommitted changes" || { kb_out >&2; fail "kb did not report the dirty tree"; }
 
+step "kb develop --backend=nix on the expression route: the shells of the impure expression"
+kb_ok develop "$k3" --backend=nix "${ALLOW[@]}" --kernel-builder "$FAKE" --variant "$CPU" -- sh -c 'echo "SHELL-OF=$KB_STANDIN_SHELL"'
+kb_out | grep -qx "SHELL-OF=devShells.$CPU" || { kb_out >&2; fail "the expression route did not enter devShells.$CPU"; }
+
 step "pre-flight: nix missing from PATH"
 nonix=$E2E_TMP/bin-without-nix
 mkdir -p "$nonix"

@@ -136,10 +136,12 @@
                 '' ];
               };
               # `nix develop` needs a derivation whose builder is bash; it runs its own script
-              # instead of `args`. No PATH: the shell keeps the caller's.
+              # instead of `args`, which writes the environment to each of `$outputs` (so
+              # `outputs` must be set). No PATH: the shell keeps the caller's.
               mkShell = shellName: attrs: derivation ({
                 name = shellName;
                 inherit system;
+                outputs = [ "out" ];
                 builder = "/bin/bash";
                 args = [ "-c" "echo 'a shell for nix develop' > $out" ];
               } // attrs);
