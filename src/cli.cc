@@ -16,6 +16,7 @@
 #include "src/cli_print.h"
 #include "src/cli_build.h"
 #include "src/cli_rocm.h"
+#include "src/cli_test.h"
 #include "src/completions.h"
 
 namespace kb {
@@ -162,6 +163,8 @@ int cli_main(int argc, char** argv) {
   if (cmd == "toolchains") return cmd_toolchains(*parsed, io);
   if (cmd == "matrix") return cmd_matrix(*parsed, io);
   if (cmd == "build") return cmd_build(*parsed, io, argv[0]);
+  if (cmd == "test") return cmd_test(*parsed, io, argv[0]);
+  if (cmd == "develop") return cmd_develop(*parsed, io);
   if (cmd == "clean") return cmd_clean(*parsed, io);
   if (cmd == "init-flake") return cmd_init_flake(*parsed, io);
   if (cmd == "internal-bundle") return cmd_internal_bundle(*parsed, io);

@@ -25,6 +25,7 @@ const OptionSpec k_no_cache{"no-cache", 0, false, false, "probe toolchains again
 const OptionSpec k_backend{"backend", 0, true, false, "native (default) or nix"};
 const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref of kernel-builder (nix backend)"};
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
+const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
 
 }  // namespace
 
@@ -48,7 +49,17 @@ const std::vector<CommandSpec>& command_table() {
         k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        {"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"}}},
+        k_allow_unsandboxed}},
+      {"test", "build, then run the kernel's tests with each Torch (pytest args after --)",
+       "[DIR] [-- PYTEST ARGS]", 1,
+       {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
+        {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
+        k_out, k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
+        k_allow_unsandboxed}},
+      {"develop", "open a shell (or run the command after --) in the test environment",
+       "[DIR] [-- COMMAND]", 1,
+       {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
+        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}},
       {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out}},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
        {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},

@@ -100,6 +100,8 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
 
 }  // namespace
 
+std::string absolute_dir(const std::string& path) { return strip_slash(absolute(path)); }
+
 int cmd_matrix_nix(const ParsedArgs& args, Io& io) {
   nix::NixBuildRequest req;
   req.kernel_dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
@@ -122,6 +124,11 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
                  backend.c_str());
     return 2;
   }
+  return build_native(args, io, argv0, dir, /*print_bundles=*/true, nullptr);
+}
+
+int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::string& dir,
+                 bool print_bundles, PreparedBuild* built) {
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   auto jobs = parse_int_option(args, "jobs", static_cast<int>(cores));
   if (!jobs) {
@@ -208,8 +215,9 @@ int cmd_build(const ParsedArgs& args, Io& io, const char* argv0) {
                  outcome->rerun_command.c_str());
     return outcome->exit_code == 130 ? 130 : 1;
   }
-  if (!run.generate_only)
+  if (!run.generate_only && print_bundles)
     for (const auto& v : prepared->plan.variants) std::printf("%s\n", v.bundle_dir.c_str());
+  if (built) *built = std::move(*prepared);
   return 0;
 }
 

@@ -598,5 +598,86 @@ TEST_F(NixFlow, WritesTheCanonicalFlakeOnlyWhenAsked) {
   EXPECT_EQ(disk.content("/k/flake.nix"), canonical_flake_nix());
 }
 
+// ---- kb test / kb develop --backend=nix -------------------------------------------------
+
+TEST_F(NixFlow, TestWithoutVariantBuildsAndRunsTheFlakesCiTest) {
+  NixShellRequest shell{request, /*test=*/true, {}};
+  auto plan = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
+  EXPECT_TRUE(plan->run_result);
+  EXPECT_EQ(plan->plan.build_argv,
+            nix_argv(nix, {"build", "-L", "-o", "/k/build/.kb/nix-ci-test", "git+file:///k#ci-test"}));
+  int ran_script = 0;
+  process.on_run(plan->plan.build_argv, 0,
+                 [&] { disk.add_file("/k/build/.kb/nix-ci-test", "#!/bin/sh\n", true); });
+  process.on_run({"/k/build/.kb/nix-ci-test"}, 1, [&] { ++ran_script; });
+  auto code = nix_run_shell(*plan, disk, process, env);
+  ASSERT_TRUE(code.ok()) << format_error(code.errors().list[0]);
+  EXPECT_EQ(*code, 1);  // the script's status is the tests' status
+  EXPECT_EQ(ran_script, 1);
+  EXPECT_EQ(process.log.back().cwd, "/k");
+}
+
+TEST_F(NixFlow, CiTestTakesNoPytestArgumentsAndOneVariantAtMost) {
+  NixShellRequest shell{request, /*test=*/true, {"-k", "relu"}};
+  auto r = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().list[0].hint.find("--variant V"), std::string::npos);
+  shell.command.clear();
+  shell.build.variants = {"a", "b"};
+  EXPECT_FALSE(nix_prepare_shell(shell, disk, process, env).ok());
+  EXPECT_EQ(process.total_calls(), 0);
+}
+
+TEST_F(NixFlow, TestWithVariantRunsPytestInTheTestShell) {
+  const std::string v = "torch211-cxx11-cpu-x86_64-linux";
+  process.on(nix_argv(nix, {"eval", "--json", "git+file:///k#archVariants"}), "[\"" + v + "\"]");
+  NixShellRequest shell{request, /*test=*/true, {"-x"}};
+  shell.build.variants = {v};
+  auto plan = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
+  EXPECT_FALSE(plan->run_result);
+  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "git+file:///k#testShells." + v, "--command",
+                                       "python3", "-m", "pytest", "/k/tests", "-p",
+                                       "no:cacheprovider", "-x"}));
+  process.on_run(plan->argv, 5);
+  auto code = nix_run_shell(*plan, disk, process, env);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 5);
+
+  shell.build.variants = {"torch211-cxx11-cpu-x86_64-linu"};
+  auto bad = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.errors().list[0].hint.find("did you mean '" + v + "'?"), std::string::npos);
+}
+
+TEST_F(NixFlow, DevelopEntersTheDefaultOrTheVariantsDevShell) {
+  NixShellRequest shell{request, /*test=*/false, {}};
+  auto plan = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
+  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "git+file:///k#default"}));
+
+  const std::string v = "torch211-cxx11-cpu-x86_64-linux";
+  process.on(nix_argv(nix, {"eval", "--json", "git+file:///k#archVariants"}), "[\"" + v + "\"]");
+  shell.build.variants = {v};
+  shell.command = {"python3", "-c", "print(1)"};
+  plan = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
+  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "git+file:///k#devShells." + v, "--command",
+                                       "python3", "-c", "print(1)"}));
+}
+
+TEST_F(NixFlow, ImpureRoutesEnterShellsThroughTheDevShellsSet) {
+  request.kernel_builder = "/src/fake-kb";
+  NixShellRequest shell{request, /*test=*/false, {"true"}};
+  auto plan = nix_prepare_shell(shell, disk, process, env);
+  ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
+  ASSERT_NE(plan->plan.shell_expression.find("outputs.devShells.${builtins.currentSystem}"),
+            std::string::npos);
+  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "--impure", "--expr",
+                                       plan->plan.shell_expression, "default", "--command",
+                                       "true"}));
+}
+
 }  // namespace
 }  // namespace kb::nix

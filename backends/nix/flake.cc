@@ -190,7 +190,8 @@ Result<std::string> kernel_builder_ref(std::string_view ref) {
 }
 
 std::string build_expression(const KernelSource& source, const SelfRevision& revision,
-                             std::string_view kernel_builder, bool use_kernel_flake) {
+                             std::string_view kernel_builder, bool use_kernel_flake,
+                             std::string_view output_set) {
   std::string src;
   if (source.git_top) {
     // fetchGit of a local checkout gives its tracked files (with uncommitted edits when the
@@ -237,7 +238,7 @@ std::string build_expression(const KernelSource& source, const SelfRevision& rev
          "};\n";
   }
   e += "in\n";
-  e += "outputs.packages.${builtins.currentSystem}\n";
+  e += "outputs." + std::string(output_set) + ".${builtins.currentSystem}\n";
   return e;
 }
 

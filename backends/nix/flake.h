@@ -45,13 +45,15 @@ std::string nix_string(std::string_view text);
 Result<std::string> kernel_builder_ref(std::string_view ref);
 
 // The expression for `nix build --impure --expr`, evaluating to kernel-builder's package set
-// for the current system (attributes bundle, redistributable, variants, ...). The sources are
+// for the current system (attributes bundle, redistributable, variants, ...), or with
+// `output_set` = "devShells" to its shells (default, test, devShells.<v>, testShells.<v>). The sources are
 // read through builtins.fetchGit inside git (tracked files only) and as a plain path outside.
 // With `use_kernel_flake`, the kernel's own flake.nix is imported and its `outputs` called
 // with `kernel-builder` and a `self` carrying `revision`; otherwise genKernelFlakeOutputs is
 // called directly with `path` and `self`.
 std::string build_expression(const KernelSource& source, const SelfRevision& revision,
-                             std::string_view kernel_builder, bool use_kernel_flake);
+                             std::string_view kernel_builder, bool use_kernel_flake,
+                             std::string_view output_set = "packages");
 
 // The names in `nix eval ...#variants --json` output. Fails unless it is a JSON list of
 // strings.

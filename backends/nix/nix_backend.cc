@@ -256,28 +256,33 @@ Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk
     if (!id.ok()) return id.take_errors();
     revision.short_rev = *id;
   }
-  plan.expression = build_expression(git->source, revision,
-                                     builder_ref.value_or(std::string(k_default_kernel_builder)),
-                                     plan.route == NixRoute::flake_with_builder);
+  const std::string builder = builder_ref.value_or(std::string(k_default_kernel_builder));
+  const bool use_flake = plan.route == NixRoute::flake_with_builder;
+  plan.expression = build_expression(git->source, revision, builder, use_flake);
+  plan.shell_expression = build_expression(git->source, revision, builder, use_flake, "devShells");
   return plan;
 }
 
-// `nix <sub> ...` for the plan's route: installables on the flake, or the expression.
+// `nix <sub> ...` for the plan's route: installables on the flake, or the expression (the
+// package set, or with `shells` the devShells set).
 std::vector<std::string> nix_command(const NixPlan& plan, std::vector<std::string> sub,
-                                     const std::vector<std::string>& attributes) {
+                                     const std::vector<std::string>& attributes,
+                                     bool shells = false) {
   auto argv = nix_argv(plan.nix.program, sub);
   if (plan.route == NixRoute::flake) {
     for (const auto& a : attributes) argv.push_back(plan.flake_ref + "#" + a);
   } else {
-    argv.insert(argv.end(), {"--impure", "--expr", plan.expression});
+    argv.insert(argv.end(),
+                {"--impure", "--expr", shells ? plan.shell_expression : plan.expression});
     argv.insert(argv.end(), attributes.begin(), attributes.end());
   }
   return argv;
 }
 
 Result<std::vector<std::string>> evaluate_variants(const NixPlan& plan, Process& process,
-                                                   const Environment& env) {
-  auto argv = nix_command(plan, {"eval", "--json"}, {"variants"});
+                                                   const Environment& env,
+                                                   const std::string& attribute = "variants") {
+  auto argv = nix_command(plan, {"eval", "--json"}, {attribute});
   auto r = process.capture(argv, env);
   if (!r.ok()) return r.take_errors();
   if (r->exit_code != 0)
@@ -416,6 +421,86 @@ Result<Ok> write_canonical_flake(const std::string& kernel_dir, Disk& disk,
   if (!overwrite && disk.exists(path))
     return Error{path + " already exists", {}, "remove it first, or ask kb to overwrite it"};
   return disk.write_file_atomic(path, canonical_flake_nix(kernel_builder));
+}
+
+Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk,
+                                       Process& process, const Environment& env) {
+  if (request.build.variants.size() > 1)
+    return Error{"kb " + std::string(request.test ? "test" : "develop") +
+                     " --backend=nix takes at most one --variant",
+                 {}, "each variant has its own shell; run once per variant"};
+  if (request.test && request.build.variants.empty() && !request.command.empty())
+    return Error{"the flake's ci-test runs a fixed pytest command and takes no arguments", {},
+                 "pass --variant V to run pytest with your arguments in the flake's "
+                 "testShells.V (kb matrix --backend=nix lists the variants)"};
+  auto plan = plan_without_variants(request.build, disk, process, env);
+  if (!plan.ok()) return plan.take_errors();
+  NixShellPlan out;
+  out.cwd = request.build.kernel_dir;
+  const std::optional<std::string> variant =
+      request.build.variants.empty() ? std::nullopt
+                                     : std::optional<std::string>(request.build.variants[0]);
+  if (variant) {
+    // Shells are keyed by the Torch arch name (archVariants), not the stable-ABI one.
+    auto known = evaluate_variants(*plan, process, env, "archVariants");
+    if (!known.ok()) return known.take_errors();
+    if (std::find(known->begin(), known->end(), *variant) == known->end()) {
+      std::string list;
+      for (const auto& k : *known) list += (list.empty() ? "" : ", ") + k;
+      std::string close = closest_match(*variant, *known);
+      return Error{"the flake has no shell for variant '" + *variant + "' on " + plan->nix.system,
+                   {},
+                   (close.empty() ? "" : "did you mean '" + close + "'? ") +
+                       "its arch variants: " + (list.empty() ? "none" : list)};
+    }
+  }
+  plan->build_dir =
+      request.build.build_dir.empty() ? join_path(out.cwd, "build") : request.build.build_dir;
+  if (request.test && !variant) {
+    // The flake's own CI command: build the script, then run it.
+    plan->attributes = {"ci-test"};
+    plan->result_link = join_path(plan->build_dir, ".kb/nix-ci-test");
+    plan->build_argv = nix_command(*plan, {"build", "-L", "-o", plan->result_link}, {"ci-test"});
+    out.run_result = true;
+    out.plan = std::move(*plan);
+    return out;
+  }
+  std::string shell = !variant ? "default"
+                      : request.test ? "testShells." + *variant
+                                     : "devShells." + *variant;
+  out.argv = nix_command(*plan, {"develop"}, {shell}, /*shells=*/true);
+  if (request.test) {
+    out.argv.insert(out.argv.end(), {"--command", "python3", "-m", "pytest",
+                                     join_path(out.cwd, "tests"), "-p", "no:cacheprovider"});
+    out.argv.insert(out.argv.end(), request.command.begin(), request.command.end());
+  } else if (!request.command.empty()) {
+    out.argv.push_back("--command");
+    out.argv.insert(out.argv.end(), request.command.begin(), request.command.end());
+  }
+  out.plan = std::move(*plan);
+  return out;
+}
+
+Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process,
+                          const Environment& env) {
+  if (!plan.run_result) return process.run_attached(plan.argv, env, plan.cwd);
+  KB_TRY(disk.make_dirs(join_path(plan.plan.build_dir, ".kb")));
+  auto code = process.run_attached(plan.plan.build_argv, env, plan.cwd);
+  if (!code.ok()) return code.take_errors();
+  if (*code != 0)
+    return Error{"nix build of the flake's ci-test failed (exit " + std::to_string(*code) + ")",
+                 {}, "Nix's log is above; to rerun by hand: " + shell_join(plan.plan.build_argv)};
+  // ci-test is a script; a package with bin/ holds it there.
+  std::string script = plan.plan.result_link;
+  if (disk.stat(script).is_dir) {
+    auto bin = disk.list_dir(join_path(script, "bin"));
+    if (!bin.ok() || bin->size() != 1)
+      return Error{"the flake's ci-test (" + script + ") is neither a script nor a package with "
+                   "one program in bin/",
+                   {}, "pass --variant V to run pytest in the flake's testShells.V instead"};
+    script = join_path(script, "bin/" + bin->front());
+  }
+  return process.run_attached({script}, env, plan.cwd);
 }
 
 }  // namespace kb::nix

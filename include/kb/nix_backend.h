@@ -88,6 +88,7 @@ struct NixPlan {
   NixRoute route = NixRoute::flake;
   std::string flake_ref;                   // flake route: git+file://... or path:...
   std::string expression;                  // impure routes: the Nix expression
+  std::string shell_expression;            // impure routes: the same, giving devShells.<system>
   std::vector<std::string> attributes;     // "bundle" or redistributable.<variant>...
   std::string build_dir;                   // absolute
   std::string result_link;                 // <build>/.kb/nix-result: a GC root for the result
@@ -130,6 +131,39 @@ Result<NixBuildOutcome> nix_build(const NixBuildRequest& request, Disk& disk, Pr
 // (the end of its stderr in the message) or does not give a list of strings.
 Result<std::vector<std::string>> nix_variants(const NixBuildRequest& request, Disk& disk,
                                               Process& process, const Environment& env);
+
+// `kb test --backend=nix` or `kb develop --backend=nix`: the flake's test and dev shells
+// (kernel-builder-format.md §5.3).
+struct NixShellRequest {
+  NixBuildRequest build;             // kernel_dir, kernel_builder, options; at most one variant
+  bool test = false;                 // kb test (else kb develop)
+  std::vector<std::string> command;  // after "--": pytest's arguments, or the command to run
+};
+
+// What runs. kb test without a variant builds the flake's ci-test (`nix build -o
+// <build>/.kb/nix-ci-test <ref>#ci-test`, in plan.build_argv) and runs the result; kb test
+// --variant V runs `nix develop <ref>#testShells.V --command python3 -m pytest <dir>/tests -p
+// no:cacheprovider ARGS`; kb develop runs `nix develop <ref>#devShells.V` (or the default
+// shell) with `--command CMD...` when a command is given.
+struct NixShellPlan {
+  NixPlan plan;
+  bool run_result = false;        // build plan.build_argv, then run plan.result_link
+  std::vector<std::string> argv;  // otherwise: the `nix develop` command line
+  std::string cwd;                // the kernel directory
+};
+
+// Pre-flights as nix_variants does (the sandbox setting included) and checks a --variant
+// against the flake's archVariants. Fails as nix_prepare does, for more than one variant,
+// for an unknown variant (with the closest name), and for pytest arguments without a
+// variant (ci-test takes none).
+Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk,
+                                       Process& process, const Environment& env);
+
+// Runs the plan attached to the terminal, in the kernel directory; returns the exit status
+// of the tests or the shell. Fails when a program cannot be started, when building ci-test
+// fails, or when its result is not a runnable script.
+Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process,
+                          const Environment& env);
 
 // The canonical flake.nix for a kernel (the shape every kernels-community kernel uses), with
 // `kernel_builder` as the input URL. Pure.

@@ -143,6 +143,65 @@ step "kb matrix --backend=nix lists the flake's variants"
 kb_ok matrix "$k1" --backend=nix
 [[ $(kb_out | grep -E '^torch' | tr '\n' ' ') == "$CPU $CUDA " ]] || { kb_out >&2; fail "kb matrix --backend=nix did not list $CPU $CUDA"; }
 
+# kb test / kb develop --backend=nix need a python3 with pytest on PATH: the stand-in, unlike
+# kernel-builder, brings no Python of its own.
+PYTEST_BIN=''
+for venv in ${KB_TORCH//:/ } "${KB_DEPS:-$HOME/.cache/kb-deps}"/torch-2.1{1,2}; do
+  if [[ -x $venv/bin/python3 ]] && "$venv/bin/python3" -c 'import pytest' 2>/dev/null; then
+    PYTEST_BIN=$venv/bin
+    break
+  fi
+done
+
+step "kb develop --backend=nix: the flake's default and per-variant dev shells"
+kb_ok develop "$k1" --backend=nix "${ALLOW[@]}" -- sh -c 'echo "SHELL-OF=$KB_STANDIN_SHELL"'
+kb_out | grep -qx "SHELL-OF=devShells.$CUDA" || { kb_out >&2; fail "the default dev shell is not the CUDA variant's"; }
+kb_ok develop "$k1" --backend=nix "${ALLOW[@]}" --variant "$CPU" -- sh -c 'echo "LK=$LOCAL_KERNELS"; echo "AT=$(pwd)"'
+kb_out | grep -qx "LK=kernels-community/relu-nix=$k1/build" || { kb_out >&2; fail "the dev shell's LOCAL_KERNELS is not <repo-id>=<kernel>/build"; }
+kb_out | grep -qx "AT=$k1" || { kb_out >&2; fail "kb develop did not run in the kernel directory"; }
+expect_failure "unknown shell" "did you mean '$CPU'" develop "$k1" --backend=nix "${ALLOW[@]}" --variant "${CPU%?}" -- true
+rc=0
+run_kb develop "$k1" --backend=nix "${ALLOW[@]}" -- sh -c 'exit 4' || rc=$?
+[[ $rc == 4 ]] || { kb_out >&2; fail "kb develop --backend=nix exited $rc, expected the command's 4"; }
+
+if [[ -z $PYTEST_BIN ]]; then
+  echo "(no python3 with pytest in the Torch venvs: skipping kb test --backend=nix)"
+else
+  step "kb test --backend=nix: the flake's ci-test, then pytest in a test shell"
+  mkdir -p "$k1/tests"
+  cat >"$k1/tests/conftest.py" <<'EOF'
+def pytest_configure(config):
+    config.addinivalue_line("markers", "kernels_ci: run by the flake's ci-test")
+EOF
+  cat >"$k1/tests/test_env.py" <<'EOF'
+import os
+import pytest
+
+@pytest.mark.kernels_ci
+def test_environment():
+    repo, _, ext = os.environ["LOCAL_KERNELS"].partition("=")
+    assert repo == "kernels-community/relu-nix"
+    variant_dir = os.environ["PYTHONPATH"].split(":")[0]
+    assert variant_dir.startswith(ext + "/")
+    assert os.path.isfile(os.path.join(variant_dir, "metadata.json"))
+    print("KB-NIX-TEST " + os.path.basename(variant_dir))
+EOF
+  git_commit "$k1" "tests"
+  PATH=$PYTEST_BIN:$PATH kb_ok test "$k1" --backend=nix "${ALLOW[@]}"
+  kb_out | grep -q "1 passed" || { kb_out >&2; fail "ci-test did not run the kernels_ci test"; }
+  [[ -x $k1/build/.kb/nix-ci-test ]] || fail "no ci-test result at build/.kb/nix-ci-test"
+  PATH=$PYTEST_BIN:$PATH kb_ok test "$k1" --backend=nix "${ALLOW[@]}" --variant "$CPU" -- -s
+  kb_out | grep -q "KB-NIX-TEST $CPU" || { kb_out >&2; fail "the test shell of $CPU did not run the test with its variant"; }
+  expect_failure "pytest args without a variant" "takes no arguments" test "$k1" --backend=nix "${ALLOW[@]}" -- -x
+  printf 'def test_fails():\n    assert False\n' >"$k1/tests/test_fails.py"
+  git_commit "$k1" "a failing test"
+  rc=0
+  PATH=$PYTEST_BIN:$PATH run_kb test "$k1" --backend=nix "${ALLOW[@]}" --variant "$CPU" || rc=$?
+  [[ $rc == 1 ]] || { kb_out >&2; fail "kb test --backend=nix exited $rc with a failing test, expected 1"; }
+  git -C "$k1" rm -q tests/test_fails.py
+  git_commit "$k1" "drop the failing test"
+fi
+
 step "--kernel-builder on a kernel with the canonical flake.nix (input github:...) builds offline"
 k2=$E2E_TMP/canonical-kernel
 make_kernel "$k2"
@@ -174,6 +233,10 @@ echo '// edited' >>"$k3/relu_cpu/relu.cpp"
 kb_ok build "$k3" --backend=nix "${ALLOW[@]}" --kernel-builder "$FAKE" --variant "$CPU"
 check_bundle "$k3" "$CPU" "_relu_nix_cpu_$(git -C "$k3" rev-parse --short=7 HEAD)_dirty"
 kb_out | grep -q "uncommitted changes" || { kb_out >&2; fail "kb did not report the dirty tree"; }
+
+step "kb develop --backend=nix on the expression route: the shells of the impure expression"
+kb_ok develop "$k3" --backend=nix "${ALLOW[@]}" --kernel-builder "$FAKE" --variant "$CPU" -- sh -c 'echo "SHELL-OF=$KB_STANDIN_SHELL"'
+kb_out | grep -qx "SHELL-OF=devShells.$CPU" || { kb_out >&2; fail "the expression route did not enter devShells.$CPU"; }
 
 step "pre-flight: nix missing from PATH"
 nonix=$E2E_TMP/bin-without-nix

@@ -7,7 +7,14 @@
 #   - the output names `packages.<system>.{bundle, default, redistributable.<variant>, variants}`;
 #   - the bundle layout: `$out/<variant>/{__init__.py,_ops.py,metadata.json}`, plus CARD.md and
 #     benchmarks/ when the kernel has them; `redistributable.<variant>` is `$out/<variant>/`;
-#   - the unique id: self.shortRev (or dirtyShortRev with '-' -> '_') in `_<mod>_<backend>_<id>`.
+#   - the unique id: self.shortRev (or dirtyShortRev with '-' -> '_') in `_<mod>_<backend>_<id>`;
+#   - what `kb test` / `kb develop --backend=nix` use (kernel-builder-format.md §5.3):
+#     `packages.<system>.{ci-test, archVariants}` and `devShells.<system>.{default, test,
+#     devShells.<variant>, testShells.<variant>}`. ci-test is a script running
+#     `python3 -m pytest <src>/tests -m kernels_ci -p no:cacheprovider` (exit 5 accepted) with
+#     PYTHONPATH=<ext>/<variant> and LOCAL_KERNELS=<repo-id>=<ext>; a test shell sets the same
+#     two variables, a dev shell sets LOCAL_KERNELS=<repo-id>=$(pwd)/build in its shellHook.
+#     Unlike the real builder, the stand-in brings no Python: python3 is whatever is on PATH.
 # It compiles nothing and knows no Torch versions: every derivation is a /bin/sh script that
 # writes text files, so the whole Nix path runs in seconds without network or toolchains.
 {
@@ -47,6 +54,7 @@
 
           toml = builtins.fromTOML (builtins.readFile (path + "/build.toml"));
           name = toml.general.name;
+          repoId = toml.general.hub.repo-id or "kernels-community/${name}";
           mod = builtins.replaceStrings [ "-" ] [ "_" ] name;
           framework =
             if toml ? torch-noarch then "torch-noarch"
@@ -101,7 +109,52 @@
               built = map (b: {
                 name = variantFor { inherit system framework; backend = b; };
                 value = mkVariant system b (variantFor { inherit system framework; backend = b; });
+                backend = b;
               }) backends;
+              # The "best" build set of §5.3: CUDA before CPU.
+              cudaBuilt = builtins.filter (v: v.backend == "cuda") built;
+              best = if cudaBuilt != [ ] then builtins.head cudaBuilt else builtins.head built;
+              hasTests = builtins.pathExists (path + "/tests");
+              tests = if hasTests then "${builtins.path { path = path + "/tests"; name = "tests"; }}" else "";
+              ciTest = derivation {
+                name = "${name}-ci-test";
+                inherit system repoId tests;
+                builder = "/bin/sh";
+                PATH = "/bin:/usr/bin";
+                ext = best.value;
+                variant = best.name;
+                args = [ "-c" ''
+                  set -e
+                  {
+                    echo '#!/bin/sh'
+                    echo 'unset LD_LIBRARY_PATH'
+                    echo "export PYTHONPATH=$ext/$variant"
+                    echo "export LOCAL_KERNELS=$repoId=$ext"
+                    echo "python3 -m pytest $tests -m kernels_ci -p no:cacheprovider || test \$? -eq 5"
+                  } > "$out"
+                  chmod +x "$out"
+                '' ];
+              };
+              # `nix develop` needs a derivation whose builder is bash; it runs its own script
+              # instead of `args`, which writes the environment to each of `$outputs` (so
+              # `outputs` must be set). No PATH: the shell keeps the caller's.
+              mkShell = shellName: attrs: derivation ({
+                name = shellName;
+                inherit system;
+                outputs = [ "out" ];
+                builder = "/bin/bash";
+                args = [ "-c" "echo 'a shell for nix develop' > $out" ];
+              } // attrs);
+              devShellFor = v: mkShell "${name}-dev-${v.name}" {
+                KB_STANDIN_SHELL = "devShells.${v.name}";
+                shellHook = ''export LOCAL_KERNELS="${repoId}=$(pwd)/build"'';
+              };
+              testShellFor = v: mkShell "${name}-test-${v.name}" {
+                KB_STANDIN_SHELL = "testShells.${v.name}";
+                PYTHONPATH = "${v.value}/${v.name}";
+                LOCAL_KERNELS = "${repoId}=${v.value}";
+              };
+              shellSet = f: builtins.listToAttrs (map (v: { inherit (v) name; value = f v; }) built);
               redistributable = builtins.listToAttrs built;
               hasCard = builtins.pathExists (path + "/CARD.md");
               hasBench = builtins.pathExists (path + "/benchmarks");
@@ -123,13 +176,24 @@
               };
             in
             {
-              inherit bundle redistributable;
-              default = bundle;
-              variants = map (v: v.name) built;
+              packages = {
+                inherit bundle redistributable;
+                default = bundle;
+                variants = map (v: v.name) built;
+                archVariants = map (v: v.name) built;
+                ci-test = ciTest;
+              };
+              devShells = {
+                default = devShellFor best;
+                test = testShellFor best;
+                devShells = shellSet devShellFor;
+                testShells = shellSet testShellFor;
+              };
             };
         in
         {
-          packages = forSystems perSystem;
+          packages = forSystems (system: (perSystem system).packages);
+          devShells = forSystems (system: (perSystem system).devShells);
         };
     in
     {
