@@ -44,6 +44,8 @@ const std::vector<CommandSpec>& command_table() {
         {"dry-run", 'n', false, false, "print the commands without running them"},
         {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
         {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
+        {"id-in-binding", 0, false, false,
+         "compile the unique id into the binding TUs, as the reference does (each commit recompiles them)"},
         {"generate-only", 0, false, false, "write build.ninja and stop"},
         {"verbose", 'v', false, false, "show every command line"},
         k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,

@@ -144,6 +144,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   req.memory_budget_bytes = available_memory();
   if (args.has("unique-id")) req.unique_id = args.get("unique-id");
   if (args.has("launcher")) req.launcher = args.get("launcher");
+  req.id_in_binding = args.has("id-in-binding");
   req.kb_path = self_path(argv0);
   req.query.torch = args.all("torch");
   req.query.cuda = args.all("cuda");
@@ -178,6 +179,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
   for (const auto& v : req.variants) run.regen_args.insert(run.regen_args.end(), {"--variant", v});
   if (req.launcher) run.regen_args.insert(run.regen_args.end(), {"--launcher", *req.launcher});
+  if (req.id_in_binding) run.regen_args.push_back("--id-in-binding");
   run.regen_args.insert(run.regen_args.end(), {"-j", std::to_string(req.jobs)});
   // Adding or removing a Python file changes this directory's mtime: replan then.
   run.regen_inputs.push_back(dir + "/torch-ext/" + prepared->report.config.module_name());

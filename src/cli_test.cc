@@ -121,6 +121,10 @@ int cmd_test(const ParsedArgs& args, Io& io, const char* argv0) {
     std::fprintf(stderr, "kb: testing %s with %s (torch %s): %s\n", repo_id.c_str(),
                  t.python.c_str(), t.torch_version.c_str(), t.variant->c_str());
     std::fflush(stderr);
+    if (auto shim = write_import_shim(out, *t.variant, config->module_name(), io.disk); !shim) {
+      print_errors(shim.errors());
+      return k_exit_failure;
+    }
     Environment env = kernel_test_environment(io.env, {repo_id, out, t.variant, std::nullopt});
     auto code = io.process.run_attached(pytest_argv(t.python, *tests, args.passthrough), env, dir);
     if (!code) {
@@ -186,6 +190,12 @@ int cmd_develop(const ParsedArgs& args, Io& io) {
   const TestTarget target = plan_test_targets({torch}, folders, tc->cpu, tc->os).front();
   const auto venv = venv_root(torch.python, io.disk);
   const std::string repo_id = test_repo_id(*config);
+  if (target.variant) {
+    if (auto shim = write_import_shim(out, *target.variant, config->module_name(), io.disk); !shim) {
+      print_errors(shim.errors());
+      return k_exit_failure;
+    }
+  }
   Environment env = kernel_test_environment(io.env, {repo_id, out, target.variant, venv});
 
   std::vector<std::string> argv = args.passthrough;

@@ -172,8 +172,8 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   std::vector<Error> notes;
   auto late_bound = binding_can_be_late_bound(config, req.kernel_dir, io.disk);
   if (!late_bound) return late_bound.take_errors();
-  options.late_bound_namespace = !late_bound->has_value();
-  if (late_bound->has_value()) notes.push_back(std::move(**late_bound));
+  options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();
+  if (late_bound->has_value() && !req.id_in_binding) notes.push_back(std::move(**late_bound));
 
   auto plan = make_build_plan(config, report->toolchains, report->matrix, options, *python_files);
   if (!plan) return plan.take_errors();

@@ -96,7 +96,8 @@ TEST(KernelTest, EnvironmentPointsTheLoaderAtTheBuild) {
                     {"LOCAL_KERNELS", "org/other=/o:kb-examples/relu=/stale"}});
   auto env = kernel_test_environment(base, {"kb-examples/relu", "/k/build", k_cpu211, std::nullopt});
   EXPECT_EQ(env.get("LOCAL_KERNELS"), "kb-examples/relu=/k/build:org/other=/o");
-  EXPECT_EQ(env.get("PYTHONPATH"), "/k/build/" + k_cpu211 + ":/mine");
+  EXPECT_EQ(env.get("PYTHONPATH"),
+            "/k/build/.kb/import/" + k_cpu211 + ":/k/build/" + k_cpu211 + ":/mine");
   EXPECT_EQ(env.get("KB_KERNEL_BUILD"), "/k/build");
   EXPECT_EQ(env.get("KB_VARIANT"), k_cpu211);
   EXPECT_EQ(env.get("PATH"), "/usr/bin");
@@ -119,6 +120,21 @@ TEST(KernelTest, PytestCommandAndExitMeanings) {
   EXPECT_EQ(pytest_exit_meaning(1), "some tests failed");
   EXPECT_EQ(pytest_exit_meaning(5), "no tests were collected");
   EXPECT_EQ(pytest_exit_meaning(9), "pytest exited with status 9");
+}
+
+TEST(KernelTest, ImportShimMakesThePackageTheBundle) {
+  std::string text = import_shim_source("/k/build/v \"q\"\\x");
+  EXPECT_NE(text.find("__path__ = [\"/k/build/v \\\"q\\\"\\\\x\"]"), std::string::npos) << text;
+  EXPECT_NE(text.find("exec(_kb_code)"), std::string::npos);
+
+  FakeDisk disk;
+  ASSERT_TRUE(write_import_shim("/k/build", k_cpu211, "relu", disk).ok());
+  std::string shim = "/k/build/.kb/import/" + k_cpu211 + "/relu/__init__.py";
+  EXPECT_EQ(disk.content(shim), import_shim_source("/k/build/" + k_cpu211));
+  disk.log.clear();
+  ASSERT_TRUE(write_import_shim("/k/build", k_cpu211, "relu", disk).ok());
+  disk.fail_if = [](std::string_view op, const std::string&) { return op == "make_dirs"; };
+  EXPECT_FALSE(write_import_shim("/k/build", k_cpu212, "relu", disk).ok());
 }
 
 TEST(KernelTest, VenvRootNeedsPyvenvCfg) {

@@ -59,10 +59,26 @@ struct KernelTestEnv {
   std::optional<std::string> venv;     // the Torch's venv: its bin/ goes first on PATH
 };
 
+// Where `import <mod>` finds a bundle by name: <build dir>/.kb/import/<variant>, which holds
+// <mod>/__init__.py written from import_shim_source(). The current bundle layout has no
+// <mod>/ folder of its own (kernel-builder-format.md §3.1), so PYTHONPATH=<build>/<variant>
+// alone does not make the package importable by name.
+std::string import_shim_dir(const std::string& build_dir, const std::string& variant);
+
+// The <mod>/__init__.py of the import shim: the package's __path__ is the bundle directory
+// `variant_dir`, and the bundle's own __init__.py runs as the package's code, so relative
+// imports (`from ._ops import ops`, the .so) resolve inside the bundle.
+std::string import_shim_source(const std::string& variant_dir);
+
+// Writes <import_shim_dir>/<module_name>/__init__.py for the bundle <build_dir>/<variant>
+// (only when its text changes). Fails when a directory or the file cannot be written.
+Result<Ok> write_import_shim(const std::string& build_dir, const std::string& variant,
+                             const std::string& module_name, Disk& disk);
+
 // `base` plus LOCAL_KERNELS=<repo-id>=<build dir> (other entries of an existing value kept,
 // one for the same repo id dropped), KB_KERNEL_BUILD=<build dir>, and with a variant
-// PYTHONPATH=<build dir>/<variant> prepended and KB_VARIANT=<variant>; with a venv,
-// VIRTUAL_ENV=<venv> and <venv>/bin prepended to PATH.
+// PYTHONPATH=<import shim dir>:<build dir>/<variant> prepended and KB_VARIANT=<variant>;
+// with a venv, VIRTUAL_ENV=<venv> and <venv>/bin prepended to PATH.
 Environment kernel_test_environment(const Environment& base, const KernelTestEnv& spec);
 
 // `<python> -m pytest <tests_dir> -p no:cacheprovider <args...>`.

@@ -63,6 +63,7 @@ struct BuildRequest {
   int64_t memory_budget_bytes = 8LL << 30; // memory kb may plan nvcc concurrency against
   std::optional<std::string> unique_id;    // --unique-id
   std::optional<std::string> launcher;     // --launcher
+  bool id_in_binding = false;              // --id-in-binding: never late-bind the namespace
   std::string kb_path;                     // absolute path of this kb binary
   ToolchainQuery query;
 };

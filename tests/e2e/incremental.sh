@@ -136,4 +136,10 @@ grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" "$E2E_TMP/kb.out" ||
   fail "the classic binding TU does not get the id on its command line"
 if grep -q "ops_id.cpp" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.cpp"; fi
 
+step "--id-in-binding asks for the classic form explicitly"
+kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
+grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
+  fail "--id-in-binding does not put the id on the binding's command line"
+if grep -q "ops_id.cpp\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
+
 echo "incremental: OK"

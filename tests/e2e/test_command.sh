@@ -30,9 +30,17 @@ def test_kb_test_environment():
     build = Path(os.environ["KB_KERNEL_BUILD"])
     variant = os.environ["KB_VARIANT"]
     assert os.environ["LOCAL_KERNELS"].split(":")[0] == f"kb-examples/relu={build}"
-    assert os.environ["PYTHONPATH"].split(":")[0] == str(build / variant)
+    shim = build / ".kb" / "import" / variant
+    assert os.environ["PYTHONPATH"].split(":")[:2] == [str(shim), str(build / variant)]
     assert str(build / variant) in sys.path
     assert (build / variant / "metadata.json").is_file()
+    # The package is importable by name, and is the bundle: its ops run.
+    import relu
+    import torch
+    assert relu.__path__ == [str(build / variant)], relu.__path__
+    x = torch.tensor([-1.0, 2.0])
+    assert relu.relu(x).tolist() == [0.0, 2.0]
+    assert relu.ops is getattr(torch.ops, relu.ops.name)
     print(f"KB-ENV {sys.executable} {variant}")
 EOF
 
