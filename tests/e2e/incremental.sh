@@ -123,8 +123,15 @@ step "the rebuilt bundles load"
 load_bundle "$TORCH_211" "$relu/build/$cpu" relu scaled_relu
 load_bundle "$TORCH_211" "$relu/build/$cuda" relu scaled_relu
 
+step "--id-in-binding asks for the classic form explicitly"
+kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
+grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
+  fail "--id-in-binding does not put the id on the binding's command line"
+if grep -q "ops_id.cpp\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
+
 step "a binding that uses TORCH_EXTENSION_NAME elsewhere keeps the id on its command line"
-classic=$(copy_example relu)
+classic=$E2E_TMP/relu-classic
+cp -a "$relu" "$classic"
 printf '\n#ifndef TORCH_EXTENSION_NAME\n#error "kb defines TORCH_EXTENSION_NAME"\n#endif\n' \
   >>"$classic/torch-ext/torch_binding.cpp"
 git_commit "$classic" "test TORCH_EXTENSION_NAME"
@@ -135,11 +142,5 @@ grep -q "torch-ext/torch_binding.cpp:[0-9]*:[0-9]*: note: this binding uses TORC
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" "$E2E_TMP/kb.out" ||
   fail "the classic binding TU does not get the id on its command line"
 if grep -q "ops_id.cpp" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.cpp"; fi
-
-step "--id-in-binding asks for the classic form explicitly"
-kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
-grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
-  fail "--id-in-binding does not put the id on the binding's command line"
-if grep -q "ops_id.cpp\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
 
 echo "incremental: OK"
