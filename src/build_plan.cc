@@ -164,6 +164,8 @@ struct Planner {
                         : tool == CompileStep::Tool::hip ? "HIP"
                                                          : "CXX";
     s.description = fmt::format("{} {} {}", label, vb.variant.name, rel);
+    if (auto it = options.torch_includes.find(rel); it != options.torch_includes.end())
+      s.torch_includes = it->second;
     return s;
   }
 
@@ -251,15 +253,16 @@ struct Planner {
       s.argv = binding_compile_argv(*ctx, config.torch, {s.source, s.object, s.depfile});
       s.binding = true;
       s.uses_unique_id = !vb.late_bound;
+      if (!options.torch_includes.contains(src.value)) s.torch_includes = TorchIncludes::full;
       vb.compiles.push_back(std::move(s));
     }
     if (vb.late_bound) {
-      std::string source = join_path(vb.work_dir, "gen/ops_id.cpp");
+      std::string source = join_path(vb.work_dir, "gen/ops_id.c");
       CompileStep s;
       s.source = source;
-      s.object = join_path(vb.work_dir, "obj/gen/ops_id.cpp.o");
+      s.object = join_path(vb.work_dir, "obj/gen/ops_id.c.o");
       s.depfile = s.object + ".d";
-      s.description = fmt::format("CXX {} ops_id.cpp ({})", v.name, vb.ops_name);
+      s.description = fmt::format("CC {} ops_id.c ({})", v.name, vb.ops_name);
       s.argv = ops_id_compile_argv(*ctx, {s.source, s.object, s.depfile});
       vb.compiles.push_back(std::move(s));
       vb.work_files[source] = ops_id_source(vb.ops_name);

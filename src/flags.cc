@@ -140,8 +140,8 @@ std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const Torc
 }
 
 std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io) {
-  Argv out = host_prefix(ctx);
-  out.push_back("-DPy_LIMITED_API=0x03090000");
+  // The host C++ driver compiles C with -x c (g++ and clang++ both do).
+  Argv out{ctx.cxx, "-x", "c", "-std=c11", "-O2", "-fPIC", "-DPy_LIMITED_API=0x03090000"};
   if (!ctx.torch->python_include_dir.empty())
     append(out, {"-isystem", ctx.torch->python_include_dir});
   append(out, io_suffix(io));

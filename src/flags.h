@@ -62,8 +62,8 @@ SourceKind classify_source(std::string_view path);
 std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const TorchSection& torch,
                                               const CompileIo& io);
 
-// Host compile of the generated gen/ops_id.cpp of a late-bound variant: the host prefix,
-// the limited Python API and Python's headers, nothing of Torch.
+// Host compile of the generated gen/ops_id.c of a late-bound variant, as C (-x c -std=c11
+// -O2 -fPIC) with the limited Python API and Python's headers, nothing of Torch.
 std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io);
 
 // Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda sections also get the

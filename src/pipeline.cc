@@ -6,8 +6,10 @@
 
 #include "kb/binding_scan.h"
 #include "kb/discover.h"
+#include "kb/include_scan.h"
 #include "kb/unique_id.h"
 #include "kb/path.h"
+#include "src/flags.h"
 
 namespace kb {
 
@@ -141,6 +143,23 @@ Result<std::optional<Error>> binding_can_be_late_bound(const Config& config,
   return std::optional<Error>();
 }
 
+// torch_includes_of for every compiled source of the config.
+std::map<std::string, TorchIncludes> scan_torch_includes(const Config& config,
+                                                         const std::string& kernel_dir,
+                                                         const Disk& disk) {
+  std::map<std::string, TorchIncludes> out;
+  auto add = [&](const std::string& rel, const std::vector<std::string>& include_dirs) {
+    if (classify_source(rel) == SourceKind::not_compiled) return;
+    TorchIncludes t = torch_includes_of(kernel_dir, rel, include_dirs, disk);
+    auto [it, fresh] = out.emplace(rel, t);
+    if (!fresh) it->second = max(it->second, t);
+  };
+  for (const auto& src : config.torch.src) add(src.value, config.torch.include);
+  for (const auto& section : config.kernels)
+    for (const auto& src : section.src) add(src.value, section.include);
+  return out;
+}
+
 }  // namespace
 
 Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
@@ -173,6 +192,7 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   auto late_bound = binding_can_be_late_bound(config, req.kernel_dir, io.disk);
   if (!late_bound) return late_bound.take_errors();
   options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();
+  options.torch_includes = scan_torch_includes(config, req.kernel_dir, io.disk);
   if (late_bound->has_value() && !req.id_in_binding) notes.push_back(std::move(**late_bound));
 
   auto plan = make_build_plan(config, report->toolchains, report->matrix, options, *python_files);

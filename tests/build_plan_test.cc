@@ -102,17 +102,20 @@ TEST_F(BuildPlanTest, LateBoundVariantKeepsTheIdOutOfEveryCommandLine) {
   const VariantBuild& vb = p->variants[0];
   EXPECT_TRUE(vb.late_bound);
   const CompileStep* binding = find_step(vb, "torch_binding.cpp");
-  const CompileStep* ops_id = find_step(vb, "gen/ops_id.cpp");
+  const CompileStep* ops_id = find_step(vb, "gen/ops_id.c");
   ASSERT_TRUE(binding && ops_id);
   EXPECT_TRUE(binding->binding);
   EXPECT_FALSE(binding->uses_unique_id);
   EXPECT_THAT(binding->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda"));
   EXPECT_FALSE(ops_id->binding);
-  EXPECT_EQ(ops_id->source, vb.work_dir + "/gen/ops_id.cpp");
-  EXPECT_EQ(ops_id->object, vb.work_dir + "/obj/gen/ops_id.cpp.o");
+  EXPECT_EQ(ops_id->source, vb.work_dir + "/gen/ops_id.c");
+  EXPECT_EQ(ops_id->object, vb.work_dir + "/obj/gen/ops_id.c.o");
   EXPECT_THAT(ops_id->argv, Contains("-DPy_LIMITED_API=0x03090000"));
+  ASSERT_GE(ops_id->argv.size(), 3u);
+  EXPECT_EQ(ops_id->argv[1], "-x");  // the host C++ driver, compiling C
+  EXPECT_EQ(ops_id->argv[2], "c");
   for (const auto& a : ops_id->argv) EXPECT_EQ(a.find("torch/include"), std::string::npos) << a;
-  // No command line carries the id: a new commit changes only ops_id.cpp's content.
+  // No command line carries the id: a new commit changes only ops_id.c's content.
   for (const auto& s : vb.compiles)
     for (const auto& a : s.argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
   EXPECT_EQ(vb.work_files.at(ops_id->source), ops_id_source("_relu_cuda_abc1234"));
@@ -130,7 +133,7 @@ TEST_F(BuildPlanTest, LateBindingNeedsTorch211Headers) {
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   const VariantBuild& vb = p->variants[0];
   EXPECT_FALSE(vb.late_bound);
-  EXPECT_EQ(find_step(vb, "gen/ops_id.cpp"), nullptr);
+  EXPECT_EQ(find_step(vb, "gen/ops_id.c"), nullptr);
   EXPECT_TRUE(find_step(vb, "torch_binding.cpp")->uses_unique_id);
   EXPECT_THAT(find_step(vb, "torch_binding.cpp")->argv,
               Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));

@@ -77,6 +77,8 @@ TEST(BundleFiles, LateBoundRegistrationHeaderReadsTheNamespaceAtLoadTime) {
 TEST(BundleFiles, OpsIdSourceCarriesTheIdAndTheModuleInit) {
   std::string text = ops_id_source("_relu_cuda_abc1234");
   EXPECT_NE(text.find("const char kb_ops_namespace[] = \"_relu_cuda_abc1234\";"), std::string::npos);
+  EXPECT_EQ(text.find("extern \"C\""), std::string::npos);  // a C file
+  EXPECT_EQ(text.find("nullptr"), std::string::npos);
   EXPECT_NE(text.find("PyMODINIT_FUNC PyInit__relu_cuda_abc1234(void)"), std::string::npos);
   EXPECT_NE(text.find("visibility(\"hidden\")"), std::string::npos);
   EXPECT_NE(text.find("#include <Python.h>"), std::string::npos);

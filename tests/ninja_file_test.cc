@@ -282,19 +282,30 @@ TEST(ScheduleCompiles, InterleavesVariantsAndBorrowsDurationsAcrossThem) {
   EXPECT_EQ(order[3].cost_ms, 3000);
 }
 
-TEST(ScheduleCompiles, WithoutHistoryNvccBeforeTorchHostBeforePlainHost) {
+TEST(ScheduleCompiles, WithoutHistoryTheGuessFollowsWhatEachTuIncludesOfTorch) {
   BuildPlan plan;
-  VariantBuild vb = arch_variant("v1", {"plain.cpp", "binding.cpp", "k.cu"});
+  VariantBuild vb = arch_variant("v1", {"plain.cpp", "binding.cpp", "k.cu", "t.cu", "stable.cpp"});
   vb.compiles[1].binding = true;
+  vb.compiles[1].torch_includes = TorchIncludes::full;
+  vb.compiles[3].torch_includes = TorchIncludes::full;
+  vb.compiles[4].torch_includes = TorchIncludes::stable;
   plan.variants.push_back(vb);
   plan.variants.push_back(arch_variant("v2", {"plain.cpp"}));
   auto order = schedule_compiles(plan, {});
-  ASSERT_EQ(order.size(), 4u);
-  EXPECT_EQ(plan.variants[order[0].variant].compiles[order[0].compile].source, "/k/k.cu");
-  EXPECT_EQ(plan.variants[order[1].variant].compiles[order[1].compile].source, "/k/binding.cpp");
+  ASSERT_EQ(order.size(), 6u);
+  auto source = [&](size_t i) {
+    return plan.variants[order[i].variant].compiles[order[i].compile].source;
+  };
+  // A .cu with Torch's headers, then a Torch binding, then a Torch-free .cu (a second or
+  // two, measured), a stable-ABI host TU, a plain host TU.
+  EXPECT_EQ(source(0), "/k/t.cu");
+  EXPECT_EQ(source(1), "/k/binding.cpp");
+  EXPECT_EQ(source(2), "/k/k.cu");
+  EXPECT_EQ(source(3), "/k/stable.cpp");
   // Equal estimates keep the plan's order, variant by variant.
-  EXPECT_EQ(order[2].variant, 0u);
-  EXPECT_EQ(order[3].variant, 1u);
+  EXPECT_EQ(source(4), "/k/plain.cpp");
+  EXPECT_EQ(order[4].variant, 0u);
+  EXPECT_EQ(order[5].variant, 1u);
   EXPECT_FALSE(order[0].measured);
 }
 
@@ -307,12 +318,21 @@ TEST(EstimateCost, MoreArchsCostMoreAndThreadsHelp) {
   EXPECT_GT(estimate_cost_ms(five, 1), estimate_cost_ms(one, 1));
   EXPECT_LT(estimate_cost_ms(five, 5), estimate_cost_ms(five, 1));
   EXPECT_EQ(estimate_cost_ms(one, 4), estimate_cost_ms(one, 1));
+  // What the TU includes of Torch decides the rest: a Torch binding outweighs a Torch-free
+  // .cu, a .cu with Torch outweighs both, a stable-ABI host TU sits between plain and full.
   CompileStep host;
   host.argv = {"g++", "-I/py/torch/include", "-c", "x.cpp"};
+  host.torch_includes = TorchIncludes::full;
+  CompileStep stable = host;
+  stable.torch_includes = TorchIncludes::stable;
   CompileStep plain;
-  plain.argv = {"g++", "-c", "x.cpp"};
-  EXPECT_GT(estimate_cost_ms(one, 1), estimate_cost_ms(host, 1));
-  EXPECT_GT(estimate_cost_ms(host, 1), estimate_cost_ms(plain, 1));
+  plain.argv = {"g++", "-I/py/torch/include", "-c", "y.cpp"};  // the include dir alone is not Torch
+  EXPECT_GT(estimate_cost_ms(host, 1), estimate_cost_ms(five, 5));
+  EXPECT_GT(estimate_cost_ms(five, 5), estimate_cost_ms(stable, 1));
+  EXPECT_GT(estimate_cost_ms(stable, 1), estimate_cost_ms(plain, 1));
+  CompileStep torch_cu = five;
+  torch_cu.torch_includes = TorchIncludes::full;
+  EXPECT_GT(estimate_cost_ms(torch_cu, 5), estimate_cost_ms(host, 1));
 }
 
 TEST(ParseNinjaLog, DurationsByOutputLastEntryWins) {

@@ -42,13 +42,6 @@ std::string short_digest(std::string_view text) {
   return fmt::format("{:016x}", h);
 }
 
-bool sees_torch_headers(const CompileStep& step) {
-  if (step.binding) return true;
-  return std::any_of(step.argv.begin(), step.argv.end(), [](const std::string& a) {
-    return a.find("torch/include") != std::string::npos;
-  });
-}
-
 // Device passes of a compile: one per -gencode (nvcc) or --offload-arch (hip), at least one.
 int64_t device_passes(const CompileStep& step) {
   int64_t n = 0;
@@ -240,14 +233,27 @@ std::map<std::string, int64_t> parse_ninja_log(std::string_view text) {
 }
 
 int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads) {
-  bool torch = sees_torch_headers(step);
-  if (step.tool == CompileStep::Tool::cxx) return torch ? 15'000 : 2'000;
-  // Measured on the GPU machine (measurements.md): a .cu with Torch's headers took 54 s for
-  // one arch, 121 s for five, and 60 s for five with --threads 5.
+  // Calibrated on the GPU machine (measurements.md, docs/performance.md): a host TU with
+  // <torch/library.h> 5 s, <torch/all.h> 14 s; a stable-ABI binding 1.3 s; a Torch-free
+  // kernel .cpp 0.1-0.4 s. A .cu with Torch's headers 54 s for one arch, 121 s for five,
+  // 60 s for five with --threads 5; a Torch-free .cu 1.4 s for one round of archs, 2.8 s
+  // for two.
+  if (step.tool == CompileStep::Tool::cxx) {
+    switch (step.torch_includes) {
+      case TorchIncludes::full: return 10'000;
+      case TorchIncludes::stable: return 1'500;
+      case TorchIncludes::none: return 500;
+    }
+  }
   int64_t passes = device_passes(step);
   int64_t threads = std::clamp<int64_t>(nvcc_threads, 1, passes);
   int64_t rounds = (passes + threads - 1) / threads;
-  return (torch ? 35'000 : 10'000) + 17'000 * rounds;
+  switch (step.torch_includes) {
+    case TorchIncludes::full: return 35'000 + 17'000 * rounds;
+    case TorchIncludes::stable: return 3'000 + 1'500 * rounds;
+    case TorchIncludes::none: break;
+  }
+  return 1'000 + 700 * rounds;
 }
 
 std::vector<ScheduledCompile> schedule_compiles(const BuildPlan& plan,

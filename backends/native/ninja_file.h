@@ -82,9 +82,11 @@ std::vector<std::string> regen_command(const NinjaOptions& options);
 // an output wins, as in ninja. Returns an empty map for an unknown format; skips bad lines.
 std::map<std::string, int64_t> parse_ninja_log(std::string_view text);
 
-// A guess, in ms, of how long a compile takes when no earlier build measured it: nvcc/hip
-// cost a host pass plus one device pass per arch (spread over `nvcc_threads`), a host
-// compile that sees Torch's headers costs less, anything else least. Only the order matters.
+// A guess, in ms, of how long a compile takes when no earlier build measured it, from what
+// the TU includes of Torch (step.torch_includes: none, the stable ABI's headers, or all) and,
+// for nvcc/hip, its rounds of device passes (one per arch, `nvcc_threads` at a time). A .cu
+// that includes Torch costs most, then a host TU with Torch (a typical binding), then a
+// Torch-free .cu, a stable-ABI host TU, a Torch-free host TU. Only the order matters.
 int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads);
 
 // One compile's place in the schedule.

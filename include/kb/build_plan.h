@@ -10,6 +10,7 @@
 
 #include "kb/config.h"
 #include "kb/error.h"
+#include "kb/include_scan.h"
 #include "kb/matrix.h"
 #include "kb/toolchain.h"
 
@@ -28,11 +29,16 @@ struct BuildOptions {
   std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance
   bool kernel_dirty = false;
   // Keep the unique id out of the binding TUs' command lines (kb/binding_scan.h), so a new
-  // commit recompiles only gen/ops_id.cpp and relinks. The caller sets it when no [torch]
+  // commit recompiles only gen/ops_id.c and relinks. The caller sets it when no [torch]
   // src file uses TORCH_EXTENSION_NAME outside the registration macros. It applies to
   // variants built against Torch 2.11 or newer (the registration types the late-bound
   // registration.h names); older ones keep the id on the command line.
   bool late_bound_namespace = false;
+  // What each source (path relative to the kernel dir, as in build.toml) includes of Torch,
+  // read by the caller from its #include lines (kb/include_scan.h); only the scheduler's
+  // first guess of compile times uses it. A source not listed: a binding TU counts as
+  // including all of Torch, a kernel TU as including none.
+  std::map<std::string, TorchIncludes> torch_includes;
 };
 
 // The Torch headers from which a variant can be late-bound (BuildOptions::late_bound_namespace).
@@ -47,7 +53,8 @@ struct CompileStep {
   std::string depfile;  // absolute; written by the compiler
   std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
-  bool binding = false;           // a [torch] src TU: it includes Torch's headers
+  bool binding = false;           // a [torch] src TU
+  TorchIncludes torch_includes = TorchIncludes::none;  // for the first guess of its duration
   bool uses_unique_id = false;    // its command line carries the unique id (a classic binding TU)
   // Generated files that must exist before the first compile (ROCm: the hipified headers);
   // after it, the depfile says which of them the object really depends on.
@@ -82,7 +89,7 @@ struct BundleCopy {
 struct VariantBuild {
   Variant variant;
   std::string ops_name;  // _<mod>_<backend>_<uid>; the module id and op namespace
-  bool late_bound = false;  // the id lives in gen/ops_id.cpp, not on the binding TUs' argv
+  bool late_bound = false;  // the id lives in gen/ops_id.c, not on the binding TUs' argv
   std::string work_dir;  // build_dir/.kb/<variant>: objects, generated headers, manifest
   std::string bundle_dir;  // build_dir/<variant>
   std::vector<HipifyStep> hipify;     // ROCm only: run before the compiles that read them

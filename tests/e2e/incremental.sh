@@ -1,7 +1,7 @@
 #!/bin/bash
 # Incremental builds: a repeated kb build runs nothing; touching one .cu rebuilds only its
 # objects and the link(s) that use them; a new commit (a new unique id) rebuilds only the
-# generated ops_id.cpp TUs, the links and the bundles, never the Torch-heavy binding TUs
+# generated ops_id.c TUs, the links and the bundles, never the Torch-heavy binding TUs
 # (docs/bundle.md, "The unique id"); a binding that uses TORCH_EXTENSION_NAME otherwise
 # keeps the id on its command line, with a note. Judged from the entries ninja appends to
 # its log.
@@ -16,7 +16,7 @@ build() { kb_ok build "$relu" --variant "$cpu" --variant "$cuda"; }
 
 # classify LOG FROM: prints one word per new log entry: "cu" (an object of relu.cu), "cpu"
 # (an object of relu_cpu.cpp), "binding" (an object of torch_binding.cpp), "ops_id" (an
-# object of the generated gen/ops_id.cpp), "link" (a .so),
+# object of the generated gen/ops_id.c), "link" (a .so),
 # or "other" (bundle steps and the like); then checks the rules given as arguments:
 # NAME=N (exactly N entries of that kind) or NAME+ (at least one).
 expect_entries() {
@@ -127,7 +127,7 @@ step "--id-in-binding asks for the classic form explicitly"
 kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
   fail "--id-in-binding does not put the id on the binding's command line"
-if grep -q "ops_id.cpp\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
+if grep -q "ops_id.c\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
 
 step "a binding that uses TORCH_EXTENSION_NAME elsewhere keeps the id on its command line"
 classic=$E2E_TMP/relu-classic
@@ -141,6 +141,6 @@ grep -q "torch-ext/torch_binding.cpp:[0-9]*:[0-9]*: note: this binding uses TORC
   "$E2E_TMP/kb.out" || fail "no note locating the use of TORCH_EXTENSION_NAME"
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" "$E2E_TMP/kb.out" ||
   fail "the classic binding TU does not get the id on its command line"
-if grep -q "ops_id.cpp" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.cpp"; fi
+if grep -q "ops_id.c" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.c"; fi
 
 echo "incremental: OK"

@@ -116,12 +116,12 @@ expect_line "^$KB internal-hipify $RELU/common/float_bits.h $W/hip/common/float_
 expect_line "^$FIX/rocm-6.4/lib/llvm/bin/clang\+\+ -x hip -std=c\+\+17 .*-fno-gpu-rdc --rocm-path=$FIX/rocm-6.4 --rocm-device-lib-path=$FIX/rocm-6.4/amdgcn/bitcode --hip-version=6.4.43482 --offload-arch=gfx90a -D" "HIP compile for gfx90a"
 expect_line "-DUSE_ROCM=1 -DROCM_KERNEL -D__HIP_PLATFORM_AMD__=1 .*-include hip/hip_runtime.h -MD -MF $W/obj/relu_cuda/relu.cu.o.d -c $W/hip/relu_cuda/relu.hip -o $W/obj/relu_cuda/relu.cu.o\$" "HIP compile of the hipified relu.cu"
 # The binding is late-bound (docs/bundle.md): no id on its command line, which a generated
-# ops_id.cpp carries instead.
+# ops_id.c carries instead.
 expect_line "^/.*g\+\+ .*-DUSE_ROCM=1 -DROCM_KERNEL -D__HIP_PLATFORM_AMD__=1 .*-DTORCH_EXTENSION_NAME=_relu_rocm .*torch_binding.cpp" "binding compile"
-expect_line "^/.*g\+\+ .* -c $W/gen/ops_id.cpp -o $W/obj/gen/ops_id.cpp.o\$" "ops_id.cpp compile"
+expect_line "^/.*g\+\+ .* -c $W/gen/ops_id.c -o $W/obj/gen/ops_id.c.o\$" "ops_id.c compile"
 grep -- "-c $RELU/torch-ext/torch_binding.cpp " "$E2E_TMP/dry.txt" | grep -q e2e0001 &&
   fail "dry run: the binding compile carries the unique id"
-expect_line "-shared -o $W/_relu_rocm_e2e0001.abi3.so .*$W/obj/gen/ops_id.cpp.o .* -lc10_hip -ltorch_hip -L$FIX/rocm-6.4/lib -lamdhip64\$" "link with the HIP libraries"
+expect_line "-shared -o $W/_relu_rocm_e2e0001.abi3.so .*$W/obj/gen/ops_id.c.o .* -lc10_hip -ltorch_hip -L$FIX/rocm-6.4/lib -lamdhip64\$" "link with the HIP libraries"
 [[ $(grep -c -- '--offload-arch=' "$E2E_TMP/dry.txt") -eq 1 ]] || fail "dry run: one HIP compile expected"
 grep -q -- '--offload-arch=gfx940' "$E2E_TMP/dry.txt" && fail "dry run: gfx940 is not a supported target"
 
