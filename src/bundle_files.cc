@@ -99,6 +99,23 @@ def add_op_namespace_prefix(op_name: str) -> str:
       module_name, unique_id);
 }
 
+// The usage example and the macro prelude both forms of registration.h share.
+constexpr std::string_view k_registration_usage =
+    R"(//   TORCH_LIBRARY_EXPAND(TORCH_EXTENSION_NAME, ops) { ops.def(...); ... }
+//   TORCH_LIBRARY_IMPL_EXPAND(TORCH_EXTENSION_NAME, CUDA, ops) { ops.impl(...); }
+//   REGISTER_EXTENSION(TORCH_EXTENSION_NAME)
+)";
+constexpr std::string_view k_registration_prelude = R"(#pragma once
+
+#include <Python.h>
+
+#define KB_CONCAT_NOW(A, B) A##B
+#define CONCAT(A, B) KB_CONCAT_NOW(A, B)
+
+#define KB_STRINGIFY_NOW(A) #A
+#define STRINGIFY(A) KB_STRINGIFY_NOW(A)
+)";
+
 std::string registration_header() {
   // Two-level macros: an argument is macro-expanded before substitution unless the body
   // applies # or ## to it directly. Routing every NAME through one more macro therefore
@@ -108,22 +125,10 @@ std::string registration_header() {
 // kb compiles binding TUs with -DTORCH_EXTENSION_NAME=<ops name> (_<mod>_<backend>_<uid>).
 // Write the registrations with that macro, e.g.
 //
-//   TORCH_LIBRARY_EXPAND(TORCH_EXTENSION_NAME, ops) { ops.def(...); ... }
-//   TORCH_LIBRARY_IMPL_EXPAND(TORCH_EXTENSION_NAME, CUDA, ops) { ops.impl(...); }
-//   REGISTER_EXTENSION(TORCH_EXTENSION_NAME)
-//
+)" + std::string(k_registration_usage) + R"(//
 // Every macro below expands NAME first, so the namespace and the PyInit_ symbol carry the
 // ops name, not the literal text "TORCH_EXTENSION_NAME".
-#pragma once
-
-#include <Python.h>
-
-#define KB_CONCAT_NOW(A, B) A##B
-#define CONCAT(A, B) KB_CONCAT_NOW(A, B)
-
-#define KB_STRINGIFY_NOW(A) #A
-#define STRINGIFY(A) KB_STRINGIFY_NOW(A)
-
+)" + std::string(k_registration_prelude) + R"(
 // TORCH_LIBRARY / TORCH_LIBRARY_IMPL come from <torch/library.h> (or <torch/all.h>).
 #define TORCH_LIBRARY_EXPAND(NAME, MODULE) TORCH_LIBRARY(NAME, MODULE)
 #define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE) TORCH_LIBRARY_IMPL(NAME, DEVICE, MODULE)
@@ -159,23 +164,11 @@ std::string late_bound_registration_header() {
 // kb_ops_namespace, which kb defines in a small generated TU (gen/ops_id.c) together with
 // the module's PyInit_ function. Write the registrations as usual:
 //
-//   TORCH_LIBRARY_EXPAND(TORCH_EXTENSION_NAME, ops) { ops.def(...); ... }
-//   TORCH_LIBRARY_IMPL_EXPAND(TORCH_EXTENSION_NAME, CUDA, ops) { ops.impl(...); }
-//   REGISTER_EXTENSION(TORCH_EXTENSION_NAME)
-//
+)" + std::string(k_registration_usage) + R"(//
 // NAME is accepted and ignored. A binding that uses TORCH_EXTENSION_NAME in any other way
 // gets the classic header and the id on its command line instead (kb decides by reading
 // the [torch] src files).
-#pragma once
-
-#include <Python.h>
-
-#define KB_CONCAT_NOW(A, B) A##B
-#define CONCAT(A, B) KB_CONCAT_NOW(A, B)
-
-#define KB_STRINGIFY_NOW(A) #A
-#define STRINGIFY(A) KB_STRINGIFY_NOW(A)
-
+)" + std::string(k_registration_prelude) + R"(
 #define KB_UID(PREFIX) CONCAT(PREFIX, __COUNTER__)
 
 // Hidden: each extension resolves its own namespace, even when another kb-built extension
