@@ -137,7 +137,7 @@ Result<std::optional<Error>> binding_can_be_late_bound(const Config& config,
           std::move(*use),
           "use TORCH_EXTENSION_NAME only as the first argument of TORCH_LIBRARY_EXPAND, "
           "TORCH_LIBRARY_IMPL_EXPAND, their STABLE_ forms and REGISTER_EXTENSION "
-          "(docs/bundle.md, \"The unique id\")"});
+          "(docs/bundle.md, \"Where the id is compiled in\")"});
     }
   }
   return std::optional<Error>();
