@@ -10,10 +10,6 @@ namespace kb {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 }  // namespace
@@ -42,7 +38,7 @@ std::vector<IncludeDirective> include_directives(std::string_view text) {
     if (i >= line.size() || line[i] != '#') continue;
     ++i;
     while (i < line.size() && blank(line[i])) ++i;
-    if (!starts_with(line.substr(i), "include")) continue;
+    if (!line.substr(i).starts_with("include")) continue;
     i += 7;
     while (i < line.size() && blank(line[i])) ++i;
     if (i >= line.size() || (line[i] != '"' && line[i] != '<')) continue;
@@ -55,10 +51,10 @@ std::vector<IncludeDirective> include_directives(std::string_view text) {
 }
 
 TorchIncludes classify_torch_include(std::string_view path) {
-  if (starts_with(path, "torch/csrc/stable/") || starts_with(path, "torch/headeronly/"))
+  if (path.starts_with("torch/csrc/stable/") || path.starts_with("torch/headeronly/"))
     return TorchIncludes::stable;
   for (std::string_view p : {"torch/", "ATen/", "c10/", "caffe2/"})
-    if (starts_with(path, p)) return TorchIncludes::full;
+    if (path.starts_with(p)) return TorchIncludes::full;
   return TorchIncludes::none;
 }
 
