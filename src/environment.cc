@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "kb/path.h"
 #include "kb/process.h"
 
 extern char** environ;
@@ -54,16 +55,10 @@ std::optional<std::string> find_in_path(const std::string& program, const Enviro
     return make_absolute(program);
   }
   // Without PATH, use the POSIX default that execvp falls back to.
-  std::string path = env.get("PATH").value_or("/bin:/usr/bin");
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t colon = path.find(':', start);
-    if (colon == std::string::npos) colon = path.size();
-    std::string dir = path.substr(start, colon - start);
+  for (const auto& dir : split_colon_list(env.get("PATH").value_or("/bin:/usr/bin"))) {
     // An empty PATH entry means the current directory (POSIX).
     std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
     if (is_executable_file(candidate)) return make_absolute(candidate);
-    start = colon + 1;
   }
   return std::nullopt;
 }

@@ -155,15 +155,8 @@ Environment kernel_test_environment(const Environment& base, const KernelTestEnv
   Environment env = base;
   std::string local = spec.repo_id + "=" + spec.build_dir;
   if (auto old = base.get("LOCAL_KERNELS"); old && !old->empty()) {
-    size_t start = 0;
-    while (start <= old->size()) {
-      size_t colon = old->find(':', start);
-      if (colon == std::string::npos) colon = old->size();
-      std::string entry = old->substr(start, colon - start);
-      if (!entry.empty() && entry.substr(0, entry.find('=')) != spec.repo_id)
-        local += ":" + entry;
-      start = colon + 1;
-    }
+    for (const auto& entry : split_colon_list(*old))
+      if (!entry.empty() && entry.substr(0, entry.find('=')) != spec.repo_id) local += ":" + entry;
   }
   env.set("LOCAL_KERNELS", local);
   env.set("KB_KERNEL_BUILD", spec.build_dir);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kb/path.h"
+
 namespace kb {
 namespace {
 
@@ -36,6 +38,14 @@ class TempDir {
  private:
   std::string m_path;
 };
+
+TEST(SplitColonList, KeepsEmptyEntries) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split_colon_list("/a:/b"), (V{"/a", "/b"}));
+  EXPECT_EQ(split_colon_list("a::b:"), (V{"a", "", "b", ""}));
+  EXPECT_EQ(split_colon_list(""), (V{""}));
+  EXPECT_EQ(split_colon_list("org/x=/build"), (V{"org/x=/build"}));
+}
 
 TEST(RealProcess, CapturesStdoutStderrAndExitCode) {
   RealProcess p;

@@ -2,6 +2,7 @@
 // each miss, and keep the answer in the cache.
 
 #include "kb/discover.h"
+#include "kb/path.h"
 
 #include <fmt/format.h>
 #include <limits.h>
@@ -94,14 +95,8 @@ Result<Ok> check_requested_paths(const DiscoveryRequest& r, const Disk& disk) {
 // Every PATH directory is a witness: a program installed into (or removed from) any of
 // them may change what a PATH lookup finds.
 void witness_path_dirs(ProbeContext& ctx) {
-  std::string path = ctx.env.get("PATH").value_or("");
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t colon = path.find(':', start);
-    if (colon == std::string::npos) colon = path.size();
-    if (colon > start) ctx.witness(path.substr(start, colon - start));
-    start = colon + 1;
-  }
+  for (const auto& dir : split_colon_list(ctx.env.get("PATH").value_or("")))
+    if (!dir.empty()) ctx.witness(dir);
 }
 
 }  // namespace

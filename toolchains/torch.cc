@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/path.h"
+
 namespace kb::toolchains {
 
 const std::string& torch_probe_script() {
@@ -185,14 +187,8 @@ std::vector<Candidate> torch_candidates(const std::vector<std::string>& requeste
     return out;
   }
   if (auto list = env.get("KB_TORCH"); list && !list->empty()) {
-    size_t start = 0;
-    while (start <= list->size()) {
-      size_t colon = list->find(':', start);
-      if (colon == std::string::npos) colon = list->size();
-      std::string entry = list->substr(start, colon - start);
+    for (const auto& entry : split_colon_list(*list))
       if (!entry.empty()) add(entry, "KB_TORCH");
-      start = colon + 1;
-    }
     return out;
   }
   if (auto python = find_in_path("python3", env)) out.push_back({*python, "PATH"});

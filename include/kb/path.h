@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kb {
 
@@ -14,6 +15,22 @@ inline std::string join_path(std::string_view dir, std::string_view rel) {
   if (out.back() != '/') out += '/';
   out += rel;
   return out;
+}
+
+// The entries of a colon-separated list (PATH, KB_TORCH, LOCAL_KERNELS), empty ones included
+// ("a::b" gives "a", "", "b"; "" gives one empty entry). Pure.
+inline std::vector<std::string> split_colon_list(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t colon = list.find(':', start);
+    if (colon == std::string_view::npos) {
+      out.emplace_back(list.substr(start));
+      return out;
+    }
+    out.emplace_back(list.substr(start, colon - start));
+    start = colon + 1;
+  }
 }
 
 }  // namespace kb
