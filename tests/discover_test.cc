@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -210,6 +211,32 @@ TEST_F(FakeMachine, FindsTorchCudaAndHostTools) {
   EXPECT_EQ(j["torch"][0]["cuda"], "13.0");
   EXPECT_EQ(j["cuda"][0]["version"], "12.8");
   EXPECT_EQ(j["torch"][0]["version"], "2.11");
+}
+
+// The machine image's layout: /usr/local/bin/nvcc is a two-line script that execs the
+// toolkit's nvcc, and /usr/local/include and /usr/local/lib64 mirror the toolkit's files.
+TEST_F(FakeMachine, WrapperNvccOverASymlinkFarmIsTheSameToolkit) {
+  make_cuda_12_8();
+  file("usr/local/bin/nvcc", "#!/bin/sh\nexec /usr/local/cuda-12.8/bin/nvcc \"$@\"\n", true);
+  fs::create_directories(at("usr/local/include"));
+  fs::create_symlink(at("usr/local/cuda-12.8/include/cuda_runtime.h"),
+                     at("usr/local/include/cuda_runtime.h"));
+  fs::create_directory_symlink(at("usr/local/cuda-12.8/lib64"), at("usr/local/lib64"));
+  std::string wrapper = at("usr/local/bin/nvcc");
+  process.on(wrapper, "--version", "Cuda compilation tools, release 12.8, V12.8.93\n");
+  process.on(wrapper, "--list-gpu-code", "sm_90\n");
+
+  // Whichever name is probed first, one toolkit remains, under the root that owns the headers.
+  env.set("PATH", at("usr/local/bin"));
+  for (bool cuda_home_first : {false, true}) {
+    if (cuda_home_first) env.set("CUDA_HOME", at("usr/local/cuda"));
+    Toolchains t = discover();
+    ASSERT_EQ(t.cuda.size(), 1u) << toolchains_to_text(t);
+    EXPECT_EQ(t.cuda[0].root, at("usr/local/cuda"));
+    EXPECT_EQ(t.cuda[0].include_dir, at("usr/local/cuda/include"));
+    EXPECT_TRUE(rejected_with(t, "cuda", wrapper, "the same CUDA 12.8 as " + at("usr/local/cuda")))
+        << toolchains_to_text(t);
+  }
 }
 
 TEST_F(FakeMachine, Cuda12WheelUsesTheSiblingRuntimePackage) {
@@ -494,7 +521,18 @@ TEST(DiscoverIntegration, RealMachine) {
 
   ASSERT_FALSE(cold->cuda.empty());
   const CudaToolkit& cuda = cold->cuda[0];
-  EXPECT_EQ(fs::canonical(cuda.nvcc), fs::canonical(*nvcc));
+  // The nvcc on PATH may be the toolkit's own or a wrapper script that execs it (this
+  // machine's image has one at /usr/local/bin/nvcc): it must have led to one toolkit, listed
+  // once, that reports the same release.
+  auto path_version = process.capture({*nvcc, "--version"}, env);
+  ASSERT_TRUE(path_version.ok());
+  auto release = toolchains::parse_nvcc_version(path_version->out);
+  ASSERT_TRUE(release.ok()) << path_version->out;
+  EXPECT_EQ(cuda.version, *release);
+  std::set<std::string> headers;
+  for (const CudaToolkit& tk : cold->cuda)
+    EXPECT_TRUE(headers.insert(fs::canonical(tk.include_dir + "/cuda_runtime.h")).second)
+        << "listed twice: " << tk.nvcc;
   EXPECT_TRUE(std::count(cuda.gpu_codes.begin(), cuda.gpu_codes.end(), "sm_90"));
   EXPECT_TRUE(fs::exists(cuda.include_dir + "/cuda_runtime.h"));
   EXPECT_TRUE(cold->cxx);

@@ -39,6 +39,17 @@ bool has_cudart(const Disk& disk, const std::string& dir) {
   return false;
 }
 
+// The file a toolkit's cuda_runtime.h really is, symlinks resolved.
+std::string real_header(const CudaToolkit& tk) {
+  return real_path(join_path(tk.include_dir, "cuda_runtime.h"));
+}
+
+// True when the toolkit's include dir holds its headers itself rather than symlinks to
+// another toolkit's (as /usr/local/include does when it mirrors /usr/local/cuda/include).
+bool owns_headers(const CudaToolkit& tk) {
+  return dir_name(real_header(tk)) == real_path(tk.include_dir);
+}
+
 }  // namespace
 
 Result<Version> parse_nvcc_version(std::string_view text) {
@@ -190,6 +201,24 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       ctx.reject("cuda", c,
                  "nvcc " + tk.version.major_minor() + " works but libcudart.so is missing below " +
                      tk.root);
+      continue;
+    }
+    // A wrapper script (`exec /usr/local/cuda-13.0/bin/nvcc "$@"`) or a tree of symlinks
+    // (/usr/local/include/* -> the toolkit's headers) is a toolkit already found by another
+    // name: its headers resolve to the same file. Keep one, under the name that owns them.
+    auto same = std::find_if(ctx.out.cuda.begin(), ctx.out.cuda.end(), [&](const CudaToolkit& o) {
+      return o.version == tk.version && real_header(o) == real_header(tk);
+    });
+    if (same != ctx.out.cuda.end()) {
+      std::string why = " (both headers resolve to " + real_header(tk) + ")";
+      if (owns_headers(tk) && !owns_headers(*same)) {
+        ctx.reject("cuda", {same->nvcc, ""},
+                   "the same CUDA " + tk.version.major_minor() + " as " + tk.nvcc + why);
+        *same = std::move(tk);
+      } else {
+        ctx.reject("cuda", c,
+                   "the same CUDA " + tk.version.major_minor() + " as " + same->nvcc + why);
+      }
       continue;
     }
     ctx.out.cuda.push_back(std::move(tk));
