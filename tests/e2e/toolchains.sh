@@ -19,7 +19,12 @@ done
   skip "needs Torch 2.11 and 2.12 venvs (KB_TORCH or $deps/torch-2.1{1,2}; run scripts/setup)"
 unset KB_TORCH
 PY=$TORCH_211/bin/python
-nvcc_real=$(readlink -f "$(command -v nvcc)")
+# The nvcc that PATH's nvcc really runs: it may be a wrapper script (this machine image has
+# `exec /usr/local/cuda-13.0/bin/nvcc "$@"` at /usr/local/bin/nvcc); nvcc names its own
+# directory in a dry run.
+nvcc_here=$(nvcc -dryrun -c -x cu /dev/null -o /dev/null 2>&1 | sed -n 's/^#\$ _HERE_=//p')
+[[ -x $nvcc_here/nvcc ]] || fail "nvcc -dryrun names no _HERE_ directory with nvcc in it"
+nvcc_real=$(readlink -f "$nvcc_here/nvcc")
 
 # check_json FILE PYTHON-ASSERTIONS: runs assertions with `t` bound to the parsed JSON.
 check_json() {
