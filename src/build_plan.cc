@@ -129,6 +129,7 @@ struct Planner {
     FlagContext ctx;
     ctx.backend = v.backend;
     ctx.cxx = tc.cxx->path;
+    ctx.fuse_ld = options.linker;
     ctx.torch = &tc.torches[*v.torch];
     ctx.stable_abi = v.stable_abi;
     ctx.kernel_dir = options.kernel_dir;

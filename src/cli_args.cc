@@ -25,6 +25,8 @@ const OptionSpec k_no_cache{"no-cache", 0, false, false, "probe toolchains again
 const OptionSpec k_backend{"backend", 0, true, false, "native (default) or nix"};
 const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref of kernel-builder (nix backend)"};
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
+const OptionSpec k_linker{"linker", 0, true, false,
+                          "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
 const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
 
 }  // namespace
@@ -44,6 +46,7 @@ const std::vector<CommandSpec>& command_table() {
         {"dry-run", 'n', false, false, "print the commands without running them"},
         {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
         {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
+        k_linker,
         {"id-in-binding", 0, false, false,
          "compile the unique id into the binding TUs, as the reference does (each commit recompiles them)"},
         {"generate-only", 0, false, false, "write build.ninja and stop"},
@@ -56,7 +59,7 @@ const std::vector<CommandSpec>& command_table() {
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out, k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
+        k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
         k_allow_unsandboxed}},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "kb/linker.h"
 #include "kb/native_backend.h"
 #include "kb/ninja_writer.h"
 #include "kb/nix_backend.h"
@@ -144,6 +145,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   req.memory_budget_bytes = available_memory();
   if (args.has("unique-id")) req.unique_id = args.get("unique-id");
   if (args.has("launcher")) req.launcher = args.get("launcher");
+  req.linker = args.get("linker", std::string(k_linker_auto));
   req.id_in_binding = args.has("id-in-binding");
   req.kb_path = self_path(argv0);
   req.query.torch = args.all("torch");
@@ -179,6 +181,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
   for (const auto& v : req.variants) run.regen_args.insert(run.regen_args.end(), {"--variant", v});
   if (req.launcher) run.regen_args.insert(run.regen_args.end(), {"--launcher", *req.launcher});
+  run.regen_args.insert(run.regen_args.end(), {"--linker", req.linker});
   if (req.id_in_binding) run.regen_args.push_back("--id-in-binding");
   run.regen_args.insert(run.regen_args.end(), {"-j", std::to_string(req.jobs)});
   // Adding or removing a Python file changes this directory's mtime: replan then.
@@ -198,10 +201,12 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   if (!run.generate_only) {
     std::string names;
     for (const auto& v : prepared->plan.variants) names += "\n  " + v.variant.name;
-    std::fprintf(stderr, "kb: building %zu variant(s) of %s (unique id %s, -j%d, nvcc pool %d):%s\n",
+    const std::string& linker = prepared->options.linker;
+    std::fprintf(stderr,
+                 "kb: building %zu variant(s) of %s (unique id %s, -j%d, nvcc pool %d, linker %s):%s\n",
                  prepared->plan.variants.size(), prepared->report.config.name.c_str(),
                  prepared->options.unique_id.c_str(), req.jobs, prepared->plan.nvcc_pool_depth,
-                 names.c_str());
+                 linker.empty() ? "default" : linker.c_str(), names.c_str());
   }
   auto outcome = native::run_native_build(prepared->plan, run, io.disk, io.process, io.env);
   if (!outcome) {

@@ -225,7 +225,9 @@ std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std
                                    const std::string& output) {
   // No -Wl,-rpath: the reference strips rpaths from distributed builds, and by the time
   // Python imports the module, `import torch` has loaded libc10/libtorch (and cudart).
-  Argv out{ctx.cxx, "-shared", "-o", output};
+  Argv out{ctx.cxx, "-shared"};
+  if (!ctx.fuse_ld.empty()) out.push_back("-fuse-ld=" + ctx.fuse_ld);
+  append(out, {"-o", output});
   append(out, objects);
   append(out, {"-L" + ctx.torch->lib_dir, "-lc10", "-ltorch", "-ltorch_cpu"});
   if (ctx.backend == Backend::cuda) {

@@ -26,6 +26,7 @@ struct FlagContext {
   // -DTORCH_EXTENSION_NAME on binding TUs: the ops name, or, for a late-bound variant,
   // _<mod>_<backend> (the registration macros then ignore it).
   std::string extension_name;
+  std::string fuse_ld;  // -fuse-ld=<this> on link steps; empty: the compiler's default linker
 };
 
 // Where one compile reads and writes.

@@ -7,6 +7,7 @@
 #include "kb/binding_scan.h"
 #include "kb/discover.h"
 #include "kb/include_scan.h"
+#include "kb/linker.h"
 #include "kb/unique_id.h"
 #include "kb/path.h"
 #include "src/flags.h"
@@ -186,6 +187,11 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   options.memory_budget_bytes = req.memory_budget_bytes;
   options.kb_path = req.kb_path;
   options.launcher = req.launcher;
+  if (report->toolchains.cxx) {
+    auto linker = choose_linker(*report->toolchains.cxx, req.linker);
+    if (!linker) return linker.take_errors();
+    options.linker = std::move(*linker);
+  }
   options.kb_version = KB_VERSION;
   KB_TRY(choose_unique_id(req, config, *python_files, io, options));
   std::vector<Error> notes;

@@ -239,6 +239,37 @@ TEST_F(FakeMachine, WrapperNvccOverASymlinkFarmIsTheSameToolkit) {
   }
 }
 
+// ld.lld and ld.gold work with g++; ld.mold is on PATH but g++ cannot drive it (it answers
+// with an error). Found linkers are listed fastest first, the broken one with its reason.
+TEST_F(FakeMachine, FindsTheLinkersTheCompilerCanUse) {
+  make_host_tools();
+  for (const char* name : {"bin/ld.mold", "bin/ld.lld", "bin/ld.gold"}) tool(name);
+  process.on(at("bin/g++"), "-fuse-ld=mold", "", 1);
+  process.on(at("bin/g++"), "-fuse-ld=lld", "Debian LLD 14.0.6 (compatible with GNU linkers)\n");
+  process.on(at("bin/g++"), "-fuse-ld=gold",
+             "GNU gold (GNU Binutils for Debian 2.40) 1.16\nCopyright (C) 2023\n");
+  Toolchains t = discover();
+  ASSERT_TRUE(t.cxx);
+  ASSERT_EQ(t.cxx->linkers.size(), 2u) << toolchains_to_text(t);
+  EXPECT_EQ(t.cxx->linkers[0].name, "lld");
+  EXPECT_EQ(t.cxx->linkers[0].path, at("bin/ld.lld"));
+  EXPECT_EQ(t.cxx->linkers[0].version, "Debian LLD 14.0.6 (compatible with GNU linkers)");
+  EXPECT_EQ(t.cxx->linkers[1].name, "gold");
+  EXPECT_TRUE(rejected_with(t, "linker", at("bin/ld.mold"), "exited with code 1"))
+      << toolchains_to_text(t);
+  EXPECT_NE(toolchains_to_text(t).find("linker   lld: " + at("bin/ld.lld")), std::string::npos)
+      << toolchains_to_text(t);
+}
+
+// Without any ld.<name> on PATH nothing extra is probed: the compiler's default linker it is.
+TEST_F(FakeMachine, NoFastLinkerMeansNone) {
+  make_host_tools();
+  Toolchains t = discover();
+  ASSERT_TRUE(t.cxx);
+  EXPECT_TRUE(t.cxx->linkers.empty());
+  for (const auto& call : process.log) EXPECT_EQ(call.find("-fuse-ld"), std::string::npos) << call;
+}
+
 TEST_F(FakeMachine, Cuda12WheelUsesTheSiblingRuntimePackage) {
   make_torch_venv("venv", false);
   std::string site = "venv/lib/python3.11/site-packages/";

@@ -289,7 +289,7 @@ Toolchains sample_toolchains() {
   cu126.include_dir = "/usr/local/cuda-12.6/include";
   cu126.lib_dir = "/usr/local/cuda-12.6/lib64";
   tc.cuda = {cu130, cu126};
-  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0"};
+  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0", {}};
   return tc;
 }
 

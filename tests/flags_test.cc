@@ -196,6 +196,14 @@ TEST_F(Flags, LinkCuda) {
   for (const auto& a : argv) EXPECT_EQ(a.find("rpath"), std::string::npos);
 }
 
+TEST_F(Flags, LinkWithAChosenLinker) {
+  FlagContext ctx = context(Backend::cpu, 0);
+  ctx.fuse_ld = "lld";
+  EXPECT_THAT(link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
+              ElementsAre("/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so",
+                          "/b/obj/a.o", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
+}
+
 TEST_F(Flags, LinkCpu) {
   FlagContext ctx = context(Backend::cpu, 0);
   auto argv = link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so");

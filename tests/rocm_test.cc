@@ -102,7 +102,7 @@ Toolchains fixture_toolchains() {
   Toolchains tc;
   tc.torches = {fixture_torch()};
   tc.rocm = {fixture_rocm64()};
-  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0"};
+  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0", {}};
   return tc;
 }
 
@@ -110,7 +110,7 @@ Toolchains debian_toolchains() {
   Toolchains tc;
   tc.torches = {fixture_torch("2.11.0+rocm5.2", "5.2")};
   tc.rocm = {debian_rocm52()};
-  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0"};
+  tc.cxx = HostCompiler{"/usr/bin/g++", "12.2.0", {}};
   return tc;
 }
 

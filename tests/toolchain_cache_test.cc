@@ -65,7 +65,10 @@ Toolchains sample_toolchains() {
                     "5.2.21153-0",
                     {"gfx90a", "gfx940"},
                     "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"});
-  t.cxx = HostCompiler{"/usr/bin/g++", "12.2.0"};
+  t.cxx = HostCompiler{"/usr/bin/g++",
+                       "12.2.0",
+                       {{"lld", "/usr/bin/ld.lld", "Debian LLD 14.0.6 (compatible with GNU linkers)"},
+                        {"gold", "/usr/bin/ld.gold", "GNU gold (GNU Binutils for Debian 2.40) 1.16"}}};
   t.ninja = NinjaTool{"/usr/bin/ninja", *Version::parse("1.11.1")};
   t.rejected.push_back({"torch", "/usr/bin/python3 (from PATH)", "torch is not installed"});
   return t;
@@ -89,6 +92,9 @@ TEST(ToolchainJson, RoundTrips) {
   EXPECT_EQ(back->torches[1].hip->major_minor(), "6.2");
   EXPECT_FALSE(back->torches[1].cxx11_abi);
   EXPECT_EQ(back->ninja->version.str(), "1.11.1");
+  ASSERT_EQ(back->cxx->linkers.size(), 2u);
+  EXPECT_EQ(back->cxx->linkers[1].name, "gold");
+  EXPECT_EQ(back->cxx->linkers[1].path, "/usr/bin/ld.gold");
 }
 
 TEST(ToolchainJson, EmptyToolchainsRoundTrip) {
@@ -199,7 +205,7 @@ TEST(Cache, StoreKeepsOtherKeysAndReplacesItsOwn) {
   std::string file = dir / "toolchains.json";
   Toolchains a = sample_toolchains();
   Toolchains b;
-  b.cxx = HostCompiler{"/opt/gcc/bin/g++", "13.1.0"};
+  b.cxx = HostCompiler{"/opt/gcc/bin/g++", "13.1.0", {}};
   ASSERT_TRUE(store_cached(disk, file, key_for("/a"), a, {}).ok());
   ASSERT_TRUE(store_cached(disk, file, key_for("/b"), b, {}).ok());
   ASSERT_TRUE(load_cached(disk, file, key_for("/a")));

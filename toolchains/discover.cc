@@ -178,6 +178,9 @@ std::string toolchains_to_text(const Toolchains& t) {
   }
   s += "Host C++ compiler\n";
   s += t.cxx ? fmt::format("  {} {}\n", t.cxx->path, t.cxx->version) : std::string("  none\n");
+  if (t.cxx)
+    for (const auto& l : t.cxx->linkers)
+      field("linker", fmt::format("{}: {} ({})", l.name, l.path, l.version));
   s += "Ninja\n";
   s += t.ninja ? fmt::format("  {} {}\n", t.ninja->path, t.ninja->version.str())
                : std::string("  none\n");

@@ -18,6 +18,13 @@ Result<Version> parse_ninja_version(std::string_view text) {
   return *v;
 }
 
+Result<std::string> parse_linker_version(std::string_view text) {
+  std::string line = first_line(text);
+  for (const char* mark : {"LLD ", "mold ", "GNU gold", "GNU ld"})
+    if (line.find(mark) != std::string::npos) return line;
+  return Error{"unexpected linker --version output: " + line, {}, ""};
+}
+
 bool has_shared_libstdcxx(std::string_view print_file_name_output) {
   std::string_view s = print_file_name_output;
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r'))
@@ -27,6 +34,29 @@ bool has_shared_libstdcxx(std::string_view print_file_name_output) {
 }
 
 namespace {
+
+// The linkers `cxx` can use through -fuse-ld, fastest first. Each ld.<name> on PATH is tried
+// through the compiler itself (`-Wl,--version` makes the linker print and exit), since what
+// counts is that this compiler can drive it; one ~10 ms process each, on a cold lookup.
+void probe_linkers(ProbeContext& ctx, HostCompiler& cxx) {
+  for (const char* name : k_fast_linkers) {
+    auto path = find_in_path(std::string("ld.") + name, ctx.env);
+    if (!path) continue;
+    ctx.witness(*path);
+    Candidate c{*path, "PATH"};
+    auto out = run_probe(ctx, {cxx.path, std::string("-fuse-ld=") + name, "-Wl,--version"});
+    if (!out.ok()) {
+      ctx.reject("linker", c, out.errors().list.front().message);
+      continue;
+    }
+    auto version = parse_linker_version(out->out);
+    if (!version.ok()) {
+      ctx.reject("linker", c, version.errors().list.front().message);
+      continue;
+    }
+    cxx.linkers.push_back({name, *path, *version});
+  }
+}
 
 void probe_cxx(ProbeContext& ctx) {
   std::vector<Candidate> candidates;
@@ -76,7 +106,8 @@ void probe_cxx(ProbeContext& ctx) {
                  "library); extensions built with it crash when Torch throws an exception");
       continue;
     }
-    ctx.out.cxx = HostCompiler{*path, version};
+    ctx.out.cxx = HostCompiler{*path, version, {}};
+    probe_linkers(ctx, *ctx.out.cxx);
     return;
   }
 }

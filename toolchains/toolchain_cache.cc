@@ -53,6 +53,13 @@ bool witness_matches(const Disk& disk, const json& w) {
          now.size == w.value("size", int64_t{-1});
 }
 
+json cxx_json(const HostCompiler& cxx) {
+  json linkers = json::array();
+  for (const auto& l : cxx.linkers)
+    linkers.push_back({{"name", l.name}, {"path", l.path}, {"version", l.version}});
+  return {{"path", cxx.path}, {"version", cxx.version}, {"linkers", linkers}};
+}
+
 }  // namespace
 
 const std::vector<std::string>& cache_key_env_vars() {
@@ -116,7 +123,7 @@ json toolchains_to_json_value(const Toolchains& t) {
           {"torch", torches},
           {"cuda", cuda},
           {"rocm", rocm},
-          {"cxx", t.cxx ? json{{"path", t.cxx->path}, {"version", t.cxx->version}} : json(nullptr)},
+          {"cxx", t.cxx ? cxx_json(*t.cxx) : json(nullptr)},
           {"ninja", t.ninja ? json{{"path", t.ninja->path}, {"version", t.ninja->version.str()}}
                             : json(nullptr)},
           {"rejected", rejected}};
@@ -164,8 +171,12 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
       rk.device_lib_path = x.at("device_lib_path").get<std::string>();
       t.rocm.push_back(std::move(rk));
     }
-    if (const auto& c = j.at("cxx"); !c.is_null())
-      t.cxx = HostCompiler{c.at("path").get<std::string>(), c.at("version").get<std::string>()};
+    if (const auto& c = j.at("cxx"); !c.is_null()) {
+      t.cxx = HostCompiler{c.at("path").get<std::string>(), c.at("version").get<std::string>(), {}};
+      for (const auto& l : c.at("linkers"))
+        t.cxx->linkers.push_back({l.at("name").get<std::string>(), l.at("path").get<std::string>(),
+                                  l.at("version").get<std::string>()});
+    }
     if (const auto& n = j.at("ninja"); !n.is_null())
       t.ninja = NinjaTool{n.at("path").get<std::string>(), version_of(n.at("version"))};
     for (const auto& r : j.at("rejected"))

@@ -63,6 +63,7 @@ struct BuildRequest {
   int64_t memory_budget_bytes = 8LL << 30; // memory kb may plan nvcc concurrency against
   std::optional<std::string> unique_id;    // --unique-id
   std::optional<std::string> launcher;     // --launcher
+  std::string linker = "auto";             // --linker (kb/linker.h)
   bool id_in_binding = false;              // --id-in-binding: never late-bind the namespace
   std::string kb_path;                     // absolute path of this kb binary
   ToolchainQuery query;
@@ -81,9 +82,9 @@ struct PreparedBuild {
 // Loads the config, discovers toolchains, computes the matrix, keeps the requested variants,
 // derives the unique id (--unique-id, else git tree id, else a content hash), lists the
 // author's Python files, reads the [torch] src files to decide whether the id can stay out
-// of the binding TUs (kb/binding_scan.h), and plans the build. Fails on any config error, an unknown
-// --variant (with the closest name), a missing torch-ext/<mod>/__init__.py, or no buildable
-// variant.
+// of the binding TUs (kb/binding_scan.h), picks the linker (kb/linker.h), and plans the
+// build. Fails on any config error, an unknown --variant (with the closest name), a --linker
+// that cannot be used, a missing torch-ext/<mod>/__init__.py, or no buildable variant.
 Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);
 
 }  // namespace kb

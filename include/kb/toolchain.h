@@ -46,10 +46,20 @@ struct RocmToolkit {
   std::string device_lib_path;           // amdgcn bitcode dir
 };
 
+// A linker the host compiler can drive with -fuse-ld=<name>.
+struct Linker {
+  std::string name;     // "mold", "lld" or "gold"
+  std::string path;     // the ld.<name> found on PATH
+  std::string version;  // first line of `<cxx> -fuse-ld=<name> -Wl,--version`
+};
+
 // A host C++ compiler.
 struct HostCompiler {
   std::string path;
   std::string version;  // "12.2.0"
+  // The faster linkers it can use instead of its default (GNU ld), fastest first; linking a
+  // variant against libtorch_cpu/libtorch_cuda (about 450 MB each) takes GNU ld 3-4x longer.
+  std::vector<Linker> linkers;
 };
 
 // The ninja executable.

@@ -123,6 +123,33 @@ step "the rebuilt bundles load"
 load_bundle "$TORCH_211" "$relu/build/$cpu" relu scaled_relu
 load_bundle "$TORCH_211" "$relu/build/$cuda" relu scaled_relu
 
+# made_by SO: "mold", "lld", "gold" or "bfd", from the marks each linker leaves: mold and lld
+# name themselves in .comment, gold adds a .note.gnu.gold-version section, GNU ld neither.
+made_by() {
+  if readelf -p .comment "$1" 2>/dev/null | grep -q 'mold '; then echo mold
+  elif readelf -p .comment "$1" 2>/dev/null | grep -q 'LLD'; then echo lld
+  elif readelf -S "$1" | grep -q '\.note\.gnu\.gold-version'; then echo gold
+  else echo bfd; fi
+}
+
+step "the links used the fastest linker found; --linker=default relinks with GNU ld, nothing else"
+kb_ok toolchains --json --torch "$TORCH_211"
+fastest=$("$TORCH_211/bin/python" -c 'import json,sys; l=json.load(open(sys.argv[1]))["cxx"]["linkers"]; print(l[0]["name"] if l else "bfd")' "$E2E_TMP/kb.out")
+for v in $cpu $cuda; do
+  so=$(find "$relu/build/$v" -name '*.so')
+  [[ $(made_by "$so") == "$fastest" ]] || fail "$so was linked by $(made_by "$so"), expected $fastest"
+done
+before=$(lines "$log")
+kb_ok build "$relu" --variant "$cpu" --variant "$cuda" --linker=default
+expect_entries "$log" "$before" link=2 binding=0 ops_id=0 cu=0 cpu=0 unknown-object=0
+for v in $cpu $cuda; do
+  so=$(find "$relu/build/$v" -name '*.so')
+  [[ $(made_by "$so") == bfd ]] || fail "--linker=default: $so was linked by $(made_by "$so")"
+done
+load_bundle "$TORCH_211" "$relu/build/$cpu" relu scaled_relu
+if run_kb build "$relu" --variant "$cpu" --linker=no-such; then fail "an unknown --linker was accepted"; fi
+grep -q "unknown linker 'no-such'" "$E2E_TMP/kb.out" || fail "no clear error for --linker=no-such: $(kb_out)"
+
 step "--id-in-binding asks for the classic form explicitly"
 kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
