@@ -175,6 +175,8 @@ TEST(CompletionsTest, BashCompletesCommandsOptionsValuesAndDirectories) {
               UnorderedElementsAre("native", "nix"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--backend", "=", "n"}),
               UnorderedElementsAre("native", "nix"));
+  EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--linker", "l"}),
+              UnorderedElementsAre("lld"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "build", "-j", ""}), IsEmpty());
   // A kernel directory: directories only, not files.
   EXPECT_THAT(bash_complete(script, work, {"kb", "check-config", ""}),
