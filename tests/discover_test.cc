@@ -93,8 +93,9 @@ class FakeMachine : public ::testing::Test {
     fs::create_directory_symlink(target, at(rel));
   }
 
-  // A venv with torch 2.11 (+cu130) and, optionally, the CUDA 13 nvcc wheel.
-  void make_torch_venv(const std::string& venv, bool with_nvcc_wheel) {
+  // A venv with torch 2.11 (+cu130) and, optionally, the CUDA 13 nvcc wheel; returns what
+  // its interpreter answers to the probe.
+  std::string make_torch_venv(const std::string& venv, bool with_nvcc_wheel) {
     std::string site = venv + "/lib/python3.11/site-packages";
     tool(venv + "/bin/python");
     file(site + "/torch/version.py", data("torch-2.11-version.py"));
@@ -116,6 +117,7 @@ class FakeMachine : public ::testing::Test {
       process.on(at(cu13 + "/bin/nvcc"), "--version", data("nvcc-13.0-version.txt"));
       process.on(at(cu13 + "/bin/nvcc"), "--list-gpu-code", data("nvcc-13.0-list-gpu-code.txt"));
     }
+    return answer.dump();
   }
 
   // An interpreter without torch.
@@ -345,6 +347,25 @@ TEST_F(FakeMachine, MissingRequestedPathsFailTogether) {
   EXPECT_NE(r.errors().list[0].message.find("--torch"), std::string::npos);
   EXPECT_NE(r.errors().list[1].message.find("--cuda"), std::string::npos);
   EXPECT_EQ(process.calls, 0);
+}
+
+// `--torch python3.12` means the python3.12 that PATH finds, as in a shell; a bare name found
+// nowhere is an error that says it was looked for in PATH too.
+TEST_F(FakeMachine, BareTorchNameIsLookedUpInPath) {
+  std::string answer = make_torch_venv("venv", false);
+  fs::create_directories(at("bin"));
+  fs::create_symlink(at("venv/bin/python"), at("bin/python3.12"));
+  env.set("PATH", at("bin"));
+  request.torch = {"python3.12"};
+  process.on(at("bin/python3.12"), "-c", answer);
+  Toolchains t = discover();
+  ASSERT_EQ(t.torches.size(), 1u) << toolchains_to_text(t);
+
+  request.torch = {"python9.99"};
+  auto r = discover_toolchains(request, process, disk, env);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.errors().list[0].message,
+            "--torch python9.99: no such file or directory, and not in PATH");
 }
 
 TEST_F(FakeMachine, DebianRocmLayout) {

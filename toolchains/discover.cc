@@ -83,13 +83,29 @@ Result<Ok> check_requested_paths(const DiscoveryRequest& r, const Disk& disk) {
   auto check = [&](const std::vector<std::string>& paths, const char* flag) {
     for (const auto& p : paths)
       if (!disk.exists(absolute_path(p)))
-        errors.push_back({fmt::format("{} {}: no such file or directory", flag, p), {}, ""});
+        errors.push_back({fmt::format("{} {}: no such file or directory{}", flag, p,
+                                      p.find('/') == std::string::npos ? ", and not in PATH" : ""),
+                          {}, ""});
   };
   check(r.torch, "--torch");
   check(r.cuda, "--cuda");
   check(r.rocm, "--rocm");
   if (!errors.empty()) return Errors(std::move(errors));
   return Ok{};
+}
+
+// A --torch value that is a bare name ("python3.12") and not a file in the current
+// directory is looked up in PATH, as a shell would; anything else is kept as given.
+std::vector<std::string> resolve_torch_names(const std::vector<std::string>& torch,
+                                             const Disk& disk, const Environment& env) {
+  std::vector<std::string> out;
+  for (const auto& t : torch) {
+    std::optional<std::string> found;
+    if (t.find('/') == std::string::npos && !disk.exists(absolute_path(t)))
+      found = find_in_path(t, env);
+    out.push_back(found ? *found : t);
+  }
+  return out;
 }
 
 // Every PATH directory is a witness: a program installed into (or removed from) any of
@@ -103,9 +119,11 @@ void witness_path_dirs(ProbeContext& ctx) {
 
 }  // namespace toolchains
 
-Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process,
+Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& process,
                                        Disk& disk, const Environment& env) {
   using namespace toolchains;
+  DiscoveryRequest request = given;
+  request.torch = resolve_torch_names(given.torch, disk, env);
   KB_TRY(check_requested_paths(request, disk));
 
   nlohmann::json key = cache_key(request, env);

@@ -15,7 +15,9 @@ namespace kb {
 
 // What the caller asks discovery to look at. Empty lists mean "use the defaults".
 struct DiscoveryRequest {
-  std::vector<std::string> torch;  // --torch PATH: python executable or venv dir
+  // --torch PATH: python executable or venv dir; a bare name that is no file in the current
+  // directory ("python3.12") is looked up in PATH.
+  std::vector<std::string> torch;
   std::vector<std::string> cuda;   // --cuda DIR: toolkit root (DIR/bin/nvcc)
   std::vector<std::string> rocm;   // --rocm DIR: ROCm prefix (DIR/bin/hipcc or HIP headers)
   std::string cache_file;          // "" = no cache
