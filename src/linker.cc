@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <vector>
 
-
 namespace kb {
 
 Result<std::string> choose_linker(const HostCompiler& cxx, std::string_view requested) {

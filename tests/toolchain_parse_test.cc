@@ -231,6 +231,21 @@ TEST(HostParse, NinjaVersions) {
   EXPECT_FALSE(parse_ninja_version("ninja: fatal\n").ok());
 }
 
+TEST(HostParse, LinkerVersions) {
+  EXPECT_EQ(*parse_linker_version("lld", data("gxx-12-fuse-ld-lld-version.txt")),
+            "Debian LLD 14.0.6 (compatible with GNU linkers)");
+  EXPECT_EQ(*parse_linker_version("gold", data("gxx-12-fuse-ld-gold-version.txt")),
+            "GNU gold (GNU Binutils for Debian 2.40) 1.16");
+  EXPECT_EQ(*parse_linker_version("mold", "mold 1.10.1 (compatible with GNU ld)\n"),
+            "mold 1.10.1 (compatible with GNU ld)");
+  // GNU ld answering in place of the requested linker, or another linker's answer, is no proof.
+  auto bfd = parse_linker_version("gold", data("gxx-12-fuse-ld-bfd-version.txt"));
+  ASSERT_FALSE(bfd.ok());
+  EXPECT_EQ(bfd.errors().list[0].message,
+            "-fuse-ld=gold did not run gold: the linker said 'GNU ld (GNU Binutils for Debian) 2.40'");
+  EXPECT_FALSE(parse_linker_version("mold", data("gxx-12-fuse-ld-lld-version.txt")).ok());
+}
+
 TEST(LeadingVersion, StopsAtFirstNonVersionCharacter) {
   EXPECT_EQ(leading_version("5.2.21153-0")->str(), "5.2.21153");
   EXPECT_EQ(leading_version("2.11.0+cu130")->str(), "2.11");

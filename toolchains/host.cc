@@ -2,6 +2,8 @@
 
 #include "toolchains/host.h"
 
+#include <fmt/format.h>
+
 namespace kb::toolchains {
 
 Result<std::string> parse_compiler_version(std::string_view text) {
@@ -18,11 +20,12 @@ Result<Version> parse_ninja_version(std::string_view text) {
   return *v;
 }
 
-Result<std::string> parse_linker_version(std::string_view text) {
+Result<std::string> parse_linker_version(std::string_view name, std::string_view text) {
   std::string line = first_line(text);
-  for (const char* mark : {"LLD ", "mold ", "GNU gold", "GNU ld"})
-    if (line.find(mark) != std::string::npos) return line;
-  return Error{"unexpected linker --version output: " + line, {}, ""};
+  std::string_view mark = name == "mold" ? "mold " : name == "lld" ? "LLD " : "GNU gold";
+  if (line.find(mark) != std::string::npos) return line;
+  return Error{fmt::format("-fuse-ld={} did not run {}: the linker said '{}'", name, name, line),
+               {}, ""};
 }
 
 bool has_shared_libstdcxx(std::string_view print_file_name_output) {
@@ -49,7 +52,7 @@ void probe_linkers(ProbeContext& ctx, HostCompiler& cxx) {
       ctx.reject("linker", c, out.errors().list.front().message);
       continue;
     }
-    auto version = parse_linker_version(out->out);
+    auto version = parse_linker_version(name, out->out);
     if (!version.ok()) {
       ctx.reject("linker", c, version.errors().list.front().message);
       continue;
