@@ -121,7 +121,7 @@ expect_line "^/.*g\+\+ .*-DUSE_ROCM=1 -DROCM_KERNEL -D__HIP_PLATFORM_AMD__=1 .*-
 expect_line "^/.*g\+\+ .* -c $W/gen/ops_id.c -o $W/obj/gen/ops_id.c.o\$" "ops_id.c compile"
 grep -- "-c $RELU/torch-ext/torch_binding.cpp " "$E2E_TMP/dry.txt" | grep -q e2e0001 &&
   fail "dry run: the binding compile carries the unique id"
-expect_line "-shared -o $W/_relu_rocm_e2e0001.abi3.so .*$W/obj/gen/ops_id.c.o .* -lc10_hip -ltorch_hip -L$FIX/rocm-6.4/lib -lamdhip64\$" "link with the HIP libraries"
+expect_line "-shared (-fuse-ld=[a-z]+ )?-o $W/_relu_rocm_e2e0001.abi3.so .*$W/obj/gen/ops_id.c.o .* -lc10_hip -ltorch_hip -L$FIX/rocm-6.4/lib -lamdhip64\$" "link with the HIP libraries"
 [[ $(grep -c -- '--offload-arch=' "$E2E_TMP/dry.txt") -eq 1 ]] || fail "dry run: one HIP compile expected"
 grep -q -- '--offload-arch=gfx940' "$E2E_TMP/dry.txt" && fail "dry run: gfx940 is not a supported target"
 
