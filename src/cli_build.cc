@@ -78,6 +78,16 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
   }
   if (*max_jobs) req.options.max_jobs = *max_jobs;
   if (*cores) req.options.cores = *cores;
+  // Options that shape kb's own Ninja build mean nothing to the flake's sealed build.
+  std::string ignored;
+  for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only"})
+    if (args.has(opt)) ignored += std::string(ignored.empty() ? "" : ", ") + "--" + opt;
+  if (!ignored.empty())
+    std::fprintf(stderr,
+                 "kb: note: %s only shape%s the native build; the Nix build ignores %s (use "
+                 "--max-jobs and --cores for its parallelism)\n",
+                 ignored.c_str(), ignored.find(',') == std::string::npos ? "s" : "",
+                 ignored.find(',') == std::string::npos ? "it" : "them");
   auto plan = nix::nix_prepare(req, io.disk, io.process, io.env);
   if (!plan) {
     print_errors(plan.errors());

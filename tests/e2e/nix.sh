@@ -127,10 +127,12 @@ grep -q '"commit":"'"$(git -C "$k1" rev-parse HEAD)"'","dirty":false' "$k1/build
   fail "provenance does not name the clean HEAD commit"
 [[ -z $(git -C "$k1" status --porcelain) ]] || fail "kb build changed the kernel's git tree: $(git -C "$k1" status --porcelain)"
 
-step "a second build replaces the variant directories"
+step "a second build replaces the variant directories; native-only options get a note"
 echo stale >"$k1/build/$CPU/stale.py"
-kb_ok build "$k1" --backend=nix "${ALLOW[@]}"
+kb_ok build "$k1" --backend=nix "${ALLOW[@]}" --linker=lld --launcher ccache
 [[ ! -e $k1/build/$CPU/stale.py ]] || fail "the old $CPU directory was not replaced"
+grep -q "note: --launcher, --linker only shape the native build; the Nix build ignores them" \
+  "$E2E_TMP/kb.out" || fail "no note for --launcher/--linker under --backend=nix: $(kb_out)"
 
 step "flake route with --variant: only that variant, checked against the flake's list"
 rm -rf "$k1/build"
