@@ -139,6 +139,8 @@ for v in $cpu $cuda; do
   so=$(find "$relu/build/$v" -name '*.so')
   [[ $(made_by "$so") == "$fastest" ]] || fail "$so was linked by $(made_by "$so"), expected $fastest"
 done
+# scripts/setup installs lld; without any faster linker, --linker=default would change nothing.
+[[ $fastest != bfd ]] || fail "no faster linker than GNU ld was found (scripts/setup installs lld)"
 before=$(lines "$log")
 kb_ok build "$relu" --variant "$cpu" --variant "$cuda" --linker=default
 expect_entries "$log" "$before" link=2 binding=0 ops_id=0 cu=0 cpu=0 unknown-object=0
