@@ -58,7 +58,8 @@ struct HostCompiler {
   std::string path;
   std::string version;  // "12.2.0"
   // The faster linkers it can use instead of its default (GNU ld), fastest first; linking a
-  // variant against libtorch_cpu/libtorch_cuda (about 450 MB each) takes GNU ld 3-4x longer.
+  // variant against libtorch_cpu/libtorch_cuda (about 450 MB each) takes GNU ld 2.5-5x as
+  // long as gold or lld (docs/native-backend.md, "Linker").
   std::vector<Linker> linkers;
 };
 
