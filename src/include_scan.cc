@@ -25,14 +25,8 @@ std::string_view to_string(TorchIncludes t) {
 
 std::vector<IncludeDirective> include_directives(std::string_view text) {
   std::string code = code_only(text, /*keep_strings=*/true);
-  std::string_view view = code;
   std::vector<IncludeDirective> out;
-  size_t line_start = 0;
-  while (line_start < view.size()) {
-    size_t end = view.find('\n', line_start);
-    if (end == std::string_view::npos) end = view.size();
-    std::string_view line = view.substr(line_start, end - line_start);
-    line_start = end + 1;
+  for (std::string_view line : split_lines(code)) {
     size_t i = 0;
     while (i < line.size() && blank(line[i])) ++i;
     if (i >= line.size() || line[i] != '#') continue;

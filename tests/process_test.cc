@@ -47,6 +47,13 @@ TEST(SplitColonList, KeepsEmptyEntries) {
   EXPECT_EQ(split_colon_list("org/x=/build"), (V{"org/x=/build"}));
 }
 
+TEST(SplitLines, DropsTerminatorsNotEmptyLines) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(split_lines("a\nb\n"), (V{"a", "b"}));
+  EXPECT_EQ(split_lines("a\r\n\nb"), (V{"a", "", "b"}));
+  EXPECT_EQ(split_lines(""), V{});
+}
+
 TEST(RealProcess, CapturesStdoutStderrAndExitCode) {
   RealProcess p;
   auto r = p.capture({"sh", "-c", "echo out; echo err >&2; exit 3"}, basic_env());

@@ -78,20 +78,6 @@ inline std::string first_line(std::string_view text) {
   return line;
 }
 
-// Splits text into lines without their line terminators.
-inline std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
 inline std::string_view trim(std::string_view s) {
   size_t a = s.find_first_not_of(" \t\r\n");
   if (a == std::string_view::npos) return {};

@@ -58,14 +58,9 @@ Result<std::vector<const VariantBuild*>> selected_variants(const BuildPlan& plan
 // Names in a variants.txt record; lines starting with '#' and blank lines are skipped.
 std::vector<std::string> parse_variants_record(const std::string& text) {
   std::vector<std::string> names;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    if (!line.empty() && line[0] != '#') names.push_back(line);
+  for (std::string_view line : split_lines(text)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+    if (!line.empty() && line[0] != '#') names.emplace_back(line);
   }
   return names;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Joining paths as strings (kb passes paths around as text, as Ninja and the shell see them).
+// Paths and lists as strings (kb passes paths around as text, as Ninja and the shell see them).
 
 #include <string>
 #include <string_view>
@@ -31,6 +31,22 @@ inline std::vector<std::string> split_colon_list(std::string_view list) {
     out.emplace_back(list.substr(start, colon - start));
     start = colon + 1;
   }
+}
+
+// The lines of `text` without their "\n" or "\r\n" terminators; a final line without a
+// terminator counts, a trailing terminator adds no empty line ("a\nb\n" gives "a", "b").
+// The views point into `text`. Pure.
+inline std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return lines;
 }
 
 }  // namespace kb
