@@ -80,14 +80,14 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
   if (*cores) req.options.cores = *cores;
   // Options that shape kb's own Ninja build mean nothing to the flake's sealed build.
   std::string ignored;
+  int n_ignored = 0;
   for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only"})
-    if (args.has(opt)) ignored += std::string(ignored.empty() ? "" : ", ") + "--" + opt;
-  if (!ignored.empty())
+    if (args.has(opt)) ignored += std::string(n_ignored++ ? ", " : "") + "--" + opt;
+  if (n_ignored)
     std::fprintf(stderr,
                  "kb: note: %s only shape%s the native build; the Nix build ignores %s (use "
                  "--max-jobs and --cores for its parallelism)\n",
-                 ignored.c_str(), ignored.find(',') == std::string::npos ? "s" : "",
-                 ignored.find(',') == std::string::npos ? "it" : "them");
+                 ignored.c_str(), n_ignored == 1 ? "s" : "", n_ignored == 1 ? "it" : "them");
   auto plan = nix::nix_prepare(req, io.disk, io.process, io.env);
   if (!plan) {
     print_errors(plan.errors());
