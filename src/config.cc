@@ -447,7 +447,7 @@ void Parser::read_git_url(const Section& s, std::string_view key, std::optional<
 void Parser::read_torch(const toml::table& t, TorchSection& out) {
   Section s{&t, "[torch]"};
   m_r.reject_unknown_keys(s, torch_keys());
-  if (auto src = m_r.strings_at(s, "src"))
+  if (auto src = m_r.file_names_at(s, "src"))
     out.src = std::move(*src);
   out.include = m_r.string_list_at(s, "include");
   if (s.table->get("pyext"))
@@ -499,7 +499,7 @@ void Parser::read_tvm_ffi(const toml::table& t, TorchSection& out) {
   Section s{&t, "[tvm-ffi]"};
   m_r.reject_unknown_keys(s, tvm_ffi_keys());
   if (m_r.find(s, "src", true, "list the binding sources, e.g. src = [\"tvm-ffi-ext/binding.cc\"]"))
-    if (auto src = m_r.strings_at(s, "src"))
+    if (auto src = m_r.file_names_at(s, "src"))
       out.src = std::move(*src);
   out.include = m_r.string_list_at(s, "include");
   if (s.table->get("pyext"))
@@ -538,6 +538,9 @@ void Parser::read_kernels(const toml::node& n) {
   for (const auto& [key, node] : *t)
     entries.emplace_back(std::string(key.str()), &node);
   sort_by_position(entries);
+  for (const auto& [key, node] : *t)
+    if (!m_r.check_text(m_r.loc(key), key.str(), "a [kernel.*] table name"))
+      return;
   for (const auto& [name, node] : entries)
     if (const toml::table* kt = m_r.as_table(*node, "[kernel." + name + "]"))
       read_kernel(name, *kt);
@@ -571,7 +574,7 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
 
   if (m_r.find(s, "src", true,
                "list the kernel's sources and headers, e.g. src = [\"relu/relu.cu\"]"))
-    if (auto src = m_r.strings_at(s, "src"))
+    if (auto src = m_r.file_names_at(s, "src"))
       k.src = std::move(*src);
   read_depends(s, k.depends);
   k.include = m_r.string_list_at(s, "include");

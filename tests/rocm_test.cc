@@ -391,7 +391,7 @@ TEST(RocmNinja, HipifyEdgesRuleAndOrderOnlyHeaders) {
   ASSERT_TRUE(p.ok());
   native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
-  native::NinjaFiles files = native::render_ninja(*p, o);
+  native::NinjaFiles files = *native::render_ninja(*p, o);
   const std::string w = "/k/build/.kb/torch211-cxx11-rocm64-x86_64-linux";
   EXPECT_THAT(files.top.text, HasSubstr("rule hipify\n  command = $cmd\n  description = $desc\n  restat = 1\n"));
   EXPECT_THAT(files.top.text,
@@ -417,7 +417,7 @@ TEST(RocmNinja, PlansWithoutRocmHaveNoHipifyRule) {
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
-  EXPECT_THAT(native::render_ninja(*p, o).top.text, Not(HasSubstr("hipify")));
+  EXPECT_THAT(native::render_ninja(*p, o)->top.text, Not(HasSubstr("hipify")));
 }
 
 TEST(RocmNinja, DryRunListsHipifyBeforeCompiles) {

@@ -57,4 +57,27 @@ line=$(grep -n '^\[kernel.relu_cpu\]' "$bad/build.toml" | cut -d: -f1)
 sed -i "${line}s/.*/[kernel.relu_cpu/" "$bad/build.toml"
 expect_rejected "$bad" "$line" build.toml
 
+# The remaining steps run kb build, which plans against the Torch installs.
+require_torch_venvs
+
+step "a flag with a newline is rejected before build.ninja is written (no injected command runs)"
+bad=$E2E_TMP/injection
+cp -r "$relu" "$bad"
+rm -rf "$bad/build"
+line=$(grep -n '^\[kernel.relu_cpu\]' "$bad/build.toml" | cut -d: -f1)
+sed -i "${line}a cxx-flags = [\"-DA=1\\\\n  command = touch $E2E_TMP/PWNED #\"]" "$bad/build.toml"
+grep -qF 'command = touch' "$bad/build.toml" || fail "the test did not write its hostile flag"
+expect_rejected "$bad" "$((line + 1))" "a newline (U+000A) in 'cxx-flags'"
+run_kb build "$bad" --generate-only && { kb_out >&2; fail "kb build accepted a flag with a newline"; }
+[[ ! -e $E2E_TMP/PWNED ]] || fail "the injected command ran"
+[[ ! -e $bad/build/.kb/build.ninja ]] || fail "build.ninja was written for a rejected build.toml"
+
+step "a kernel directory whose path holds a newline is refused by the Ninja writer"
+odd=$E2E_TMP/$'odd\nbuild evil: phony'
+cp -r "$relu" "$odd"
+rm -rf "$odd/build"
+run_kb build "$odd" --generate-only && { kb_out >&2; fail "kb wrote build.ninja for a path with a newline"; }
+kb_out | grep -qF "Ninja cannot express" || { kb_out >&2; fail "no 'Ninja cannot express' in the message"; }
+[[ ! -e $odd/build/.kb/build.ninja ]] || fail "build.ninja was written for an inexpressible path"
+
 echo "check_config: OK"
