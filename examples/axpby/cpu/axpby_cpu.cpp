@@ -2,7 +2,7 @@
 
 #include "axpby_cpu.h"
 
-namespace axpby {
+namespace axpby_kernels {
 namespace {
 
 template <typename T>
@@ -15,12 +15,12 @@ void run(void* out, const void* x, const void* y, int64_t begin, int64_t end, T 
 
 }  // namespace
 
-void axpby_cpu(void* out, const void* x, const void* y, int64_t begin, int64_t end, double a, double b,
-               DType dtype) {
+void axpby_cpu(void* out, const void* x, const void* y, int64_t begin, int64_t end, double a,
+               double b, DType dtype) {
   if (dtype == DType::kFloat64)
     run<double>(out, x, y, begin, end, a, b);
   else
     run<float>(out, x, y, begin, end, static_cast<float>(a), static_cast<float>(b));
 }
 
-}  // namespace axpby
+}  // namespace axpby_kernels

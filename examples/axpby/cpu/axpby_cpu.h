@@ -6,10 +6,10 @@
 
 #include "../common/dtype.h"
 
-namespace axpby {
+namespace axpby_kernels {
 
 // out[i] = a * x[i] + b * y[i] for begin <= i < end; `out` may alias `x` or `y`.
-void axpby_cpu(void* out, const void* x, const void* y, int64_t begin, int64_t end, double a, double b,
-               DType dtype);
+void axpby_cpu(void* out, const void* x, const void* y, int64_t begin, int64_t end, double a,
+               double b, DType dtype);
 
-}  // namespace axpby
+}  // namespace axpby_kernels

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace axpby {
+namespace axpby_kernels {
 namespace detail {
 
 // A grid-stride loop over out = a * x + b * y; `out` may alias `x` or `y` (each element is
@@ -47,4 +47,4 @@ inline const char* last_error() {
 }
 
 }  // namespace detail
-}  // namespace axpby
+}  // namespace axpby_kernels

@@ -8,7 +8,7 @@
 #error "axpby_ampere.cu is listed by [kernel.ampere] only, and was built for a Hopper or newer arch"
 #endif
 
-namespace axpby {
+namespace axpby_kernels {
 namespace {
 
 template <typename T>
@@ -19,18 +19,20 @@ __global__ void axpby_kernel(T* out, const T* x, const T* y, int64_t n, T a, T b
 __global__ void probe_kernel(int32_t* out) { detail::write_arch(out); }
 
 template <typename T>
-const char* launch(void* out, const void* x, const void* y, int64_t n, double a, double b, void* stream) {
+const char* launch(void* out, const void* x, const void* y, int64_t n, double a, double b,
+                   void* stream) {
   if (n <= 0) return nullptr;
-  axpby_kernel<T><<<detail::blocks_for(n), detail::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(y), n, static_cast<T>(a),
-      static_cast<T>(b));
+  axpby_kernel<T>
+      <<<detail::blocks_for(n), detail::kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+          static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(y), n,
+          static_cast<T>(a), static_cast<T>(b));
   return detail::last_error();
 }
 
 }  // namespace
 
-const char* axpby_ampere(void* out, const void* x, const void* y, int64_t n, double a, double b, DType dtype,
-                         void* stream) {
+const char* axpby_ampere(void* out, const void* x, const void* y, int64_t n, double a, double b,
+                         DType dtype, void* stream) {
   return dtype == DType::kFloat64 ? launch<double>(out, x, y, n, a, b, stream)
                                   : launch<float>(out, x, y, n, a, b, stream);
 }
@@ -40,4 +42,4 @@ const char* arch_probe_ampere(int32_t* out, void* stream) {
   return detail::last_error();
 }
 
-}  // namespace axpby
+}  // namespace axpby_kernels

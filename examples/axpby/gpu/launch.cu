@@ -15,7 +15,7 @@
 #error "launch.cu was built for sm_90, but [kernel.hopper] asks for 9.0a"
 #endif
 
-namespace axpby {
+namespace axpby_kernels {
 namespace {
 
 __global__ void probe_kernel(int32_t* out) { detail::write_arch(out); }
@@ -25,7 +25,8 @@ int device_major(const char** error) {
   int device = 0;
   int major = 0;
   cudaError_t err = cudaGetDevice(&device);
-  if (err == cudaSuccess) err = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if (err == cudaSuccess)
+    err = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
   if (err != cudaSuccess) {
     *error = cudaGetErrorString(err);
     return -1;
@@ -35,8 +36,8 @@ int device_major(const char** error) {
 
 }  // namespace
 
-const char* axpby_cuda(void* out, const void* x, const void* y, int64_t n, double a, double b, DType dtype,
-                       void* stream) {
+const char* axpby_cuda(void* out, const void* x, const void* y, int64_t n, double a, double b,
+                       DType dtype, void* stream) {
   if (n <= 0) return nullptr;
   const char* error = nullptr;
   const int major = device_major(&error);
@@ -54,4 +55,4 @@ const char* arch_probe_cuda(int32_t* out, void* stream) {
   return major >= 9 ? arch_probe_hopper(out + 2, stream) : arch_probe_ampere(out + 2, stream);
 }
 
-}  // namespace axpby
+}  // namespace axpby_kernels

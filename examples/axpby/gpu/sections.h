@@ -6,14 +6,14 @@
 
 #include "../common/dtype.h"
 
-namespace axpby {
+namespace axpby_kernels {
 
-const char* axpby_ampere(void* out, const void* x, const void* y, int64_t n, double a, double b, DType dtype,
-                         void* stream);
+const char* axpby_ampere(void* out, const void* x, const void* y, int64_t n, double a, double b,
+                         DType dtype, void* stream);
 const char* arch_probe_ampere(int32_t* out, void* stream);
 
-const char* axpby_hopper(void* out, const void* x, const void* y, int64_t n, double a, double b, DType dtype,
-                         void* stream);
+const char* axpby_hopper(void* out, const void* x, const void* y, int64_t n, double a, double b,
+                         DType dtype, void* stream);
 const char* arch_probe_hopper(int32_t* out, void* stream);
 
-}  // namespace axpby
+}  // namespace axpby_kernels

@@ -10,6 +10,8 @@
 
 #include "torch_binding.h"
 
+#include <initializer_list>
+
 #include <torch/csrc/stable/accelerator.h>
 #include <torch/csrc/stable/library.h>
 #include <torch/csrc/stable/ops.h>
@@ -39,7 +41,8 @@ void check_placement(const char* op, const Tensor& t, const Tensor& first) {
   STD_TORCH_CHECK(t.is_contiguous(), op, ": tensors must be contiguous");
 #if defined(CUDA_KERNEL)
   STD_TORCH_CHECK(t.is_cuda(), op, ": expected CUDA tensors");
-  STD_TORCH_CHECK(t.get_device_index() == first.get_device_index(), op, ": tensors are on different devices");
+  STD_TORCH_CHECK(t.get_device_index() == first.get_device_index(), op,
+                  ": tensors are on different devices");
 #else
   (void)first;
   STD_TORCH_CHECK(t.is_cpu(), op, ": expected CPU tensors");
@@ -67,26 +70,30 @@ void check_launch(const char* op, const char* error) {
 
 void axpby(Tensor& out, const Tensor& x, const Tensor& y, double a, double b) {
   const char* op = "axpby";
-  for (const Tensor* t : {&x, &y, &out}) {
+  for (const Tensor* t : std::initializer_list<const Tensor*>{&x, &y, &out}) {
     check_placement(op, *t, x);
-    STD_TORCH_CHECK(t->scalar_type() == x.scalar_type(), op, ": x, y and out must have the same dtype");
+    STD_TORCH_CHECK(t->scalar_type() == x.scalar_type(), op,
+                    ": x, y and out must have the same dtype");
     STD_TORCH_CHECK(t->dim() == x.dim(), op, ": x, y and out must have the same shape");
     for (int64_t i = 0; i < x.dim(); ++i)
       STD_TORCH_CHECK(t->size(i) == x.size(i), op, ": x, y and out must have the same shape");
   }
   STD_TORCH_CHECK(x.scalar_type() == ScalarType::Float || x.scalar_type() == ScalarType::Double, op,
                   ": unsupported dtype (float32 and float64 are)");
-  const axpby::DType dtype = x.scalar_type() == ScalarType::Double ? axpby::DType::kFloat64 : axpby::DType::kFloat32;
+  const axpby_kernels::DType dtype = x.scalar_type() == ScalarType::Double
+                                         ? axpby_kernels::DType::kFloat64
+                                         : axpby_kernels::DType::kFloat32;
   const int64_t n = x.numel();
 #if defined(CUDA_KERNEL)
   const DeviceScope scope(x);
-  check_launch(op, axpby::axpby_cuda(out.data_ptr(), x.data_ptr(), y.data_ptr(), n, a, b, dtype, scope.stream));
+  check_launch(op, axpby_kernels::axpby_cuda(out.data_ptr(), x.data_ptr(), y.data_ptr(), n, a, b,
+                                             dtype, scope.stream));
 #else
   void* o = out.data_ptr();
   const void* xs = x.data_ptr();
   const void* ys = y.data_ptr();
   torch::stable::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
-    axpby::axpby_cpu(o, xs, ys, begin, end, a, b, dtype);
+    axpby_kernels::axpby_cpu(o, xs, ys, begin, end, a, b, dtype);
   });
 #endif
 }
@@ -95,9 +102,11 @@ void axpby(Tensor& out, const Tensor& x, const Tensor& y, double a, double b) {
 void arch_probe(Tensor& out) {
   const char* op = "arch_probe";
   check_placement(op, out, out);
-  STD_TORCH_CHECK(out.scalar_type() == ScalarType::Int && out.numel() == 4, op, ": out must be 4 int32");
+  STD_TORCH_CHECK(out.scalar_type() == ScalarType::Int && out.numel() == 4, op,
+                  ": out must be 4 int32");
   const DeviceScope scope(out);
-  check_launch(op, axpby::arch_probe_cuda(static_cast<int32_t*>(out.data_ptr()), scope.stream));
+  check_launch(op,
+               axpby_kernels::arch_probe_cuda(static_cast<int32_t*>(out.data_ptr()), scope.stream));
 }
 #endif
 

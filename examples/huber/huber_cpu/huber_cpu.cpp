@@ -23,7 +23,8 @@ void run(at::TensorIteratorBase& iter, double delta) {
     for (int64_t i = 0; i < n; ++i) {
       const opmath_t xv = *reinterpret_cast<const scalar_t*>(x + i * strides[1]);
       const opmath_t yv = *reinterpret_cast<const scalar_t*>(y + i * strides[2]);
-      *reinterpret_cast<scalar_t*>(out + i * strides[0]) = static_cast<scalar_t>(huber<opmath_t>(xv, yv, d));
+      *reinterpret_cast<scalar_t*>(out + i * strides[0]) =
+          static_cast<scalar_t>(huber<opmath_t>(xv, yv, d));
     }
   });
 }

@@ -20,7 +20,8 @@ void launch(at::TensorIteratorBase& iter, double delta) {
   using opmath_t = at::opmath_type<scalar_t>;
   const opmath_t d = static_cast<opmath_t>(delta);
   at::native::gpu_kernel(iter, [d] __host__ __device__(scalar_t x, scalar_t y) -> scalar_t {
-    return static_cast<scalar_t>(huber<opmath_t>(static_cast<opmath_t>(x), static_cast<opmath_t>(y), d));
+    return static_cast<scalar_t>(
+        huber<opmath_t>(static_cast<opmath_t>(x), static_cast<opmath_t>(y), d));
   });
 }
 

@@ -27,7 +27,8 @@ namespace {
 // huber(x, y, delta): x and y broadcast together; integer inputs are promoted to the
 // default float dtype, mixed float dtypes to their common dtype, which is also the result's.
 at::Tensor huber(const at::Tensor& x, const at::Tensor& y, double delta) {
-  TORCH_CHECK(std::isfinite(delta) && delta > 0, "huber: delta must be positive and finite, got ", delta);
+  TORCH_CHECK(std::isfinite(delta) && delta > 0, "huber: delta must be positive and finite, got ",
+              delta);
   at::TensorIterator iter = at::TensorIteratorConfig()
                                 .add_owned_output(at::Tensor())
                                 .add_const_input(x)
@@ -37,8 +38,8 @@ at::Tensor huber(const at::Tensor& x, const at::Tensor& y, double delta) {
                                 .cast_common_dtype_to_outputs(true)
                                 .build();
   const at::ScalarType dtype = iter.common_dtype();
-  TORCH_CHECK(dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16, "huber: unsupported dtype ",
-              dtype, " (float32, float16 and bfloat16 are)");
+  TORCH_CHECK(dtype == at::kFloat || dtype == at::kHalf || dtype == at::kBFloat16,
+              "huber: unsupported dtype ", dtype, " (float32, float16 and bfloat16 are)");
 #if defined(CUDA_KERNEL)
   TORCH_CHECK(iter.device().is_cuda(), "huber: expected CUDA tensors, got ", iter.device());
   const c10::cuda::CUDAGuard guard(iter.device());
