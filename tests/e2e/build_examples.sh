@@ -232,7 +232,7 @@ step "kb build examples/axpby"
 kb_ok build "$axpby"
 kb_out | tail -n 5
 for cap in 11.8 7.2 10.1; do
-  kb_out | grep -qF "$cap" || fail "kb build of axpby printed no note about capability $cap"
+  kb_out | grep -qF " $cap: " || fail "kb build of axpby printed no note about capability $cap"
 done
 step "check the axpby bundles"
 check_bundles "$axpby" axpby ""
