@@ -37,7 +37,7 @@ Result<Config> load_config(const std::string& kernel_dir, const Disk& disk) {
   auto config = parse_config(*text, path);
   if (!config) return config.take_errors();
   auto files = check_source_files(*config, [&](const std::string& rel) {
-    return disk.exists(join_path(kernel_dir, rel));
+    return disk.stat(join_path(kernel_dir, rel));
   });
   if (!files) return files.take_errors();
   return config;
