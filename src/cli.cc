@@ -82,6 +82,7 @@ int cmd_matrix(const ParsedArgs& args, Io& io) {
     return k_exit_failure;
   }
   print_findings(report->config.warnings, "warning");
+  print_findings(unusable_named_toolchains(report->toolchains), "warning");
   bool all = args.has("all");
   std::string text = args.has("json") ? matrix_to_json(report->matrix, report->toolchains, all)
                                       : matrix_to_text(report->matrix, all);
