@@ -99,7 +99,7 @@ Result<Ok> select_variants(Matrix& matrix, const std::vector<std::string>& wante
 // The unique id: given, else from git, else a content hash of the sources.
 Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
                             const std::vector<std::string>& python_files, Io& io,
-                            BuildOptions& options) {
+                            BuildOptions& options, std::vector<Error>& notes) {
   if (req.unique_id) {
     options.unique_id = *req.unique_id;
     return Ok{};
@@ -119,6 +119,8 @@ Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
     files.emplace_back(rel, std::move(*bytes));
   }
   options.unique_id = content_unique_id(std::move(files));
+  if (auto note = missing_git_note(io.process, io.env, options.unique_id))
+    notes.push_back(std::move(*note));
   return Ok{};
 }
 
@@ -193,8 +195,8 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
     options.linker = std::move(*linker);
   }
   options.kb_version = KB_VERSION;
-  KB_TRY(choose_unique_id(req, config, *python_files, io, options));
   std::vector<Error> notes;
+  KB_TRY(choose_unique_id(req, config, *python_files, io, options, notes));
   auto late_bound = binding_can_be_late_bound(config, req.kernel_dir, io.disk);
   if (!late_bound) return late_bound.take_errors();
   options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();
