@@ -27,6 +27,8 @@ const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref o
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
 const OptionSpec k_linker{"linker", 0, true, false,
                           "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
+const OptionSpec k_wait{"wait", 0, false, false,
+                        "when another kb is building in the build directory, wait for it (default: fail)"};
 const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
 
 }  // namespace
@@ -54,18 +56,18 @@ const std::vector<CommandSpec>& command_table() {
         k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        k_allow_unsandboxed}},
+        k_allow_unsandboxed, k_wait}},
       {"test", "build, then run the kernel's tests with each Torch (pytest args after --)",
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
         k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
-        k_allow_unsandboxed}},
+        k_allow_unsandboxed, k_wait}},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
         k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}},
-      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out}},
+      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
        {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},
       {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}},

@@ -64,6 +64,21 @@ Result<int> parse_int_option(const ParsedArgs& args, const std::string& name, in
   return static_cast<int>(n);
 }
 
+// Locks `build_dir` for this process (native::lock_build_dir): with --wait, waits for
+// another kb and says so; else fails naming it.
+Result<std::unique_ptr<FileLock>> lock_build_dir(const std::string& build_dir,
+                                                 const ParsedArgs& args, Io& io) {
+  native::BuildLockOptions options;
+  options.owner = std::to_string(::getpid());
+  options.wait = args.has("wait");
+  options.inherited_holder = io.env.get(native::k_lock_holder_env);
+  options.on_wait = [&](const std::string& holder) {
+    std::fprintf(stderr, "kb: waiting for the kb building in %s%s\n", build_dir.c_str(),
+                 holder.empty() ? "" : (" (pid " + holder + ")").c_str());
+  };
+  return native::lock_build_dir(build_dir, io.disk, options);
+}
+
 int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
   nix::NixBuildRequest req;
   req.kernel_dir = dir;
@@ -164,6 +179,21 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   req.query.rocm = args.all("rocm");
   req.query.use_cache = !args.has("no-cache");
 
+  // The build dir is locked from planning to the end of ninja. A kernel dir whose
+  // build.toml does not even parse gets its errors without a build dir being made for it.
+  std::unique_ptr<FileLock> lock;
+  if (!args.has("dry-run")) {
+    if (auto config = load_config(dir, io.disk); !config) {
+      print_errors(config.errors());
+      return 1;
+    }
+    auto locked = lock_build_dir(req.out_dir, args, io);
+    if (!locked) {
+      print_errors(locked.errors());
+      return 1;
+    }
+    lock = std::move(*locked);
+  }
   auto prepared = prepare_build(req, io);
   if (!prepared) {
     print_errors(prepared.errors());
@@ -204,6 +234,9 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   if (args.has("verbose")) run.ninja_args.push_back("-v");
   run.generate_only = args.has("generate-only");
   run.dry_run = args.has("dry-run");
+  // The regeneration edge's kb (under this ninja) must not wait for this kb's lock.
+  run.lock_holder = lock ? std::to_string(::getpid())
+                         : io.env.get(native::k_lock_holder_env).value_or("");
 
   if (run.dry_run) {
     std::string text = native::dry_run_text(prepared->plan, run);
@@ -224,6 +257,15 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   if (!outcome) {
     print_errors(outcome.errors());
     return 1;
+  }
+  if (outcome->interrupted_by != 0) {
+    // Ninja has stopped (kb passed the signal on and waited): nothing of this build runs
+    // any more, and each bundle is its previous version or its new one, whole.
+    std::fprintf(stderr,
+                 "kb: interrupted (%s): ninja stopped; bundles it had not finished were left as "
+                 "they were\n",
+                 signal_name(outcome->interrupted_by).c_str());
+    return 128 + outcome->interrupted_by;
   }
   if (outcome->exit_code != 0) {
     std::string failed;
@@ -256,6 +298,14 @@ int cmd_init_flake(const ParsedArgs& args, Io& io) {
 int cmd_clean(const ParsedArgs& args, Io& io) {
   std::string dir = strip_slash(absolute(args.positional.empty() ? "." : args.positional[0]));
   std::string out = args.has("out") ? strip_slash(absolute(args.get("out"))) : dir + "/build";
+  // Nothing of kb's here: nothing to remove, and no lock file to make.
+  if (!io.disk.stat(std::filesystem::path(native::build_lock_path(out)).parent_path()).is_dir)
+    return 0;
+  auto lock = lock_build_dir(out, args, io);
+  if (!lock) {
+    print_errors(lock.errors());
+    return 1;
+  }
   auto r = native::clean_build(out, io.disk);
   if (!r) {
     print_errors(r.errors());

@@ -1,6 +1,7 @@
 #include "src/cli_test.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -126,19 +127,25 @@ int cmd_test(const ParsedArgs& args, Io& io, const char* argv0) {
       return k_exit_failure;
     }
     Environment env = kernel_test_environment(io.env, {repo_id, out, t.variant, std::nullopt});
-    auto code = io.process.run_attached(pytest_argv(t.python, *tests, args.passthrough), env, dir);
-    if (!code) {
-      print_errors(code.errors());
+    auto run = io.process.run_attached(pytest_argv(t.python, *tests, args.passthrough), env, dir);
+    if (!run) {
+      print_errors(run.errors());
       return k_exit_failure;
     }
+    if (run->kb_signal != 0) {
+      std::fprintf(stderr, "kb: interrupted (%s) while pytest ran with %s\n",
+                   signal_name(run->kb_signal).c_str(), t.python.c_str());
+      return run->status();
+    }
+    const int code = run->exit_code;
     ++ran;
-    if (*code != 0) {
-      std::fprintf(stderr, "kb: pytest with %s exited %d: %s%s\n", t.python.c_str(), *code,
-                   pytest_exit_meaning(*code).c_str(),
-                   *code == 5 ? " (are there test_*.py files in tests/, and does a -k/-m "
+    if (code != 0) {
+      std::fprintf(stderr, "kb: pytest with %s exited %d: %s%s\n", t.python.c_str(), code,
+                   pytest_exit_meaning(code).c_str(),
+                   code == 5 ? " (are there test_*.py files in tests/, and does a -k/-m "
                                 "filter after -- match any?)"
                               : "");
-      if (first_failure == 0) first_failure = *code;
+      if (first_failure == 0) first_failure = code;
     }
   }
   if (ran == 0) {
@@ -209,12 +216,13 @@ int cmd_develop(const ParsedArgs& args, Io& io) {
       std::fprintf(stderr, "  %s=%s\n", var, v->c_str());
   if (venv) std::fprintf(stderr, "  PATH=%s/bin:...\n", venv->c_str());
   std::fflush(stderr);
-  auto code = io.process.run_attached(argv, env, dir);
-  if (!code) {
-    print_errors(code.errors());
+  auto run = io.process.run_attached(argv, env, dir);
+  if (!run) {
+    print_errors(run.errors());
     return k_exit_failure;
   }
-  return *code;
+  // An interactive shell handles Ctrl-C itself (kb sees it too): its own status is the answer.
+  return run->kb_signal == SIGTERM || run->kb_signal == SIGHUP ? run->status() : run->exit_code;
 }
 
 }  // namespace kb

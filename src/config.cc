@@ -8,7 +8,7 @@
 #include "config_reader.h"
 #include "config_schema.h"
 
-#include <toml++/toml.h>
+#include "src/toml.h"
 
 #include <algorithm>
 
@@ -127,19 +127,37 @@ class Parser {
   std::optional<Backend> read_kernel_backend(const Section& s);
   void read_depends(const Section& s, std::vector<std::string>& out);
   void warn_unbuilt_kernels();
+  // The position just after the last character of `text`.
+  SourceLoc end_of(std::string_view text) const;
 
   Reader m_r;
   Config m_c;
   Edition m_ed = Edition::v5;
 };
 
+SourceLoc Parser::end_of(std::string_view text) const {
+  int line = 1, col = 1;
+  for (char c : text) {
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++col;  // columns count code points, as toml++ does
+    }
+  }
+  return SourceLoc{m_r.path(), line, col};
+}
+
 Result<Config> Parser::parse(std::string_view text) {
   toml::table root;
   try {
     root = toml::parse(text, m_r.path());
   } catch (const toml::parse_error& e) {
-    // toml++ stops at the first syntax error, so this is the only error reported.
-    return Error{"invalid TOML: " + std::string(e.description()), m_r.loc(e.source()),
+    // toml++ stops at the first syntax error, so this is the only error reported. The parse
+    // was abandoned by the throw (src/toml.h turns toml++'s failed checks into this error
+    // too): nothing of it is used. An error without a position belongs to the end of the file.
+    SourceLoc where = e.source().begin.line > 0 ? m_r.loc(e.source()) : end_of(text);
+    return Error{"invalid TOML: " + std::string(e.description()), std::move(where),
                  "fix the TOML syntax; nothing else is checked until the file parses"};
   }
 

@@ -6,7 +6,7 @@
 #include "kb/error.h"
 #include "kb/version.h"
 
-#include <toml++/toml.h>
+#include "src/toml.h"
 
 #include <cstdint>
 #include <optional>

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>  // renameat2 (glibc >= 2.28)
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <vector>
@@ -114,17 +116,58 @@ int copy_bytes(const std::string& from, const std::string& to) {
   return err;
 }
 
+// "a FIFO", "a directory", ... for messages about a file that is not a regular file.
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string size_text(int64_t bytes) {
+  char buf[32];
+  if (bytes >= (int64_t{1} << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(bytes));
+  return buf;
+}
+
+Error too_large(const std::string& path, int64_t size, int64_t limit) {
+  return Error{"cannot read '" + path + "': it is " + (size >= 0 ? size_text(size) : "larger") +
+                   ", more than the " + size_text(limit) + " kb reads of such a file",
+               {}, "check that the path names the file you mean"};
+}
+
 }  // namespace
 
-Result<std::string> RealDisk::read_file(const std::string& path) const {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Result<std::string> RealDisk::read_file(const std::string& path, int64_t max_bytes) const {
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer; it is refused below anyway.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     int e = errno;
     return io_error("cannot read", path, e);
   }
-  std::string out;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return io_error("cannot read", path, e);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    std::string kind = kind_of(st.st_mode);
+    return Error{"cannot read '" + path + "': it is " + kind + ", not a regular file", {},
+                 "kb reads only regular files (a FIFO or a device could block it or never end)"};
+  }
+  if (st.st_size > max_bytes) {
+    ::close(fd);
+    return too_large(path, st.st_size, max_bytes);
+  }
+  std::string out;
+  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[65536];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -136,6 +179,10 @@ Result<std::string> RealDisk::read_file(const std::string& path) const {
       return io_error("cannot read", path, e);
     }
     out.append(buf, static_cast<size_t>(n));
+    if (static_cast<int64_t>(out.size()) > max_bytes) {  // it grew while we read it
+      ::close(fd);
+      return too_large(path, -1, max_bytes);
+    }
   }
   ::close(fd);
   return out;
@@ -147,6 +194,7 @@ FileStat RealDisk::stat(const std::string& path) const {
   if (::stat(path.c_str(), &st) != 0) return out;
   out.exists = true;
   out.is_dir = S_ISDIR(st.st_mode);
+  out.is_regular = S_ISREG(st.st_mode);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   out.size = static_cast<int64_t>(st.st_size);
   return out;
@@ -287,6 +335,66 @@ std::optional<int64_t> RealDisk::available_bytes(const std::string& path) const 
   struct statvfs st {};
   if (::statvfs(path.c_str(), &st) != 0) return std::nullopt;
   return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+}
+
+namespace {
+
+// flock(2) on an open file; closing the descriptor (or the process ending) releases it.
+class FlockLock : public FileLock {
+ public:
+  explicit FlockLock(int fd) : m_fd(fd) {}
+  ~FlockLock() override { ::close(m_fd); }
+  FlockLock(const FlockLock&) = delete;
+  FlockLock& operator=(const FlockLock&) = delete;
+
+ private:
+  int m_fd;
+};
+
+std::string read_holder(int fd) {
+  char buf[256];
+  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+  std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Result<LockAttempt> RealDisk::lock_file(const std::string& path, const std::string& owner,
+                                        bool wait) {
+  std::string parent = parent_of(path);
+  if (!parent.empty()) KB_TRY(make_dirs(parent));
+  while (true) {
+    // Close-on-exec: a daemon started by the build (a compiler cache server) must not
+    // inherit the lock and hold it after kb is gone.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0) return io_error("cannot open the lock file", path, errno);
+    int rc;
+    do {
+      rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      int e = errno;
+      std::string holder = e == EWOULDBLOCK ? read_holder(fd) : "";
+      ::close(fd);
+      if (e == EWOULDBLOCK) return LockAttempt{nullptr, holder};
+      return io_error("cannot lock", path, e);
+    }
+    // The file may have been removed (`kb clean` removes .kb) or replaced while we waited:
+    // a lock on it excludes nobody who opens `path` now. Start over with the current file.
+    struct stat held {}, now {};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
+        held.st_ino == now.st_ino) {
+      std::string text = owner + "\n";
+      // Only a message depends on it: a failed write does not fail the lock.
+      if (::pwrite(fd, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
+          ::ftruncate(fd, static_cast<off_t>(text.size())) != 0) {
+      }
+      return LockAttempt{std::make_unique<FlockLock>(fd), ""};
+    }
+    ::close(fd);
+  }
 }
 
 }  // namespace kb

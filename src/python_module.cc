@@ -139,9 +139,7 @@ std::string absolute(const std::string& p) {
 Result<Config> read_config(const std::string& where, const Disk& disk) {
   FileStat st = disk.stat(where);
   if (st.is_dir || !st.exists) return load_config(where, disk);
-  auto text = disk.read_file(where);
-  if (!text) return text.take_errors();
-  return parse_config(*text, where);
+  return load_config_file(where, disk);
 }
 
 py::object parse_config_py(const std::string& where) {

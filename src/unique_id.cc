@@ -95,20 +95,28 @@ std::vector<std::string> content_id_inputs(const Config& config,
 
 Result<std::optional<GitState>> detect_git_state(const std::string& dir, Process& process,
                                                  const Environment& env) {
+  std::optional<Error> stuck;
   auto git = [&](std::vector<std::string> args) -> std::optional<std::string> {
     std::vector<std::string> argv{"git", "-C", dir};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto r = process.capture(argv, env);
+    auto r = process.capture(argv, env, k_probe_timeout);
+    if (r && r->timed_out)
+      stuck = Error{timeout_message(argv, k_probe_timeout), {},
+                    "check the repository (a hung file system, a lock), or pass --unique-id"};
     if (!r || r->exit_code != 0) return std::nullopt;
     return r->out;
   };
   // A failure of any of the three means "no usable git state": not a repository, no
   // commit yet (HEAD unborn), or no git on PATH. The caller falls back to the content id.
+  // A git that hangs is an error: its answer is unknown, not absent.
   auto tree = git({"rev-parse", "HEAD^{tree}"});
+  if (stuck) return *stuck;
   if (!tree) return std::optional<GitState>{};
   auto head = git({"rev-parse", "HEAD"});
+  if (stuck) return *stuck;
   if (!head) return std::optional<GitState>{};
   auto status = git({"status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all"});
+  if (stuck) return *stuck;
   if (!status) return std::optional<GitState>{};
 
   GitState state;

@@ -170,7 +170,8 @@ TEST(FakeProcessTest, CannedAnswersAndCounts) {
   p.on_run({"ninja"}, 0, [&] { (void)d.write_file_atomic("/b/out.so", "so"); });
   auto code = p.run_attached({"ninja"}, Environment{}, "/b");
   ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(code->exit_code, 0);
+  EXPECT_EQ(code->kb_signal, 0);
   EXPECT_TRUE(d.has_file("/b/out.so"));
   EXPECT_EQ(p.log.back().cwd, "/b");
 }

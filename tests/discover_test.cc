@@ -48,24 +48,33 @@ class FakeProcess : public Process {
   void on(const std::string& program, const std::string& arg, std::string out, int exit_code = 0) {
     m_answers[{program, arg}] = Captured{exit_code, std::move(out), ""};
   }
-  Result<Captured> capture(const std::vector<std::string>& argv, const Environment&) override {
+  using Process::capture;
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment&,
+                           std::chrono::milliseconds timeout) override {
     ++calls;
+    timeouts.push_back(timeout);
     log.push_back(argv[0] + (argv.size() > 1 ? " " + argv[1] : ""));
+    if (m_hanging.count(argv[0])) return Captured{128 + 9, "", "", /*timed_out=*/true};
     auto it = m_answers.find({argv[0], argv.size() > 1 ? argv[1] : ""});
     if (it == m_answers.end())
       return Error{"cannot run '" + argv[0] + "': not found in PATH", {}, ""};
     return it->second;
   }
-  Result<int> run_attached(const std::vector<std::string>&, const Environment&,
-                           const std::string&) override {
+  Result<AttachedExit> run_attached(const std::vector<std::string>&, const Environment&,
+                                    const std::string&) override {
     ++calls;
-    return 0;
+    return AttachedExit{};
   }
+  // `program` never finishes: every capture of it comes back timed out, as RealProcess
+  // returns a process it killed at the time limit.
+  void hang(const std::string& program) { m_hanging.insert(program); }
   int calls = 0;
+  std::vector<std::chrono::milliseconds> timeouts;
   std::vector<std::string> log;
 
  private:
   std::map<std::pair<std::string, std::string>, Captured> m_answers;
+  std::set<std::string> m_hanging;
 };
 
 // A temporary directory standing in for "/" (DiscoveryRequest::system_root).
@@ -561,6 +570,54 @@ TEST_F(FakeMachine, CacheInvalidatedByEnvironmentAndRequest) {
   t = discover();
   EXPECT_EQ(process.calls, calls);
   EXPECT_EQ(t.torches.size(), 1u);
+}
+
+// A cache entry whose witness has a wrongly typed field (issue 15: every kb command aborted
+// until the file was deleted) is probed again and written back with proper types.
+TEST_F(FakeMachine, MistypedCacheEntryIsProbedAgainAndRewritten) {
+  make_torch_venv("venv", false);
+  make_host_tools();
+  request.torch = {at("venv")};
+  request.cache_file = at("cache/toolchains.json");
+  Toolchains cold = discover();
+  int calls = process.calls;
+  for (const char* field : {"exists", "is_dir", "mtime_ns", "size", "path"}) {
+    SCOPED_TRACE(field);
+    auto doc = nlohmann::json::parse(*disk.read_file(request.cache_file));
+    doc["entries"][0]["witnesses"][0][field] = "yes";
+    ASSERT_TRUE(disk.write_file_atomic(request.cache_file, doc.dump()).ok());
+    Toolchains again = discover();
+    EXPECT_GT(process.calls, calls) << "the damaged entry was used";
+    calls = process.calls;
+    EXPECT_EQ(toolchains_to_json(again), toolchains_to_json(cold));
+    auto rewritten = nlohmann::json::parse(*disk.read_file(request.cache_file));
+    ASSERT_EQ(rewritten["entries"].size(), 1u);
+    EXPECT_NE(rewritten["entries"][0]["witnesses"][0][field], "yes");
+    (void)discover();
+    EXPECT_EQ(process.calls, calls) << "the rewritten entry is not used";
+  }
+}
+
+// A KB_TORCH interpreter that never answers: its probe is stopped at the time limit and
+// rejected with a reason naming it and the limit; the other install is still found; the
+// answer is not cached (a hang says nothing lasting about the machine).
+TEST_F(FakeMachine, HangingTorchProbeIsRejectedAndTheOthersAreUsed) {
+  make_torch_venv("venv", false);
+  tool("stuck/bin/python");
+  process.hang(at("stuck/bin/python"));
+  make_host_tools();
+  request.torch = {at("stuck"), at("venv")};
+  request.cache_file = at("cache/toolchains.json");
+  request.probe_timeout = std::chrono::milliseconds(2500);
+  Toolchains t = discover();
+  ASSERT_EQ(t.torches.size(), 1u);
+  EXPECT_EQ(t.torches[0].python, at("venv/bin/python"));
+  EXPECT_TRUE(rejected_with(t, "torch", at("stuck/bin/python"),
+                            "did not finish within 2.5 s and was stopped"))
+      << toolchains_to_text(t);
+  ASSERT_FALSE(process.timeouts.empty());
+  for (auto timeout : process.timeouts) EXPECT_EQ(timeout, std::chrono::milliseconds(2500));
+  EXPECT_FALSE(disk.exists(request.cache_file));
 }
 
 // The real thing: this machine's nvcc and the torch-2.11 venv.

@@ -84,11 +84,47 @@ TEST_F(RealDiskTest, ReadMissingFileFails) {
   EXPECT_NE(r.errors().list[0].message.find("nope"), std::string::npos);
 }
 
+// A FIFO opened for reading waits for a writer; read_file must refuse it at once instead.
+TEST_F(RealDiskTest, ReadRefusesWhatIsNoRegularFile) {
+  ASSERT_EQ(::mkfifo(at("fifo").c_str(), 0644), 0);
+  ASSERT_TRUE(disk.make_dirs(at("dir")).ok());
+  const std::pair<std::string, std::string> cases[] = {
+      {at("fifo"), "it is a FIFO, not a regular file"},
+      {"/dev/zero", "it is a character device, not a regular file"},
+      {at("dir"), "it is a directory, not a regular file"},
+  };
+  for (const auto& [path, message] : cases) {
+    SCOPED_TRACE(path);
+    auto r = disk.read_file(path);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.errors().list[0].message.find(message), std::string::npos)
+        << r.errors().list[0].message;
+    EXPECT_NE(r.errors().list[0].message.find(path), std::string::npos);
+  }
+  FileStat fifo = disk.stat(at("fifo"));
+  EXPECT_TRUE(fifo.exists);
+  EXPECT_FALSE(fifo.is_regular);
+  EXPECT_FALSE(fifo.is_dir);
+}
+
+TEST_F(RealDiskTest, ReadRefusesAFileLargerThanTheLimit) {
+  ASSERT_TRUE(disk.write_file_atomic(at("big"), std::string(100, 'x')).ok());
+  auto r = disk.read_file(at("big"), 99);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().list[0].message.find("it is 100 bytes, more than the 99 bytes"),
+            std::string::npos)
+      << r.errors().list[0].message;
+  auto exact = disk.read_file(at("big"), 100);
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->size(), 100u);
+}
+
 TEST_F(RealDiskTest, StatReportsKindSizeAndAbsence) {
   ASSERT_TRUE(disk.write_file_atomic(at("d/f"), "12345").ok());
   FileStat f = disk.stat(at("d/f"));
   EXPECT_TRUE(f.exists);
   EXPECT_FALSE(f.is_dir);
+  EXPECT_TRUE(f.is_regular);
   EXPECT_EQ(f.size, 5);
   EXPECT_GT(f.mtime_ns, 0);
   EXPECT_TRUE(disk.stat(at("d")).is_dir);

@@ -69,20 +69,76 @@ std::vector<std::string> FakeDisk::all_files() const {
   return out;
 }
 
-Result<std::string> FakeDisk::read_file(const std::string& path) const {
+void FakeDisk::add_special(const std::string& path, std::string kind) {
+  std::string p = norm(path);
+  add_dir(parent(p));
+  m_special[p] = std::move(kind);
+}
+
+void FakeDisk::hold_lock(const std::string& path, std::string holder) {
+  m_foreign_locks[norm(path)] = std::move(holder);
+}
+
+Result<std::string> FakeDisk::read_file(const std::string& path, int64_t max_bytes) const {
   std::string p = norm(path);
   if (fails("read", p)) return fake_error("read", p);
+  if (auto s = m_special.find(p); s != m_special.end())
+    return Error{"cannot read '" + p + "': it is " + s->second + ", not a regular file", {}, ""};
   auto it = m_files.find(p);
   if (it == m_files.end()) return Error{"cannot read '" + p + "': no such file", {}, ""};
+  if (static_cast<int64_t>(it->second.content.size()) > max_bytes)
+    return Error{"cannot read '" + p + "': more than " + std::to_string(max_bytes) + " bytes", {}, ""};
   return it->second.content;
 }
 
 FileStat FakeDisk::stat(const std::string& path) const {
   std::string p = norm(path);
   if (auto it = m_files.find(p); it != m_files.end())
-    return FileStat{true, false, it->second.mtime_ns, static_cast<int64_t>(it->second.content.size())};
-  if (m_dirs.count(p)) return FileStat{true, true, 0, 0};
+    return FileStat{true, false, it->second.mtime_ns, static_cast<int64_t>(it->second.content.size()),
+                    true};
+  if (m_dirs.count(p)) return FileStat{true, true, 0, 0, false};
+  if (m_special.count(p)) return FileStat{true, false, 0, 0, false};
   return {};
+}
+
+namespace {
+
+// A lock of FakeDisk::lock_file: releases itself in the disk when destroyed.
+class FakeLock : public FileLock {
+ public:
+  FakeLock(std::set<std::string>& locked, std::vector<std::string>& log, std::string path)
+      : m_locked(locked), m_log(log), m_path(std::move(path)) {}
+  ~FakeLock() override {
+    m_locked.erase(m_path);
+    m_log.push_back("unlock " + m_path);
+  }
+
+ private:
+  std::set<std::string>& m_locked;
+  std::vector<std::string>& m_log;
+  std::string m_path;
+};
+
+}  // namespace
+
+Result<LockAttempt> FakeDisk::lock_file(const std::string& path, const std::string& owner,
+                                        bool wait) {
+  std::string p = norm(path);
+  if (fails("lock", p)) return fake_error("lock", p);
+  auto foreign = m_foreign_locks.find(p);
+  bool taken = foreign != m_foreign_locks.end() || m_locked.count(p) > 0;
+  if (taken && !wait)
+    return LockAttempt{nullptr, foreign != m_foreign_locks.end() ? foreign->second : content(p)};
+  if (taken) {
+    if (m_locked.count(p))
+      return Error{"FakeDisk: lock_file would wait for a lock this test holds itself", {}, ""};
+    log.push_back("wait-lock " + p);
+    m_foreign_locks.erase(foreign);  // the other process finished
+  }
+  put(p, owner + "\n", false);
+  m_locked.insert(p);
+  log.push_back("lock " + p);
+  return LockAttempt{std::make_unique<FakeLock>(m_locked, log, p), ""};
 }
 
 Result<Ok> FakeDisk::write_file_atomic(const std::string& path, const std::string& content) {
@@ -180,7 +236,12 @@ void FakeProcess::on(std::vector<std::string> argv, Captured answer) {
 }
 
 void FakeProcess::on_run(std::vector<std::string> argv, int exit_code, std::function<void()> effect) {
-  m_runs[std::move(argv)] = Run{exit_code, std::move(effect)};
+  m_runs[std::move(argv)] = Run{AttachedExit{exit_code, 0}, std::move(effect)};
+}
+
+void FakeProcess::on_run_interrupted(std::vector<std::string> argv, int signal, int exit_code,
+                                     std::function<void()> effect) {
+  m_runs[std::move(argv)] = Run{AttachedExit{exit_code, signal}, std::move(effect)};
 }
 
 int FakeProcess::calls(const std::vector<std::string>& argv) const {
@@ -188,8 +249,9 @@ int FakeProcess::calls(const std::vector<std::string>& argv) const {
       std::count_if(log.begin(), log.end(), [&](const Call& c) { return c.argv == argv; }));
 }
 
-Result<Captured> FakeProcess::capture(const std::vector<std::string>& argv, const Environment&) {
-  log.push_back({argv, "", false});
+Result<Captured> FakeProcess::capture(const std::vector<std::string>& argv, const Environment&,
+                                      std::chrono::milliseconds timeout) {
+  log.push_back({argv, "", false, timeout});
   if (auto it = m_answers.find(argv); it != m_answers.end()) return it->second;
   if (fallback) return fallback(argv);
   return Error{"cannot run '" + (argv.empty() ? std::string() : argv[0]) +
@@ -197,17 +259,17 @@ Result<Captured> FakeProcess::capture(const std::vector<std::string>& argv, cons
                {}, ""};
 }
 
-Result<int> FakeProcess::run_attached(const std::vector<std::string>& argv, const Environment&,
-                                      const std::string& cwd) {
+Result<AttachedExit> FakeProcess::run_attached(const std::vector<std::string>& argv,
+                                               const Environment&, const std::string& cwd) {
   log.push_back({argv, cwd, true});
   if (auto it = m_runs.find(argv); it != m_runs.end()) {
     if (it->second.effect) it->second.effect();
-    return it->second.exit_code;
+    return it->second.exit;
   }
   if (fallback) {
     auto r = fallback(argv);
     if (!r) return r.take_errors();
-    return r->exit_code;
+    return AttachedExit{r->exit_code, 0};
   }
   return Error{"cannot run '" + (argv.empty() ? std::string() : argv[0]) +
                    "': no such program (FakeProcess has no answer for this argv)",

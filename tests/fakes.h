@@ -2,7 +2,9 @@
 // In-memory stand-ins for the seams (include/kb/disk.h, include/kb/process.h), shared by
 // every unit test. Paths are plain strings, normalised lexically ("a//b/./c" == "a/b/c").
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,6 +35,15 @@ class FakeDisk : public Disk {
   void add_file(const std::string& path, std::string content, bool executable = false);
   // Adds a directory (and its parents) without logging it.
   void add_dir(const std::string& path);
+  // Adds something that exists but is neither a regular file nor a directory (a FIFO, a
+  // device): stat says so, and reading it fails as RealDisk's read_file does.
+  void add_special(const std::string& path, std::string kind = "a FIFO");
+  // Makes another process the holder of the lock on `path` (lock_file then finds it taken;
+  // a waiting lock_file gets it after logging "wait-lock <path>"), with `holder` as the text
+  // that process wrote into the file.
+  void hold_lock(const std::string& path, std::string holder);
+  // Whether some lock_file of this disk holds `path` now.
+  bool locked(const std::string& path) const { return m_locked.count(path) > 0; }
   // The content of a file; "" when missing (use has_file to tell).
   std::string content(const std::string& path) const;
   bool has_file(const std::string& path) const;
@@ -49,7 +60,8 @@ class FakeDisk : public Disk {
   // What available_bytes answers for every path (nullopt: cannot be told).
   std::optional<int64_t> available;
 
-  Result<std::string> read_file(const std::string& path) const override;
+  using Disk::read_file;
+  Result<std::string> read_file(const std::string& path, int64_t max_bytes) const override;
   FileStat stat(const std::string& path) const override;
   Result<Ok> write_file_atomic(const std::string& path, const std::string& content) override;
   Result<bool> write_if_changed(const std::string& path, const std::string& content) override;
@@ -60,12 +72,18 @@ class FakeDisk : public Disk {
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
   std::optional<int64_t> available_bytes(const std::string&) const override { return available; }
+  // Logs "lock <path>" when taken and "unlock <path>" when the lock is destroyed.
+  Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
+                                bool wait) override;
 
  private:
   bool fails(std::string_view op, const std::string& path) const;
   void put(const std::string& path, std::string content, bool executable);
   std::map<std::string, File> m_files;
   std::set<std::string> m_dirs;
+  std::map<std::string, std::string> m_special;         // path -> kind
+  std::map<std::string, std::string> m_foreign_locks;   // path -> holder text
+  std::set<std::string> m_locked;
   int64_t m_clock = 1;
 };
 
@@ -77,6 +95,7 @@ class FakeProcess : public Process {
     std::vector<std::string> argv;
     std::string cwd;  // run_attached only
     bool attached = false;
+    std::chrono::milliseconds timeout{0};  // capture only
   };
 
   // capture(argv) returns `answer`.
@@ -88,6 +107,10 @@ class FakeProcess : public Process {
   // run_attached(argv) runs `effect` (e.g. creating outputs in a FakeDisk), then returns
   // `exit_code`.
   void on_run(std::vector<std::string> argv, int exit_code, std::function<void()> effect = {});
+  // run_attached(argv) runs `effect`, then returns as a child does after kb received
+  // `signal` and passed it on: exit code `exit_code`, kb_signal `signal`.
+  void on_run_interrupted(std::vector<std::string> argv, int signal, int exit_code,
+                          std::function<void()> effect = {});
 
   // Used for argv without a canned answer, when set.
   std::function<Result<Captured>(const std::vector<std::string>& argv)> fallback;
@@ -97,13 +120,15 @@ class FakeProcess : public Process {
   int total_calls() const { return static_cast<int>(log.size()); }
   std::vector<Call> log;
 
-  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env) override;
-  Result<int> run_attached(const std::vector<std::string>& argv, const Environment& env,
-                           const std::string& cwd) override;
+  using Process::capture;
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env,
+                           std::chrono::milliseconds timeout) override;
+  Result<AttachedExit> run_attached(const std::vector<std::string>& argv, const Environment& env,
+                                    const std::string& cwd) override;
 
  private:
   struct Run {
-    int exit_code = 0;
+    AttachedExit exit;
     std::function<void()> effect;
   };
   std::map<std::vector<std::string>, Captured> m_answers;

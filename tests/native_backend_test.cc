@@ -1,5 +1,6 @@
 #include "kb/native_backend.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -69,12 +70,14 @@ Environment env_of(const std::string& name, const std::string& value) {
 }
 
 const std::vector<std::string> k_ninja = {"/usr/bin/ninja", "-C", "/b/.kb", "-j", "3"};
+// k_ninja with every variant of two_variant_plan as targets: ninja's default is never used.
+const std::vector<std::string> k_ninja_all = {"/usr/bin/ninja", "-C", "/b/.kb", "-j", "3", "v1", "v2"};
 
 // Remembers the environment ninja was started with.
 class EnvProcess : public FakeProcess {
  public:
-  Result<int> run_attached(const std::vector<std::string>& argv, const Environment& env,
-                           const std::string& cwd) override {
+  Result<AttachedExit> run_attached(const std::vector<std::string>& argv, const Environment& env,
+                                    const std::string& cwd) override {
     last_env = env;
     return FakeProcess::run_attached(argv, env, cwd);
   }
@@ -146,7 +149,7 @@ TEST(NativeBackend, KeepsTheUsersNinjaStatusAndJobs) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;
   EnvProcess process;
-  process.on_run({"/usr/bin/ninja", "-C", "/b/.kb", "-j", "7"}, 0);
+  process.on_run({"/usr/bin/ninja", "-C", "/b/.kb", "-j", "7", "v1", "v2"}, 0);
   NativeRunOptions o = fake_options();
   o.jobs = 7;
   auto r = run_native_build(plan, o, disk, process, env_of("NINJA_STATUS", "> "));
@@ -158,14 +161,14 @@ TEST(NativeBackend, FailureNamesUnfinishedVariantsAndTheRerunCommand) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;
   FakeProcess process;
-  process.on_run(k_ninja, 1);
+  process.on_run(k_ninja_all, 1);
   process.on({"/usr/bin/ninja", "-C", "/b/.kb", "-n", "v1"}, "ninja: no work to do.\n");
   process.on({"/usr/bin/ninja", "-C", "/b/.kb", "-n", "v2"}, "[1/3] CXX v2 a.cpp\n");
   auto r = run_native_build(plan, fake_options(), disk, process, Environment());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 1);
   EXPECT_EQ(r->unfinished_variants, std::vector<std::string>{"v2"});
-  EXPECT_EQ(r->rerun_command, "/usr/bin/ninja -C /b/.kb -v");
+  EXPECT_EQ(r->rerun_command, "/usr/bin/ninja -C /b/.kb -v v1 v2");
   EXPECT_EQ(r->ninja_dir, "/b/.kb");
 }
 
@@ -205,11 +208,61 @@ TEST(NativeBackend, InterruptAsksNinjaNothingMore) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;
   FakeProcess process;
-  process.on_run(k_ninja, 130);
+  process.on_run(k_ninja_all, 130);
   auto r = run_native_build(plan, fake_options(), disk, process, Environment());
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 130);
   EXPECT_EQ(process.total_calls(), 1);
+}
+
+// kb received SIGTERM while ninja ran (ninja 1.11 then exits 1, like a failed build): the
+// outcome says interrupted, and ninja is not asked about unfinished variants.
+TEST(NativeBackend, SignalToKbIsReportedAsAnInterruption) {
+  for (int sig : {SIGINT, SIGTERM}) {
+    BuildPlan plan = two_variant_plan();
+    FakeDisk disk;
+    FakeProcess process;
+    process.on_run_interrupted(k_ninja_all, sig, 1);
+    auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->interrupted_by, sig);
+    EXPECT_EQ(r->exit_code, 1);
+    EXPECT_TRUE(r->unfinished_variants.empty());
+    EXPECT_EQ(process.total_calls(), 1);
+    EXPECT_EQ(r->rerun_command, "/usr/bin/ninja -C /b/.kb -v v1 v2");
+  }
+}
+
+// Without --variant, ninja still gets the planned variants by name: build.ninja's default
+// would be whatever another kb last planned into it.
+TEST(NativeBackend, NinjaAlwaysGetsThePlannedVariantsAsTargets) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  FakeProcess process;
+  process.on_run(k_ninja_all, 0);
+  auto all = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(all.ok()) << format_error(all.errors().list[0]);
+  ASSERT_EQ(process.log.size(), 1u);
+  EXPECT_EQ(process.log[0].argv, k_ninja_all);
+
+  std::vector<std::string> one = k_ninja;
+  one.push_back("v1");
+  process.on_run(one, 0);
+  NativeRunOptions o = fake_options();
+  o.targets = {"v1"};
+  ASSERT_TRUE(run_native_build(plan, o, disk, process, Environment()).ok());
+  EXPECT_EQ(process.log.back().argv, one);
+}
+
+TEST(NativeBackend, LockHolderIsPassedToNinja) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  EnvProcess process;
+  process.on_run(k_ninja_all, 0);
+  NativeRunOptions o = fake_options();
+  o.lock_holder = "4242";
+  ASSERT_TRUE(run_native_build(plan, o, disk, process, Environment()).ok());
+  EXPECT_EQ(process.last_env.get(k_lock_holder_env), "4242");
 }
 
 TEST(NativeBackend, UnknownTargetIsAnErrorWithAHint) {
@@ -435,7 +488,7 @@ TEST_F(RealNinjaBuild, BuildsThenDoesNothingThenRebuildsOnlyTheTouchedObject) {
   fs::last_write_time(kernel + "/build.toml", fs::file_time_type::clock::now());
   auto ninja_alone = process.run_attached({ninja, "-C", build + "/.kb"}, env, "");
   ASSERT_TRUE(ninja_alone.ok());
-  EXPECT_EQ(*ninja_alone, 0);
+  EXPECT_EQ(ninja_alone->exit_code, 0);
   ASSERT_TRUE(fs::exists(root + "/regen.log"));
   EXPECT_EQ(*disk.read_file(root + "/regen.log"),
             "build " + kernel + " --out " + build + " --generate-only\n");

@@ -6,6 +6,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -137,7 +141,9 @@ TEST(RealProcess, RunAttachedReturnsExitCodeAndUsesCwd) {
   RealProcess p;
   auto r = p.run_attached({"sh", "-c", "pwd > where.txt; exit 7"}, basic_env(), dir.path());
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, 7);
+  EXPECT_EQ(r->exit_code, 7);
+  EXPECT_EQ(r->kb_signal, 0);
+  EXPECT_EQ(r->status(), 7);
   std::ifstream in(dir.path() + "/where.txt");
   std::string where;
   std::getline(in, where);
@@ -147,25 +153,144 @@ TEST(RealProcess, RunAttachedReturnsExitCodeAndUsesCwd) {
 TEST(RealProcess, RunAttachedMissingProgramIsAnError) {
   RealProcess p;
   EXPECT_FALSE(p.run_attached({"kb-no-such-program-xyz"}, basic_env(), "").ok());
+  auto r = p.run_attached({"sh", "-c", "exit 0"}, basic_env(), "/nonexistent/kb-dir");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().list[0].hint.find("/nonexistent/kb-dir"), std::string::npos);
 }
 
-// While a build runs, Ctrl-C goes to the child; kb must survive it and get the exit code.
-TEST(RealProcess, RunAttachedIgnoresInterruptWhileWaiting) {
-  RealProcess p;
-  auto r = p.run_attached({"sh", "-c", "kill -INT $PPID; sleep 0.1; exit 5"}, basic_env(), "");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, 5);
-  // The disposition is restored afterwards.
+// The handler kb has for `sig` now, to check that run_attached put the old one back.
+void (*handler_of(int sig))(int) {
   struct sigaction now {};
-  ::sigaction(SIGINT, nullptr, &now);
-  EXPECT_NE(now.sa_handler, SIG_IGN);
+  ::sigaction(sig, nullptr, &now);
+  return now.sa_handler;
+}
+
+// kill(kb) while the child runs: kb stays alive, passes the signal on, waits for the child
+// and says it was signalled. The child here reports the signal it got in its exit code.
+TEST(RealProcess, RunAttachedForwardsSigtermAndSigintToTheChild) {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+    SCOPED_TRACE(signal_name(sig));
+    RealProcess p;
+    std::string name = sig == SIGTERM ? "TERM" : sig == SIGINT ? "INT" : "HUP";
+    std::string script = "trap 'exit 40' TERM; trap 'exit 41' INT; trap 'exit 42' HUP; kill -" +
+                         name + " $PPID; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 3";
+    auto r = p.run_attached({"sh", "-c", script}, basic_env(), "");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->kb_signal, sig);
+    EXPECT_EQ(r->exit_code, sig == SIGTERM ? 40 : sig == SIGINT ? 41 : 42);
+    EXPECT_EQ(r->status(), 128 + sig);
+    EXPECT_EQ(handler_of(sig), SIG_DFL) << "the disposition is restored afterwards";
+  }
+  EXPECT_EQ(handler_of(SIGQUIT), SIG_DFL);
 }
 
 TEST(RealProcess, RunAttachedChildGetsDefaultInterrupt) {
   RealProcess p;
   auto r = p.run_attached({"sh", "-c", "kill -INT $$; exit 0"}, basic_env(), "");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(*r, 128 + SIGINT);
+  EXPECT_EQ(r->exit_code, 128 + SIGINT);
+  EXPECT_EQ(r->kb_signal, 0);
+}
+
+TEST(RealProcess, RunAttachedChildGetsDefaultsEvenWhenKbIgnoresSignals) {
+  // A kb started with SIGINT ignored (a background job of a non-interactive shell) must not
+  // hand that on to ninja, or the interruption it forwards would be lost.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ignore, &old);
+  RealProcess p;
+  auto r = p.run_attached({"sh", "-c", "kill -INT $$; exit 0"}, basic_env(), "");
+  ::sigaction(SIGINT, &old, nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 128 + SIGINT);
+}
+
+TEST(RealProcess, CaptureWithinTheTimeLimit) {
+  RealProcess p;
+  auto r = p.capture({"sh", "-c", "echo fine"}, basic_env(), std::chrono::seconds(60));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->out, "fine\n");
+}
+
+// Whether process `pid` is gone (or a zombie), waiting for it at most 20 s.
+bool ends_soon(pid_t pid) {
+  for (int i = 0; i < 400; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(stat, text)) return true;
+    auto close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z') return true;
+    ::usleep(50 * 1000);
+  }
+  return false;
+}
+
+TEST(RealProcess, CaptureTimeoutKillsTheProgramAndWhatItStarted) {
+  RealProcess p;
+  // The shell starts a background sleep, reports its pid, and waits for ever.
+  auto r = p.capture({"sh", "-c", "sleep 300 & echo $!; wait"}, basic_env(),
+                     std::chrono::milliseconds(500));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->exit_code, 128 + SIGKILL);
+  pid_t background = static_cast<pid_t>(std::stol(r->out));
+  EXPECT_TRUE(ends_soon(background)) << "the probe's own child survived its timeout";
+}
+
+TEST(RealProcess, TimeoutMessageNamesTheCommandAndTheLimit) {
+  EXPECT_EQ(timeout_message({"/venv/bin/python", "-c", "import x\nprint(1)\n"},
+                            std::chrono::seconds(60)),
+            "'/venv/bin/python -c <script>' did not finish within 60 s and was stopped");
+  EXPECT_EQ(timeout_message({"nvcc", "--version"}, std::chrono::milliseconds(1500)),
+            "'nvcc --version' did not finish within 1.5 s and was stopped");
+}
+
+// A process forked by the test plays kb: it starts a child (attached or captured) that
+// writes its pid and sleeps, then is killed with SIGKILL. The child must not outlive it.
+pid_t child_of_killed_kb(bool attached) {
+  TempDir dir;
+  std::string pid_file = dir.path() + "/child.pid";
+  pid_t kb = ::fork();
+  if (kb == 0) {
+    RealProcess p;
+    std::vector<std::string> argv = {"sh", "-c", "echo $$ > " + pid_file + ".tmp; mv " + pid_file +
+                                                     ".tmp " + pid_file + "; exec sleep 300"};
+    if (attached) (void)p.run_attached(argv, basic_env(), "");
+    else (void)p.capture(argv, basic_env(), std::chrono::seconds(600));
+    ::_exit(0);
+  }
+  pid_t child = 0;
+  for (int i = 0; i < 400 && child == 0; ++i) {
+    std::ifstream in(pid_file);
+    if (!(in >> child)) ::usleep(50 * 1000);
+  }
+  ::kill(kb, SIGKILL);
+  ::waitpid(kb, nullptr, 0);
+  return child;
+}
+
+TEST(RealProcess, AttachedChildDiesWithKb) {
+  pid_t child = child_of_killed_kb(/*attached=*/true);
+  ASSERT_GT(child, 0);
+  EXPECT_TRUE(ends_soon(child)) << "ninja would go on building after kb was killed";
+}
+
+TEST(RealProcess, CapturedChildDiesWithKb) {
+  pid_t child = child_of_killed_kb(/*attached=*/false);
+  ASSERT_GT(child, 0);
+  EXPECT_TRUE(ends_soon(child)) << "a probe would go on running after kb was killed";
+}
+
+TEST(RealProcess, ScriptWithoutInterpreterLineRunsWithSh) {
+  TempDir dir;
+  std::string tool = dir.path() + "/kb-no-shebang";
+  std::ofstream(tool) << "echo plain script\n";
+  ::chmod(tool.c_str(), 0755);
+  RealProcess p;
+  auto r = p.capture({tool}, basic_env());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->out, "plain script\n");
 }
 
 TEST(FindInPath, FindsExecutablesAndSkipsOthers) {

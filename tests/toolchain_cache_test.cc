@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
 
 #include "kb/disk.h"
 
@@ -134,6 +137,116 @@ TEST(CacheKey, RelativeRequestPathsAreMadeAbsolute) {
   r.torch = {"venv"};
   auto key = cache_key(r, Environment());
   EXPECT_EQ(key["torch"][0].get<std::string>().front(), '/');
+}
+
+// A cache file written by store_cached, edited by `edit`, then read back. A hand-edited or
+// damaged file must never throw: the worst it may cost is a re-probe.
+std::optional<Toolchains> load_after_edit(const TempDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  RealDisk disk;
+  std::string file = dir / "toolchains.json";
+  EXPECT_TRUE(disk.write_file_atomic(dir / "nvcc", "fake").ok());
+  EXPECT_TRUE(store_cached(disk, file, key_for("/bin"), sample_toolchains(),
+                           take_witnesses(disk, {dir / "nvcc"}))
+                  .ok());
+  auto doc = nlohmann::json::parse(*disk.read_file(file));
+  edit(doc);
+  EXPECT_TRUE(disk.write_file_atomic(file, doc.dump()).ok());
+  std::optional<Toolchains> got;
+  EXPECT_NO_THROW(got = load_cached(disk, file, key_for("/bin")));
+  return got;
+}
+
+// Values of every JSON type but the one `v` has (null counts as a type of its own).
+std::vector<nlohmann::json> other_types(const nlohmann::json& v) {
+  std::vector<nlohmann::json> all = {nullptr, true, int64_t{7}, 1.5, "text",
+                                     nlohmann::json::array({1}), nlohmann::json::object({{"a", 1}})};
+  std::vector<nlohmann::json> out;
+  for (const auto& x : all) {
+    bool same = x.type() == v.type() ||
+                (x.is_number_integer() && v.is_number_integer());  // signed and unsigned
+    if (!same) out.push_back(x);
+  }
+  return out;
+}
+
+TEST(Cache, UneditedFileIsAHit) {
+  TempDir dir;
+  EXPECT_TRUE(load_after_edit(dir, [](nlohmann::json&) {}));
+}
+
+TEST(Cache, MistypedWitnessFieldIsAMissNotAnAbort) {
+  for (const char* field : {"path", "exists", "is_dir", "mtime_ns", "size"}) {
+    for (const auto& wrong : other_types(field == std::string("path") ? nlohmann::json("p")
+                                         : field == std::string("exists") || field == std::string("is_dir")
+                                             ? nlohmann::json(true)
+                                             : nlohmann::json(int64_t{1}))) {
+      SCOPED_TRACE(std::string(field) + " = " + wrong.dump());
+      TempDir dir;
+      EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {
+        doc["entries"][0]["witnesses"][0][field] = wrong;
+      }));
+    }
+    SCOPED_TRACE(std::string(field) + " missing");
+    TempDir dir;
+    EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {
+      doc["entries"][0]["witnesses"][0].erase(field);
+    }));
+  }
+}
+
+TEST(Cache, MistypedStructureIsAMissNotAnAbort) {
+  const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> edits = {
+      {"document is an array", [](nlohmann::json& d) { d = nlohmann::json::array({d}); }},
+      {"entries is an object", [](nlohmann::json& d) { d["entries"] = {{"0", d["entries"][0]}}; }},
+      {"entries is a string", [](nlohmann::json& d) { d["entries"] = "x"; }},
+      {"witnesses is an object", [](nlohmann::json& d) { d["entries"][0]["witnesses"] = {{"a", 1}}; }},
+      {"witnesses is a number", [](nlohmann::json& d) { d["entries"][0]["witnesses"] = 3; }},
+      {"a witness is a string", [](nlohmann::json& d) { d["entries"][0]["witnesses"][0] = "w"; }},
+      {"a witness is an array", [](nlohmann::json& d) { d["entries"][0]["witnesses"][0] = {1, 2}; }},
+      {"toolchains is missing", [](nlohmann::json& d) { d["entries"][0].erase("toolchains"); }},
+      {"toolchains is an array", [](nlohmann::json& d) { d["entries"][0]["toolchains"] = {1}; }},
+  };
+  for (const auto& [what, edit] : edits) {
+    SCOPED_TRACE(what);
+    TempDir dir;
+    EXPECT_FALSE(load_after_edit(dir, edit));
+  }
+}
+
+// Every value of the toolchains record, one at a time, given each other JSON type.
+TEST(Cache, MistypedToolchainsFieldIsAMissNotAnAbort) {
+  std::vector<nlohmann::json::json_pointer> pointers;
+  std::function<void(const nlohmann::json&, const nlohmann::json::json_pointer&)> walk =
+      [&](const nlohmann::json& v, const nlohmann::json::json_pointer& at) {
+        if (!at.empty()) pointers.push_back(at);
+        if (v.is_object())
+          for (const auto& [k, child] : v.items()) walk(child, at / k);
+        if (v.is_array())
+          for (size_t i = 0; i < v.size(); ++i) walk(v[i], at / i);
+      };
+  const nlohmann::json record = toolchains_to_json_value(sample_toolchains());
+  walk(record, nlohmann::json::json_pointer());
+  ASSERT_GT(pointers.size(), 60u);
+  // Fields that may be null ("none found").
+  const std::set<std::string> nullable = {"/torch/0/cuda", "/torch/0/hip", "/torch/1/cuda",
+                                          "/torch/1/hip",  "/cxx",         "/ninja"};
+  for (const auto& p : pointers) {
+    for (const auto& wrong : other_types(record[p])) {
+      if (wrong.is_null() && nullable.contains(p.to_string())) continue;
+      SCOPED_TRACE(p.to_string() + " = " + wrong.dump());
+      nlohmann::json edited = record;
+      edited[p] = wrong;
+      EXPECT_NO_THROW(EXPECT_FALSE(toolchains_from_json_value(edited).ok()));
+    }
+  }
+  // And through the cache file, for one field of each kind.
+  for (const char* p : {"/torch/0/cxx11_abi", "/cuda/0/gpu_codes", "/ninja/version", "/cxx/linkers"}) {
+    SCOPED_TRACE(p);
+    TempDir dir;
+    EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {
+      doc["entries"][0]["toolchains"][nlohmann::json::json_pointer(p)] = 42;
+    }));
+  }
 }
 
 TEST(Cache, MissWithoutFileOrWithoutName) {

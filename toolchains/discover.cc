@@ -62,8 +62,14 @@ std::string describe(const std::vector<std::string>& argv) {
 }  // namespace
 
 Result<Captured> run_probe(ProbeContext& ctx, const std::vector<std::string>& argv) {
-  auto captured = ctx.process.capture(argv, ctx.env);
+  auto captured = ctx.process.capture(argv, ctx.env, ctx.probe_timeout);
   if (!captured.ok()) return captured.errors().list.front();
+  if (captured->timed_out) {
+    ctx.transient = true;
+    return Error{timeout_message(argv, ctx.probe_timeout) +
+                     " (set KB_PROBE_TIMEOUT=SECONDS for a longer limit)",
+                 {}, ""};
+  }
   if (captured->exit_code != 0) {
     std::string detail = first_line(captured->err);
     if (detail.empty()) detail = first_line(captured->out);
@@ -137,7 +143,7 @@ Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& p
   out.cpu = "x86_64";
 #endif
   out.os = "linux";
-  ProbeContext ctx(process, disk, env, request.system_root, out);
+  ProbeContext ctx(process, disk, env, request.system_root, out, request.probe_timeout);
   witness_path_dirs(ctx);
 
   // Torch first: its interpreters' site-packages may hold pip-wheel nvcc executables.
@@ -146,7 +152,7 @@ Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& p
   probe_rocm(ctx, rocm_candidates(ctx, request.rocm));
   probe_host(ctx);
 
-  if (!request.cache_file.empty()) {
+  if (!request.cache_file.empty() && !ctx.transient) {
     // The cache only saves time; a read-only home directory must not fail discovery.
     (void)store_cached(disk, request.cache_file, key, out, take_witnesses(disk, ctx.witnesses()));
   }

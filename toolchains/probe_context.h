@@ -1,6 +1,7 @@
 #pragma once
 // State shared by the probes of one discovery run (private to toolchains/).
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,8 +23,13 @@ struct Candidate {
 class ProbeContext {
  public:
   ProbeContext(Process& process, Disk& disk, const Environment& env, std::string system_root,
-               Toolchains& out)
-      : process(process), disk(disk), env(env), out(out), m_system_root(std::move(system_root)) {
+               Toolchains& out, std::chrono::milliseconds probe_timeout = k_probe_timeout)
+      : process(process),
+        disk(disk),
+        env(env),
+        out(out),
+        probe_timeout(probe_timeout),
+        m_system_root(std::move(system_root)) {
     while (!m_system_root.empty() && m_system_root.back() == '/') m_system_root.pop_back();
   }
 
@@ -31,6 +37,9 @@ class ProbeContext {
   Disk& disk;
   const Environment& env;
   Toolchains& out;
+  const std::chrono::milliseconds probe_timeout;  // for each run_probe
+  // Set when a probe timed out: the answer depends on the moment, so it is not cached.
+  bool transient = false;
 
   // A fixed location ("/usr/local") below the configured system root.
   std::string system_path(std::string_view path) const { return m_system_root + std::string(path); }
@@ -96,8 +105,9 @@ std::string real_path(const std::string& path);
 // kept: a venv's bin/python is a symlink whose location matters).
 std::string absolute_path(const std::string& path);
 
-// Runs argv; on success returns the captured output, else a one-line reason naming the
-// command (not started, or non-zero exit with the first line of its stderr).
+// Runs argv for at most ctx.probe_timeout; on success returns the captured output, else a
+// one-line reason naming the command (not started; killed at the time limit, which also sets
+// ctx.transient; or a non-zero exit with the first line of its stderr).
 Result<Captured> run_probe(ProbeContext& ctx, const std::vector<std::string>& argv);
 
 }  // namespace kb::toolchains

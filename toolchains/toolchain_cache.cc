@@ -10,6 +10,9 @@
 
 #include "toolchains/probe_context.h"
 
+#include <cstdint>
+#include <type_traits>
+
 namespace kb::toolchains {
 
 using nlohmann::json;
@@ -43,14 +46,48 @@ json witness_json(const Witness& w) {
           {"size", w.stat.size}};
 }
 
+// The field `key` of object `j` when it holds a T; nullopt when `j` is no object, the key is
+// absent or its value has another type. Never throws: a cache file is outside kb's control,
+// and a damaged or hand-edited one must only cost a re-probe.
+template <class T>
+std::optional<T> typed_field(const json& j, const char* key) {
+  if (!j.is_object()) return std::nullopt;
+  auto it = j.find(key);
+  if (it == j.end()) return std::nullopt;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (it->is_boolean()) return it->get<bool>();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (it->is_number_integer() && !(it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX))
+      return it->get<int64_t>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (it->is_string()) return it->get<std::string>();
+  } else {
+    static_assert(std::is_same_v<T, json>, "typed_field reads bool, int64_t, std::string or json");
+    return *it;
+  }
+  return std::nullopt;
+}
+
+// Whether `entry` is an object whose "key" equals `key`.
+bool has_key(const json& entry, const json& key) {
+  auto k = typed_field<json>(entry, "key");
+  return k && *k == key;
+}
+
+// Whether the witness recorded in `w` still describes its path. A witness with a missing or
+// wrongly typed field does not match, so the entry is re-probed and written again.
 bool witness_matches(const Disk& disk, const json& w) {
-  if (!w.is_object() || !w.contains("path") || !w["path"].is_string()) return false;
-  FileStat now = disk.stat(w["path"].get<std::string>());
-  if (now.exists != w.value("exists", !now.exists)) return false;
+  auto path = typed_field<std::string>(w, "path");
+  auto exists = typed_field<bool>(w, "exists");
+  if (!path || !exists) return false;
+  FileStat now = disk.stat(*path);
+  if (now.exists != *exists) return false;
   if (!now.exists) return true;
-  return now.is_dir == w.value("is_dir", !now.is_dir) &&
-         now.mtime_ns == w.value("mtime_ns", int64_t{-1}) &&
-         now.size == w.value("size", int64_t{-1});
+  auto is_dir = typed_field<bool>(w, "is_dir");
+  auto mtime_ns = typed_field<int64_t>(w, "mtime_ns");
+  auto size = typed_field<int64_t>(w, "size");
+  return is_dir && mtime_ns && size && now.is_dir == *is_dir && now.mtime_ns == *mtime_ns &&
+         now.size == *size;
 }
 
 json cxx_json(const HostCompiler& cxx) {
@@ -130,13 +167,26 @@ json toolchains_to_json_value(const Toolchains& t) {
           {"rejected", rejected}};
 }
 
+namespace {
+
+// j[key] when it is an array; throws (caught below) otherwise. Iterating an object or a
+// scalar would not fail, so a list that is no array must be rejected here.
+const json& array_at(const json& j, const char* key) {
+  const json& a = j.at(key);
+  if (!a.is_array()) throw std::runtime_error(std::string("'") + key + "' is not an array");
+  return a;
+}
+
+}  // namespace
+
 Result<Toolchains> toolchains_from_json_value(const json& j) {
   // nlohmann reports type mismatches by exception; they stay inside this function.
   try {
+    if (!j.is_object()) throw std::runtime_error("not an object");
     Toolchains t;
     t.cpu = j.at("cpu").get<std::string>();
     t.os = j.at("os").get<std::string>();
-    for (const auto& x : j.at("torch")) {
+    for (const auto& x : array_at(j, "torch")) {
       TorchInstall ti;
       ti.python = x.at("python").get<std::string>();
       ti.version = version_of(x.at("version"));
@@ -151,7 +201,7 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
       ti.python_version = x.at("python_version").get<std::string>();
       t.torches.push_back(std::move(ti));
     }
-    for (const auto& x : j.at("cuda")) {
+    for (const auto& x : array_at(j, "cuda")) {
       CudaToolkit ck;
       ck.root = x.at("root").get<std::string>();
       ck.nvcc = x.at("nvcc").get<std::string>();
@@ -161,7 +211,7 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
       ck.lib_dir = x.at("lib_dir").get<std::string>();
       t.cuda.push_back(std::move(ck));
     }
-    for (const auto& x : j.at("rocm")) {
+    for (const auto& x : array_at(j, "rocm")) {
       RocmToolkit rk;
       rk.root = x.at("root").get<std::string>();
       rk.hipcc = x.at("hipcc").get<std::string>();
@@ -174,13 +224,13 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
     }
     if (const auto& c = j.at("cxx"); !c.is_null()) {
       t.cxx = HostCompiler{c.at("path").get<std::string>(), c.at("version").get<std::string>(), {}};
-      for (const auto& l : c.at("linkers"))
+      for (const auto& l : array_at(c, "linkers"))
         t.cxx->linkers.push_back({l.at("name").get<std::string>(), l.at("path").get<std::string>(),
                                   l.at("version").get<std::string>()});
     }
     if (const auto& n = j.at("ninja"); !n.is_null())
       t.ninja = NinjaTool{n.at("path").get<std::string>(), version_of(n.at("version"))};
-    for (const auto& r : j.at("rejected"))
+    for (const auto& r : array_at(j, "rejected"))
       t.rejected.push_back({r.at("kind").get<std::string>(), r.at("candidate").get<std::string>(),
                             r.at("reason").get<std::string>(), r.at("origin").get<std::string>()});
     return t;
@@ -201,16 +251,17 @@ std::optional<Toolchains> load_cached(const Disk& disk, const std::string& cache
   if (cache_file.empty()) return std::nullopt;
   auto text = disk.read_file(cache_file);
   if (!text.ok()) return std::nullopt;
-  json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc.contains("entries") || !doc["entries"].is_array())
-    return std::nullopt;
-  for (const auto& entry : doc["entries"]) {
-    if (!entry.is_object() || entry.value("key", json()) != key) continue;
-    const json& witnesses = entry.value("witnesses", json());
-    if (!witnesses.is_array()) return std::nullopt;
-    for (const auto& w : witnesses)
+  const json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  auto entries = typed_field<json>(doc, "entries");
+  if (!entries || !entries->is_array()) return std::nullopt;
+  for (const auto& entry : *entries) {
+    if (!has_key(entry, key)) continue;
+    auto witnesses = typed_field<json>(entry, "witnesses");
+    if (!witnesses || !witnesses->is_array()) return std::nullopt;
+    for (const auto& w : *witnesses)
       if (!witness_matches(disk, w)) return std::nullopt;
-    auto t = toolchains_from_json_value(entry.value("toolchains", json()));
+    // toolchains_from_json_value turns every missing or mistyped field into an error value.
+    auto t = toolchains_from_json_value(typed_field<json>(entry, "toolchains").value_or(json()));
     if (!t.ok()) return std::nullopt;
     return std::move(*t);
   }
@@ -226,10 +277,10 @@ Result<Ok> store_cached(Disk& disk, const std::string& cache_file, const json& k
       {{"key", key}, {"witnesses", ws}, {"toolchains", toolchains_to_json_value(toolchains)}});
   // Keep the other requests' entries (another kernel, another --torch), newest first.
   if (auto text = disk.read_file(cache_file); text.ok()) {
-    json old = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (old.is_object() && old.contains("entries") && old["entries"].is_array())
-      for (const auto& e : old["entries"])
-        if (entries.size() < k_max_entries && e.is_object() && e.value("key", json()) != key)
+    const json old = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (auto kept = typed_field<json>(old, "entries"); kept && kept->is_array())
+      for (const auto& e : *kept)
+        if (entries.size() < k_max_entries && e.is_object() && !has_key(e, key))
           entries.push_back(e);
   }
   json doc = {{"kb_toolchain_cache", k_cache_format}, {"entries", entries}};

@@ -186,21 +186,27 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   KB_TRY(write_files(plan, options, disk, outcome.written));
   if (options.generate_only) return outcome;
 
+  // The wanted variants by name: ninja's default target is every variant build.ninja
+  // names, and that file may hold more than this run planned.
+  std::vector<std::string> targets;
+  for (const auto* vb : *selected) targets.push_back(vb->variant.name);
   std::vector<std::string> argv = {ninja, "-C", outcome.ninja_dir};
   int jobs = options.jobs > 0 ? options.jobs : plan.jobs;
   if (jobs > 0) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
   argv.insert(argv.end(), options.ninja_args.begin(), options.ninja_args.end());
-  argv.insert(argv.end(), options.targets.begin(), options.targets.end());
+  argv.insert(argv.end(), targets.begin(), targets.end());
   Environment child_env = env;
   if (!env.get("NINJA_STATUS")) child_env.set("NINJA_STATUS", k_ninja_status);
+  if (!options.lock_holder.empty()) child_env.set(k_lock_holder_env, options.lock_holder);
 
   auto code = process.run_attached(argv, child_env, outcome.ninja_dir);
   if (!code) return code.take_errors();
   outcome.ran_ninja = true;
-  outcome.exit_code = *code;
-  if (outcome.exit_code != 0) {
+  outcome.exit_code = code->exit_code;
+  outcome.interrupted_by = code->kb_signal;
+  if (outcome.exit_code != 0 || outcome.interrupted_by != 0) {
     std::vector<std::string> rerun = {ninja, "-C", outcome.ninja_dir, "-v"};
-    rerun.insert(rerun.end(), options.targets.begin(), options.targets.end());
+    rerun.insert(rerun.end(), targets.begin(), targets.end());
     outcome.rerun_command = shell_join(rerun);
     if (auto free = disk.available_bytes(options.build_dir); free && *free < k_low_space_bytes)
       outcome.low_space = Error{
@@ -209,11 +215,37 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
                       options.build_dir, *free / 1024),
           {}, "free some space, or build elsewhere with --out, then run kb build again"};
     // An interrupted user wants their prompt back, not more ninja runs.
-    if (outcome.exit_code != 130) {
+    if (outcome.interrupted_by == 0 && outcome.exit_code != 130) {
       outcome.unfinished_variants = unfinished(*selected, ninja, outcome.ninja_dir, process, env);
     }
   }
   return outcome;
+}
+
+std::string build_lock_path(std::string_view build_dir) {
+  return join_path(ninja_dir(build_dir), "lock");
+}
+
+Result<std::unique_ptr<FileLock>> lock_build_dir(const std::string& build_dir, Disk& disk,
+                                                 const BuildLockOptions& options) {
+  std::string path = build_lock_path(build_dir);
+  auto attempt = disk.lock_file(path, options.owner, /*wait=*/false);
+  if (!attempt) return attempt.take_errors();
+  if (attempt->lock) return std::move(attempt->lock);
+  const std::string& holder = attempt->holder;
+  if (options.inherited_holder && !holder.empty() && holder == *options.inherited_holder)
+    return std::unique_ptr<FileLock>();
+  if (!options.wait) {
+    std::string who = holder.empty() ? "" : " (pid " + holder + ")";
+    return Error{"another kb is building here" + who, {},
+                 "let it finish, or pass --wait to wait for it (the lock of " + build_dir +
+                     " is " + path + ")"};
+  }
+  if (options.on_wait) options.on_wait(holder);
+  auto waited = disk.lock_file(path, options.owner, /*wait=*/true);
+  if (!waited) return waited.take_errors();
+  if (!waited->lock) return Error{"cannot lock '" + path + "'", {}, ""};
+  return std::move(waited->lock);
 }
 
 Result<Ok> clean_build(const std::string& build_dir, Disk& disk) {

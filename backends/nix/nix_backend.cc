@@ -283,8 +283,13 @@ Result<std::vector<std::string>> evaluate_variants(const NixPlan& plan, Process&
                                                    const Environment& env,
                                                    const std::string& attribute = "variants") {
   auto argv = nix_command(plan, {"eval", "--json"}, {attribute});
-  auto r = process.capture(argv, env);
+  // Evaluating may fetch the flake's inputs first: minutes, not the seconds of a probe.
+  constexpr std::chrono::minutes k_eval_timeout{30};
+  auto r = process.capture(argv, env, k_eval_timeout);
   if (!r.ok()) return r.take_errors();
+  if (r->timed_out)
+    return Error{"Nix could not list the kernel's variants: " + timeout_message(argv, k_eval_timeout),
+                 {}, "run it yourself to see where it stops: " + shell_join(argv)};
   if (r->exit_code != 0)
     return Error{"Nix could not list the kernel's variants (exit " + std::to_string(r->exit_code) +
                      "):\n" + tail_lines(r->err),
@@ -354,11 +359,13 @@ Result<NixPlan> nix_prepare(const NixBuildRequest& request, Disk& disk, Process&
 Result<NixBuildOutcome> nix_execute(const NixPlan& plan, Disk& disk, Process& process,
                                     const Environment& env) {
   KB_TRY(disk.make_dirs(join_path(plan.build_dir, ".kb")));
-  auto code = process.run_attached(plan.build_argv, env, plan.build_dir);
-  if (!code.ok()) return code.take_errors();
-  if (*code != 0)
-    return Error{*code == 130 ? "nix build was interrupted"
-                              : "nix build failed (exit " + std::to_string(*code) + ")",
+  auto run = process.run_attached(plan.build_argv, env, plan.build_dir);
+  if (!run.ok()) return run.take_errors();
+  int code = run->status();
+  if (code != 0)
+    return Error{run->kb_signal != 0 || code == 130
+                     ? "nix build was interrupted"
+                     : "nix build failed (exit " + std::to_string(code) + ")",
                  {},
                  "Nix's log is above; to rerun by hand: " + shell_join(plan.build_argv) +
                      (plan.route == NixRoute::flake ? "" : "; `nix log <drv>` shows a failed "
@@ -483,9 +490,13 @@ Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& dis
 
 Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process,
                           const Environment& env) {
-  if (!plan.run_result) return process.run_attached(plan.argv, env, plan.cwd);
+  auto status = [](Result<AttachedExit> r) -> Result<int> {
+    if (!r.ok()) return r.take_errors();
+    return r->status();
+  };
+  if (!plan.run_result) return status(process.run_attached(plan.argv, env, plan.cwd));
   KB_TRY(disk.make_dirs(join_path(plan.plan.build_dir, ".kb")));
-  auto code = process.run_attached(plan.plan.build_argv, env, plan.cwd);
+  auto code = status(process.run_attached(plan.plan.build_argv, env, plan.cwd));
   if (!code.ok()) return code.take_errors();
   if (*code != 0)
     return Error{"nix build of the flake's ci-test failed (exit " + std::to_string(*code) + ")",
@@ -500,7 +511,7 @@ Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process
                    {}, "pass --variant V to run pytest in the flake's testShells.V instead"};
     script = join_path(script, "bin/" + bin->front());
   }
-  return process.run_attached({script}, env, plan.cwd);
+  return status(process.run_attached({script}, env, plan.cwd));
 }
 
 }  // namespace kb::nix

@@ -3,6 +3,7 @@
 // and the reports of what it found. The probes run through the Process seam and read files
 // through the Disk seam; results are cached in a JSON file guarded by witness files.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,19 @@ struct DiscoveryRequest {
   // Prefix for the fixed search locations (/usr/local/cuda*, /opt/rocm*, /usr/bin/hipcc);
   // "" means "/". Tests point it at a temporary tree.
   std::string system_root;
+  // How long one probe (an interpreter, a compiler's --version) may run before it is killed
+  // and its candidate rejected.
+  std::chrono::milliseconds probe_timeout = k_probe_timeout;
 };
 
 // Finds every Torch install, CUDA toolkit, ROCm toolkit, host C++ compiler and ninja the
 // request and environment lead to. Candidates that exist but cannot be used are returned in
-// Toolchains::rejected with the reason. Uses the cache file when every witness recorded in
-// it is unchanged (then no process is started). Fails only when a path named explicitly in
-// the request does not exist; all such paths are reported together.
+// Toolchains::rejected with the reason; a probe that outlives request.probe_timeout is killed
+// and its candidate rejected with a reason naming the command and the limit. Uses the cache
+// file when every witness recorded in it is unchanged (then no process is started); a cache
+// entry kb cannot read is probed again and rewritten, and an answer with a timed-out probe
+// is not cached. Fails only when a path named explicitly in the request does not exist; all
+// such paths are reported together.
 Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process,
                                        Disk& disk, const Environment& env);
 

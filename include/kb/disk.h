@@ -3,6 +3,7 @@
 // atomically and tests can use an in-memory fake.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,13 +17,35 @@ struct FileStat {
   bool is_dir = false;
   int64_t mtime_ns = 0;
   int64_t size = 0;
+  bool is_regular = false;  // a plain file (not a directory, FIFO, device or socket)
+};
+
+// The most read_file reads of one file unless told otherwise.
+inline constexpr int64_t k_max_read_bytes = int64_t{256} << 20;
+
+// An exclusive lock on a file, held until this object is destroyed; the kernel releases it
+// when the process dies, however it dies.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+// The outcome of Disk::lock_file.
+struct LockAttempt {
+  std::unique_ptr<FileLock> lock;  // null when another process holds the lock
+  std::string holder;              // then: what the holder wrote into the file ("" if unknown)
 };
 
 class Disk {
  public:
   virtual ~Disk() = default;
-  // The whole file; fails when it cannot be read.
-  virtual Result<std::string> read_file(const std::string& path) const = 0;
+  // The whole file. Fails when it cannot be read, is no regular file (a FIFO or a device:
+  // reading one may block or never end) or is larger than `max_bytes`.
+  virtual Result<std::string> read_file(const std::string& path, int64_t max_bytes) const = 0;
+  // read_file limited to k_max_read_bytes.
+  Result<std::string> read_file(const std::string& path) const {
+    return read_file(path, k_max_read_bytes);
+  }
   // What stat says; exists=false for a missing path (not an error).
   virtual FileStat stat(const std::string& path) const = 0;
   // Writes through a temporary file and rename, creating parent directories.
@@ -44,6 +67,13 @@ class Disk {
   // Bytes an unprivileged writer may still use on the file system holding `path`; nullopt
   // when that cannot be told (no such path, no statvfs).
   virtual std::optional<int64_t> available_bytes(const std::string& path) const = 0;
+  // Takes an exclusive lock on `path` (created, with its parents, when missing) and writes
+  // `owner` into the file. When another process holds it: with `wait`, blocks until it is
+  // released; without, returns at once with a null lock and the holder's text. A lock file
+  // removed or replaced while waiting is opened again, so two processes never both hold
+  // `path`. Fails when the file cannot be created or locked.
+  virtual Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
+                                        bool wait) = 0;
   // Convenience: stat(path).exists.
   bool exists(const std::string& path) const { return stat(path).exists; }
 };
@@ -51,7 +81,8 @@ class Disk {
 // The real implementation (std::filesystem and POSIX).
 class RealDisk : public Disk {
  public:
-  Result<std::string> read_file(const std::string& path) const override;
+  using Disk::read_file;
+  Result<std::string> read_file(const std::string& path, int64_t max_bytes) const override;
   FileStat stat(const std::string& path) const override;
   Result<Ok> write_file_atomic(const std::string& path, const std::string& content) override;
   Result<bool> write_if_changed(const std::string& path, const std::string& content) override;
@@ -62,6 +93,8 @@ class RealDisk : public Disk {
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
   std::optional<int64_t> available_bytes(const std::string& path) const override;
+  Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
+                                bool wait) override;
 };
 
 }  // namespace kb

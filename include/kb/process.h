@@ -2,6 +2,7 @@
 // The process seam: running probes (captured) and builds (attached to the terminal),
 // plus the Environment snapshot passed down instead of calling getenv.
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,28 +33,63 @@ struct Captured {
   int exit_code = 0;  // 128+signal when killed by a signal
   std::string out;
   std::string err;
+  // It ran past its time limit and was killed (SIGKILL to its process group); exit_code is
+  // then 128+9 and out/err hold what it wrote until then.
+  bool timed_out = false;
 };
+
+// How a process run by run_attached ended.
+struct AttachedExit {
+  int exit_code = 0;  // the child's exit status; 128+signal when a signal ended it
+  // SIGINT, SIGTERM or SIGHUP when kb itself received one while the child ran (kb passed it
+  // on to the child and waited for it to exit); 0 otherwise. The first one received counts.
+  int kb_signal = 0;
+  // 128+kb_signal when kb was interrupted (the exit status a shell gives a process ended by
+  // that signal), else exit_code.
+  int status() const { return kb_signal != 0 ? 128 + kb_signal : exit_code; }
+};
+
+// The time limit of a probe: a --version, a git query, an interpreter answering a question.
+inline constexpr std::chrono::milliseconds k_probe_timeout{60'000};
 
 class Process {
  public:
   virtual ~Process() = default;
-  // Runs argv (argv[0] looked up in PATH when it has no '/'), stdin closed, output captured.
-  // Fails only when the program cannot be started; a non-zero exit is a value.
-  virtual Result<Captured> capture(const std::vector<std::string>& argv,
-                                   const Environment& env) = 0;
-  // Runs argv with the terminal inherited, in `cwd`; returns its exit code.
-  // Fails only when the program cannot be started.
-  virtual Result<int> run_attached(const std::vector<std::string>& argv, const Environment& env,
-                                   const std::string& cwd) = 0;
+  // Runs argv (argv[0] looked up in PATH when it has no '/'), stdin closed, output captured,
+  // for at most `timeout`; a process still running then is killed with its process group
+  // and returned with timed_out set. Fails only when the program cannot be started; a
+  // non-zero exit or a timeout is a value.
+  virtual Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env,
+                                   std::chrono::milliseconds timeout) = 0;
+  // capture() limited to k_probe_timeout.
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env) {
+    return capture(argv, env, k_probe_timeout);
+  }
+  // Runs argv with the terminal inherited, in `cwd`, and waits for it. While it runs, SIGINT,
+  // SIGTERM and SIGHUP sent to kb are passed on to the child (and reported in kb_signal)
+  // instead of ending kb; should kb die anyway (SIGKILL), the child gets SIGTERM. Fails only
+  // when the program cannot be started.
+  virtual Result<AttachedExit> run_attached(const std::vector<std::string>& argv,
+                                            const Environment& env, const std::string& cwd) = 0;
 };
 
-// The real implementation (posix_spawn).
+// The real implementation (fork and exec).
 class RealProcess : public Process {
  public:
-  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env) override;
-  Result<int> run_attached(const std::vector<std::string>& argv, const Environment& env,
-                           const std::string& cwd) override;
+  using Process::capture;
+  Result<Captured> capture(const std::vector<std::string>& argv, const Environment& env,
+                           std::chrono::milliseconds timeout) override;
+  Result<AttachedExit> run_attached(const std::vector<std::string>& argv, const Environment& env,
+                                    const std::string& cwd) override;
 };
+
+// "'<command>' did not finish within N s", the command abbreviated (a multi-line argument
+// such as an inline script shows as <script>), for messages about a timed-out capture.
+std::string timeout_message(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds timeout);
+
+// "SIGINT", "SIGTERM", "SIGHUP", else "signal N".
+std::string signal_name(int signal);
 
 // Looks `program` up in the PATH of `env`; returns the absolute path or nullopt.
 std::optional<std::string> find_in_path(const std::string& program, const Environment& env);

@@ -1,6 +1,9 @@
 """The Python module kb: plain data out, KbError with locations for every failure."""
 
 import json
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -204,3 +207,49 @@ def test_readme_one_liner(kb_module, torches, monkeypatch):
     monkeypatch.chdir(EXAMPLES.parent)
     monkeypatch.setenv("KB_TORCH", ":".join(torches))
     assert kb_module.matrix("examples/relu")["variants"]
+
+
+# One-character typos on which toml++ 3.3 asserted and aborted the interpreter (issue 15):
+# each must raise kb.KbError at the offending character. Each runs in a child interpreter,
+# so that an abort fails this test instead of ending the test run.
+TOML_TYPOS = [
+    ("[.general]\n", 1, 2),
+    ('backends = ["cpu", }\n', 1, 20),
+    ('c=["",}\n', 1, 7),
+    ("n=1979-05-27 1\n", 1, 15),
+    ("n=0990-05-27T:\n", 1, 14),
+]
+
+PARSE_IN_CHILD = """
+import json, sys
+import kb
+try:
+    kb.parse_config(sys.argv[1])
+    print(json.dumps({"raised": False}))
+except kb.KbError as e:
+    print(json.dumps({"raised": True, "line": e.line, "col": e.col, "message": e.message}))
+"""
+
+
+def parse_in_child(kb_module, path, timeout=60):
+    r = subprocess.run([sys.executable, "-c", PARSE_IN_CHILD, str(path)], capture_output=True,
+                       text=True, timeout=timeout, env=os.environ.copy(), check=False)
+    assert r.returncode == 0, f"the interpreter exited {r.returncode}:\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize("text,line,col", TOML_TYPOS)
+def test_toml_typos_raise_kb_error_not_abort(kb_module, tmp_path, text, line, col):
+    toml = write(tmp_path / "build.toml", text)
+    got = parse_in_child(kb_module, toml)
+    assert got["raised"], got
+    assert (got["line"], got["col"]) == (line, col), got
+    assert got["message"].startswith("invalid TOML: unexpected"), got
+
+
+def test_parse_config_refuses_what_is_no_regular_file(kb_module, tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a character device")):
+        got = parse_in_child(kb_module, path, timeout=60)
+        assert got["raised"] and kind in got["message"], got
