@@ -180,7 +180,7 @@ TEST(NativeBackend, FailureOnANearlyFullDiskSaysSo) {
     FakeDisk disk;
     disk.available = free;
     FakeProcess process;
-    process.on_run(k_ninja, 1);
+    process.on_run(k_ninja_all, 1);
     auto r = run_native_build(plan, fake_options(), disk, process, Environment());
     ASSERT_TRUE(r.ok());
     bool low = free && *free < k_low_space_bytes;
@@ -198,7 +198,7 @@ TEST(NativeBackend, SuccessOnANearlyFullDiskIsNoNote) {
   FakeDisk disk;
   disk.available = 0;
   FakeProcess process;
-  process.on_run(k_ninja, 0);
+  process.on_run(k_ninja_all, 0);
   auto r = run_native_build(plan, fake_options(), disk, process, Environment());
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->low_space.has_value());
