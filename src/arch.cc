@@ -65,17 +65,6 @@ std::string flat_code(const std::string& base) {
 // Numeric value of "M.m" for ordering: 9.0 -> 90, 12.1 -> 121.
 int cap_number(const Cap& c) { return c.major * 10 + c.minor; }
 
-// Every compute capability NVIDIA has shipped, so that a typo ("8.1") is caught instead
-// of silently intersecting to something else.
-const std::set<std::pair<int, int>>& known_capabilities() {
-  static const std::set<std::pair<int, int>> known = {
-      {2, 0}, {2, 1}, {3, 0}, {3, 2}, {3, 5}, {3, 7}, {5, 0}, {5, 2}, {5, 3},
-      {6, 0}, {6, 1}, {6, 2}, {7, 0}, {7, 2}, {7, 5}, {8, 0}, {8, 6}, {8, 7},
-      {8, 8}, {8, 9}, {9, 0}, {10, 0}, {10, 1}, {10, 3}, {11, 0}, {12, 0}, {12, 1},
-  };
-  return known;
-}
-
 // The number of an nvcc code "sm_90" / "compute_90a" (90), or -1.
 int code_number(const std::string& code) {
   size_t us = code.find('_');
@@ -93,11 +82,27 @@ int code_number(const std::string& code) {
 
 std::vector<std::string> default_cuda_archs(const Version& cuda) {
   static const Version v12_8({12, 8});
+  static const Version v12_9({12, 9});
   static const Version v13_0({13, 0});
   if (cuda < v12_8) return {"7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0+PTX"};
-  if (cuda < v13_0)
+  if (cuda < v12_9)
     return {"7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1", "12.0+PTX"};
-  return {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "11.0", "12.0", "12.1+PTX"};
+  // CUDA 12.9 added sm_103 and sm_121; the reference knows them from 12.9 on (kernels#783).
+  if (cuda < v13_0)
+    return {"7.0", "7.2", "7.5", "8.0",  "8.6",  "8.7",  "8.9",
+            "9.0", "10.0", "10.1", "10.3", "12.0", "12.1+PTX"};
+  return {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"};
+}
+
+std::vector<std::string> all_default_cuda_targets() {
+  std::vector<std::string> out;
+  for (const Version& cuda : {Version({12, 0}), Version({12, 8}), Version({12, 9}), Version({13})})
+    for (const auto& a : default_cuda_archs(cuda)) {
+      std::string t = strip_ptx(a);
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    }
+  std::sort(out.begin(), out.end(), natural_arch_less);
+  return out;
 }
 
 bool natural_arch_less(const std::string& a, const std::string& b) {
@@ -129,14 +134,9 @@ bool natural_arch_less(const std::string& a, const std::string& b) {
 
 bool is_valid_cuda_capability(const std::string& cap) { return parse_cap(cap).has_value(); }
 
-bool is_known_cuda_capability(const std::string& cap) {
-  auto c = parse_cap(cap);
-  if (!c) return false;
-  if (!known_capabilities().count({c->major, c->minor})) return false;
-  // Arch-specific ("a") features exist from Hopper on, family ("f") targets from Blackwell on.
-  if (c->suffix == 'a' && c->major < 9) return false;
-  if (c->suffix == 'f' && c->major < 10) return false;
-  return true;
+bool cuda_capability_can_match(const std::string& cap) {
+  return is_valid_cuda_capability(cap) &&
+         !cuda_loose_intersection({cap}, all_default_cuda_targets()).archs.empty();
 }
 
 ArchIntersection cuda_loose_intersection(const std::vector<std::string>& requested,
@@ -248,7 +248,13 @@ ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std
   std::string range = lo >= 0 ? fmt::format(" (supports {}..{})", lo_code, hi_code) : "";
   for (const auto& a : in.archs) {
     std::string base = strip_suffix(strip_ptx(a));
-    if (codes.count("sm_" + flat_code(base))) {
+    auto cap = parse_cap(a);
+    // nvcc lists plain targets only; arch-specific ("a") targets exist from 9.0 on, family
+    // ("f") targets from 10.0 on.
+    if (cap && ((cap->suffix == 'a' && cap->major < 9) || (cap->suffix == 'f' && cap->major < 10))) {
+      out.notes.push_back(fmt::format("{}: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)",
+                                      strip_ptx(a)));
+    } else if (codes.count("sm_" + flat_code(base))) {
       out.archs.push_back(a);
     } else {
       out.notes.push_back(fmt::format("{}: not supported by {}{}", strip_ptx(a), who, range));
@@ -263,15 +269,17 @@ ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std
 
 std::vector<std::string> gencode_flags(const std::vector<std::string>& archs) {
   std::vector<std::string> out;
+  std::set<std::string> seen;
+  auto add = [&](std::string value) {
+    if (!seen.insert(value).second) return;
+    out.push_back("-gencode");
+    out.push_back(std::move(value));
+  };
   for (const auto& a : archs) {
     std::string base = strip_ptx(a);
     std::string code = flat_code(base);
-    out.push_back("-gencode");
-    out.push_back(fmt::format("arch=compute_{0},code=sm_{0}", code));
-    if (base.size() != a.size()) {
-      out.push_back("-gencode");
-      out.push_back(fmt::format("arch=compute_{0},code=compute_{0}", code));
-    }
+    add(fmt::format("arch=compute_{0},code=sm_{0}", code));
+    if (base.size() != a.size()) add(fmt::format("arch=compute_{0},code=compute_{0}", code));
   }
   return out;
 }

@@ -39,16 +39,58 @@ Result<std::vector<ActiveSection>> active_sections(const Config& config, const V
   return out;
 }
 
+// The .cu compiles of the whole plan: each distinct .cu of a variant's sections once.
 int count_cuda_sources(const Config& config, const Matrix& matrix) {
   int n = 0;
   for (const auto& v : matrix.variants) {
     if (v.noarch || v.backend != Backend::cuda) continue;
+    std::set<std::string> seen;
     for (const auto& s : v.sections)
       for (const auto& k : config.kernels)
         if (k.name == s.section)
-          for (const auto& f : k.src) n += classify_source(f.value) == SourceKind::cuda ? 1 : 0;
+          for (const auto& f : k.src)
+            if (classify_source(f.value) == SourceKind::cuda) seen.insert(object_stem(f.value));
+    n += static_cast<int>(seen.size());
   }
   return n;
+}
+
+// One compiled source of a variant with what the sections listing it give it, as CMake
+// accumulates per-source properties on the one source of its target: the archs of every
+// section (their union, in section order), the cxx-, cuda- and hip-flags of every section
+// (appended in section order) and the include dirs of the last section.
+struct MergedSource {
+  std::string rel;                 // as the first section lists it
+  KernelSection section;           // a copy carrying the merged flags and includes
+  std::vector<std::string> archs;  // "9.0a", "10.0f", "gfx90a": union in section order
+};
+
+std::vector<MergedSource> merge_sources(const std::vector<ActiveSection>& sections) {
+  std::vector<MergedSource> out;
+  auto add_all = [](std::vector<std::string>& to, const std::vector<std::string>& more) {
+    to.insert(to.end(), more.begin(), more.end());
+  };
+  for (const auto& [section, archs] : sections) {
+    for (const auto& src : section->src) {
+      if (classify_source(src.value) == SourceKind::not_compiled) continue;
+      std::string stem = object_stem(src.value);
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const MergedSource& m) { return object_stem(m.rel) == stem; });
+      if (it == out.end()) {
+        MergedSource m{src.value, *section, *archs};
+        m.section.src = {src};
+        out.push_back(std::move(m));
+        continue;
+      }
+      it->section.include = section->include;
+      add_all(it->section.cxx_flags, section->cxx_flags);
+      add_all(it->section.cuda_flags, section->cuda_flags);
+      add_all(it->section.hip_flags, section->hip_flags);
+      for (const auto& a : *archs)
+        if (std::find(it->archs.begin(), it->archs.end(), a) == it->archs.end()) it->archs.push_back(a);
+    }
+  }
+  return out;
 }
 
 // Python files under torch-ext/<mod>/ as copies into the bundle.
@@ -174,32 +216,26 @@ struct Planner {
     vb.hipify.push_back(std::move(h));
   }
 
-  // One rocm section: its CUDA sources and headers are hipified; .cu (hipified) and .hip
-  // files are compiled by HIP's clang for the section's gfx targets; .cpp files by the host
-  // compiler, as they are (the reference hipifies only what the GPU compiler reads).
-  void rocm_section(VariantBuild& vb, const FlagContext& ctx, const KernelSection& section,
-                    const std::vector<std::string>& archs) const {
-    std::string hip_dir = join_path(vb.work_dir, "hip");
-    for (const auto& src : section.src) {
-      const std::string& rel = src.value;
-      if (is_hipify_input(rel)) add_hipify(vb, rel);
-      SourceKind kind = classify_source(rel);
-      if (kind == SourceKind::cxx) {
-        CompileStep s = step(vb, rel, CompileStep::Tool::cxx);
-        s.argv = kernel_cxx_compile_argv(ctx, section, {s.source, s.object, s.depfile});
-        vb.compiles.push_back(std::move(s));
-      } else if (kind == SourceKind::cuda || kind == SourceKind::hip) {
-        CompileStep s = step(vb, rel, CompileStep::Tool::hip);
-        HipIncludes includes{hip_dir, "", false};
-        if (kind == SourceKind::cuda) {
-          includes.original_dir = std::filesystem::path(s.source).parent_path().string();
-          includes.from_cuda = true;
-          s.source = hipified(vb, rel);
-        }
-        s.argv = hip_compile_argv(ctx, section, archs, includes, {s.source, s.object, s.depfile});
-        vb.compiles.push_back(std::move(s));
-      }
+  // ROCm: the CUDA sources and headers of the active sections are hipified (each once);
+  // .cu (hipified) and .hip files are compiled by HIP's clang for their gfx targets, .cpp
+  // files by the host compiler, as they are (the reference hipifies only what the GPU
+  // compiler reads).
+  void rocm_hipify(VariantBuild& vb, const std::vector<ActiveSection>& sections) const {
+    for (const auto& active : sections)
+      for (const auto& src : active.section->src)
+        if (is_hipify_input(src.value)) add_hipify(vb, src.value);
+  }
+
+  CompileStep hip_step(const VariantBuild& vb, const FlagContext& ctx, const MergedSource& m) const {
+    CompileStep s = step(vb, m.rel, CompileStep::Tool::hip);
+    HipIncludes includes{join_path(vb.work_dir, "hip"), "", false};
+    if (classify_source(m.rel) == SourceKind::cuda) {
+      includes.original_dir = std::filesystem::path(s.source).parent_path().string();
+      includes.from_cuda = true;
+      s.source = hipified(vb, m.rel);
     }
+    s.argv = hip_compile_argv(ctx, m.section, m.archs, includes, {s.source, s.object, s.depfile});
+    return s;
   }
 
   // Every HIP compile may include any hipified header of the variant: they must exist
@@ -253,33 +289,35 @@ struct Planner {
       vb.compiles.push_back(std::move(s));
       vb.work_files[source] = ops_id_source(vb.ops_name);
     }
-    for (const auto& [section, archs] : *sections) {
-      if (v.backend == Backend::rocm) {
-        rocm_section(vb, *ctx, *section, *archs);
-        continue;
-      }
-      for (const auto& src : section->src) {
-        SourceKind kind = classify_source(src.value);
-        if (kind == SourceKind::cxx) {
-          CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
-          s.argv = kernel_cxx_compile_argv(*ctx, *section, {s.source, s.object, s.depfile});
-          vb.compiles.push_back(std::move(s));
-        } else if (kind == SourceKind::cuda && v.backend == Backend::cuda) {
-          int threads = nvcc_threads(archs->size());
-          CompileStep s = step(vb, src.value, CompileStep::Tool::nvcc);
-          s.argv = nvcc_compile_argv(*ctx, *section, *archs, threads,
-                                     {s.source, s.object, s.depfile});
-          vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
-          vb.compiles.push_back(std::move(s));
-        }
+    if (v.backend == Backend::rocm) rocm_hipify(vb, *sections);
+    for (const MergedSource& m : merge_sources(*sections)) {
+      SourceKind kind = classify_source(m.rel);
+      if (kind == SourceKind::cxx) {
+        CompileStep s = step(vb, m.rel, CompileStep::Tool::cxx);
+        s.argv = kernel_cxx_compile_argv(*ctx, m.section, {s.source, s.object, s.depfile});
+        s.uses_unique_id = !vb.late_bound;
+        vb.compiles.push_back(std::move(s));
+      } else if (v.backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
+        CompileStep s = hip_step(vb, *ctx, m);
+        s.uses_unique_id = !vb.late_bound;
+        vb.compiles.push_back(std::move(s));
+      } else if (kind == SourceKind::cuda && v.backend == Backend::cuda) {
+        int threads = nvcc_threads(m.archs.size());
+        CompileStep s = step(vb, m.rel, CompileStep::Tool::nvcc);
+        s.argv = nvcc_compile_argv(*ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.uses_unique_id = !vb.late_bound;
+        vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
+        vb.compiles.push_back(std::move(s));
       }
     }
     order_hipified_headers(vb);
     std::set<std::string> objects;
     for (const auto& s : vb.compiles)
       if (!objects.insert(s.object).second)
-        return Error{fmt::format("'{}' is compiled twice for variant {}", s.source, v.name),
-                     {}, "list each source file in one src list only"};
+        return Error{fmt::format("'{}' is compiled twice for variant {}: it is listed in [torch] src "
+                                 "and in a [kernel.*] src",
+                                 s.source, v.name),
+                     {}, "list a binding source in [torch] src only, and kernel sources in [kernel.*] src"};
     if (vb.compiles.empty())
       return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", v.name), {},
                    "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};

@@ -57,6 +57,7 @@ int cmd_check_config(const ParsedArgs& args, Io& io) {
     return k_exit_failure;
   }
   print_findings(config->warnings, "warning");
+  print_findings(config->notes, "note");
   std::printf("%s: ok (%s, edition %d, %zu kernel section(s))\n", config->path.c_str(),
               config->name.c_str(), config->edition, config->kernels.size());
   return k_exit_ok;

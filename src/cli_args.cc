@@ -1,5 +1,7 @@
 #include "src/cli_args.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace kb {
@@ -200,12 +202,18 @@ std::string usage_text(const std::vector<CommandSpec>& table, const std::string&
     if (c.name != command) continue;
     out = fmt::format("usage: kb {} {}\n\n{}\n", c.name, c.positional, c.summary);
     if (!c.options.empty()) out += "\noptions:\n";
+    // The help column starts two spaces after the longest flag, so no flag runs into it.
+    std::vector<std::string> flags;
+    size_t width = 0;
     for (const auto& o : c.options) {
       std::string flag = o.short_name ? fmt::format("-{}, --{}", o.short_name, o.name)
                                       : fmt::format("    --{}", o.name);
       if (o.takes_value) flag += " VALUE";
-      out += fmt::format("  {:<26}{}\n", flag, o.help);
+      width = std::max(width, flag.size());
+      flags.push_back(std::move(flag));
     }
+    for (size_t i = 0; i < flags.size(); ++i)
+      out += fmt::format("  {:<{}}{}\n", flags[i], width + 2, c.options[i].help);
   }
   return out;
 }

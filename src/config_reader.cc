@@ -2,6 +2,8 @@
 
 #include "config_schema.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace kb::config_detail {
@@ -105,9 +107,46 @@ void Reader::type_error(const toml::node& n,
       std::move(hint));
 }
 
+namespace {
+
+// The name of the first control character in `text` ("a newline (U+000A)"), or "".
+std::string first_control_character(std::string_view text) {
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f)
+      continue;
+    std::string code = fmt::format("U+{:04X}", u);
+    switch (c) {
+      case '\n': return "a newline (" + code + ")";
+      case '\r': return "a carriage return (" + code + ")";
+      case '\t': return "a tab (" + code + ")";
+      case '\0': return "a NUL character (" + code + ")";
+      default: return "the control character " + code;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool Reader::check_text(SourceLoc at, std::string_view text, const std::string& what) {
+  std::string bad = first_control_character(text);
+  if (bad.empty())
+    return true;
+  error(std::move(at), bad + " in " + what,
+        "build.toml strings become compiler arguments, file names and lines of build.ninja, "
+        "where a control character would end the line and change what runs; remove it (each "
+        "list entry is already one argument)");
+  return false;
+}
+
 std::optional<std::string> Reader::as_string(const toml::node& n, const std::string& what) {
-  if (n.is_string())
-    return n.as_string()->get();
+  if (n.is_string()) {
+    const std::string& text = n.as_string()->get();
+    if (!check_text(loc(n), text, what))
+      return std::nullopt;
+    return text;
+  }
   type_error(n, what, "a string", "write a quoted string, e.g. \"...\"");
   return std::nullopt;
 }
@@ -173,9 +212,25 @@ std::optional<std::vector<Located>> Reader::as_strings(const toml::node& n,
             "quote the entry");
       continue;
     }
+    if (!check_text(loc(item), item.as_string()->get(), what))
+      continue;
     out.push_back(Located{item.as_string()->get(), loc(item)});
   }
   return out;
+}
+
+std::optional<std::vector<Located>> Reader::file_names_at(const Section& s, std::string_view key) {
+  auto names = strings_at(s, key);
+  if (!names)
+    return names;
+  std::erase_if(*names, [&](const Located& name) {
+    if (name.value.find('|') == std::string::npos)
+      return false;
+    error(name.loc, "'|' in the file name \"" + name.value + "\" in " + describe(s, key),
+          "build.ninja cannot name a file that holds '|'; rename the file");
+    return true;
+  });
+  return names;
 }
 
 std::optional<std::string> Reader::string_at(const Section& s, std::string_view key) {

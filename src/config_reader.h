@@ -75,6 +75,14 @@ class Reader {
   std::optional<Version> version_at(const Section& s, std::string_view key);
   std::optional<std::vector<Located>> strings_at(const Section& s, std::string_view key);
   std::vector<std::string> string_list_at(const Section& s, std::string_view key);
+  // strings_at for a list of file names: entries holding '|' (which build.ninja cannot
+  // name) are errors and left out.
+  std::optional<std::vector<Located>> file_names_at(const Section& s, std::string_view key);
+
+  // True when `text` (written at `at`, named `what`) holds no control character; otherwise
+  // records an error there and returns false. Every string read from build.toml passes here,
+  // since it may reach a command line or a line of build.ninja.
+  bool check_text(SourceLoc at, std::string_view text, const std::string& what);
 
  private:
   void type_error(const toml::node& n,

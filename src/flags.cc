@@ -1,5 +1,6 @@
 #include "src/flags.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -14,19 +15,39 @@ using Argv = std::vector<std::string>;
 
 void append(Argv& out, const Argv& more) { out.insert(out.end(), more.begin(), more.end()); }
 
+// Appends the flags of `more` that `out` does not hold yet (single-token flags only).
+void append_missing(Argv& out, const Argv& more) {
+  for (const auto& f : more)
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+}
+
 std::string under(const std::string& dir, const std::string& rel) {
   if (!rel.empty() && rel.front() == '/') return rel;
   if (dir.empty()) return rel;
   return dir.back() == '/' ? dir + rel : dir + "/" + rel;
 }
 
-// -D_GLIBCXX_USE_CXX11_ABI (from Torch: it must match libtorch's std::string layout), the
-// stable-ABI target and the backend defines: what every TU of the variant gets.
-Argv variant_defines(const FlagContext& ctx) {
-  Argv out{fmt::format("-D_GLIBCXX_USE_CXX11_ABI={}", ctx.torch->cxx11_abi ? 1 : 0)};
+// What every TU of the variant gets, as the reference's CMake target gives it to all its
+// sources: Torch's CMake package's flags, the stable-ABI target, the backend defines, the
+// limited Python API (Python3_add_library(... USE_SABI ...)) and the extension name.
+Argv tu_defines(const FlagContext& ctx) {
+  Argv out = torch_package_flags(*ctx.torch, ctx.backend);
   if (ctx.stable_abi) out.push_back(torch_target_version_define(*ctx.stable_abi));
   append(out, backend_defines(ctx.backend));
   if (ctx.backend == Backend::rocm) append(out, rocm_platform_defines());
+  // A TU that includes Python.h (the binding's REGISTER_EXTENSION) must only use the abi3
+  // subset, 3.9 and later; the reference defines Py_LIMITED_API target-wide too.
+  out.push_back("-DPy_LIMITED_API=0x03090000");
+  out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.extension_name);
+  return out;
+}
+
+// `dirs` (relative to the kernel dir), then csrc, each once: CMake puts the reference's
+// per-source include dirs before the one its extension target adds for every source.
+Argv kernel_includes(const FlagContext& ctx, const std::vector<std::string>& dirs) {
+  Argv out;
+  for (const auto& d : dirs) append_missing(out, {"-I" + under(ctx.kernel_dir, d)});
+  append_missing(out, {"-I" + under(ctx.kernel_dir, k_csrc_dir)});
   return out;
 }
 
@@ -55,12 +76,6 @@ Argv system_includes(const FlagContext& ctx, bool with_gpu) {
   return out;
 }
 
-Argv user_includes(const FlagContext& ctx, const std::vector<std::string>& dirs) {
-  Argv out;
-  for (const auto& d : dirs) out.push_back("-I" + under(ctx.kernel_dir, d));
-  return out;
-}
-
 // Host-compiler flags of every kb host TU (the reference's Release build of a MODULE
 // library, plus -fno-gnu-unique so static template data of two kernels loaded into one
 // process cannot be unified across their .so files).
@@ -85,6 +100,30 @@ std::string torch_target_version_define(const Version& stable_abi) {
   uint64_t v = (static_cast<uint64_t>(stable_abi.major()) << 56) |
                (static_cast<uint64_t>(stable_abi.minor()) << 48);
   return fmt::format("-DTORCH_TARGET_VERSION={:#x}", v);
+}
+
+std::vector<std::string> torch_package_flags(const TorchInstall& torch, Backend backend) {
+  Argv out = torch.cmake.cxx_flags;
+  auto define_all = [&](const std::vector<std::string>& defs) {
+    for (const auto& d : defs) append_missing(out, {"-D" + d});
+  };
+  define_all(torch.cmake.cpu_definitions);
+  if (backend == Backend::cuda) define_all(torch.cmake.cuda_definitions);
+  if (backend == Backend::rocm) define_all(torch.cmake.hip_definitions);
+  return out;
+}
+
+std::vector<std::string> torch_nvcc_flags(const Version& /*torch*/) {
+  // One row: Torch 2.11 and 2.12 give the same (tests/e2e/torch_cmake_oracle.sh checks every
+  // Torch CI uses; a Torch whose package differs turns it red, and gets a row here).
+  return {"-DONNX_NAMESPACE=onnx_c2",
+          "-Xcudafe",
+          "--diag_suppress=cc_clobber_ignored,--diag_suppress=field_without_dll_interface,"
+          "--diag_suppress=base_class_has_different_dll_interface,"
+          "--diag_suppress=dll_interface_conflict_none_assumed,"
+          "--diag_suppress=dll_interface_conflict_dllexport_assumed,--diag_suppress=bad_friend_decl",
+          "--expt-relaxed-constexpr",
+          "--expt-extended-lambda"};
 }
 
 std::vector<std::string> backend_defines(Backend backend) {
@@ -126,13 +165,9 @@ SourceKind classify_source(std::string_view path) {
 std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const TorchSection& torch,
                                               const CompileIo& io) {
   Argv out = host_prefix(ctx);
-  append(out, variant_defines(ctx));
-  // Python3_add_library(... USE_SABI ...) in the reference: the binding TU includes
-  // Python.h (REGISTER_EXTENSION) and must only use the abi3 subset, 3.9 and later.
-  out.push_back("-DPy_LIMITED_API=0x03090000");
-  out.push_back("-DTORCH_EXTENSION_NAME=" + ctx.extension_name);
+  append(out, tu_defines(ctx));
   out.push_back("-I" + ctx.generated_include_dir);
-  append(out, user_includes(ctx, torch.include));
+  append(out, kernel_includes(ctx, torch.include));
   append(out, system_includes(ctx, ctx.backend == Backend::cuda || ctx.backend == Backend::rocm));
   append(out, torch.cxx_flags);
   append(out, io_suffix(io));
@@ -152,8 +187,8 @@ std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
                                                  const KernelSection& section,
                                                  const CompileIo& io) {
   Argv out = host_prefix(ctx);
-  append(out, variant_defines(ctx));
-  append(out, user_includes(ctx, section.include));
+  append(out, tu_defines(ctx));
+  append(out, kernel_includes(ctx, section.include));
   append(out, system_includes(ctx, section.backend == Backend::cuda || section.backend == Backend::rocm));
   append(out, section.cxx_flags);
   append(out, io_suffix(io));
@@ -164,14 +199,17 @@ std::vector<std::string> nvcc_compile_argv(const FlagContext& ctx, const KernelS
                                            const std::vector<std::string>& archs, int threads,
                                            const CompileIo& io) {
   Argv out{ctx.cuda->nvcc, cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG",
-           "-Xcompiler=-fPIC,-fno-gnu-unique",
-           // Torch's COMMON_NVCC_FLAGS as the reference rewrites them for CUDA >= 11.8.
-           "--expt-relaxed-constexpr", "-DENABLE_FP8", "-ccbin", ctx.cxx};
-  append(out, variant_defines(ctx));
+           "-Xcompiler=-fPIC,-fno-gnu-unique"};
+  // Torch's package's CMAKE_CUDA_FLAGS, then the reference's GPU flags (Torch's
+  // COMMON_NVCC_FLAGS as it rewrites them for CUDA >= 11.8).
+  append(out, torch_nvcc_flags(ctx.torch->version));
+  append_missing(out, {"--expt-relaxed-constexpr", "-DENABLE_FP8"});
+  append(out, {"-ccbin", ctx.cxx});
+  append(out, tu_defines(ctx));
   append(out, gencode_flags(archs));
   append(out, {"--threads", std::to_string(threads)});
-  append(out, user_includes(ctx, section.include));
-  append(out, system_includes(ctx, /*with_cuda=*/false));  // nvcc adds its own include dir
+  append(out, kernel_includes(ctx, section.include));
+  append(out, system_includes(ctx, /*with_gpu=*/true));
   append(out, filter_cuda_flags(section.cuda_flags, ctx.cuda->version));
   append(out, io_suffix(io));
   return out;
@@ -202,11 +240,13 @@ std::vector<std::string> hip_compile_argv(const FlagContext& ctx, const KernelSe
            "-fPIC", "-fno-gpu-rdc"};
   append(out, rocm_path_flags(*ctx.rocm));
   append(out, offload_arch_flags(archs));
-  append(out, variant_defines(ctx));
-  for (const auto& d : section.include) {
+  append(out, tu_defines(ctx));
+  std::vector<std::string> dirs = section.include;
+  dirs.push_back(k_csrc_dir);
+  for (const auto& d : dirs) {
     if (!includes.hipify_dir.empty() && !d.empty() && d.front() != '/')
-      out.push_back("-I" + under(includes.hipify_dir, d));
-    out.push_back("-I" + under(ctx.kernel_dir, d));
+      append_missing(out, {"-I" + under(includes.hipify_dir, d)});
+    append_missing(out, {"-I" + under(ctx.kernel_dir, d)});
   }
   if (!includes.original_dir.empty()) append(out, {"-iquote", includes.original_dir});
   append(out, system_includes(ctx, /*with_gpu=*/false));  // --rocm-path brings HIP's headers

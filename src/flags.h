@@ -23,11 +23,16 @@ struct FlagContext {
   std::optional<Version> stable_abi;    // set for torch-stable-abi variants
   std::string kernel_dir;               // absolute; include dirs are relative to it
   std::string generated_include_dir;    // holds registration.h
-  // -DTORCH_EXTENSION_NAME on binding TUs: the ops name, or, for a late-bound variant,
-  // _<mod>_<backend> (the registration macros then ignore it).
+  // -DTORCH_EXTENSION_NAME on every TU, as the reference defines it target-wide: the ops
+  // name, or, for a late-bound variant, _<mod>_<backend> (the registration macros then
+  // ignore it, and no command line carries the unique id).
   std::string extension_name;
   std::string fuse_ld;  // -fuse-ld=<this> on link steps; empty: the compiler's default linker
 };
+
+// The directory, relative to the kernel dir, on every TU's include path after its own
+// include dirs (the reference's extension target adds it for all sources).
+inline constexpr const char* k_csrc_dir = "csrc";
 
 // Where one compile reads and writes.
 struct CompileIo {
@@ -42,6 +47,19 @@ std::string cxx_standard_flag(const Version& torch);
 // "-DTORCH_TARGET_VERSION=0x<(major << 56) | (minor << 48) in hex>"; 2.11 gives
 // "-DTORCH_TARGET_VERSION=0x20b000000000000".
 std::string torch_target_version_define(const Version& stable_abi);
+
+// What Torch's CMake package gives every TU of a target linking `torch` (docs/conformance.md):
+// TORCH_CXX_FLAGS, then -D of torch_cpu's definitions and, for the backend whose Torch
+// library the target links, torch_cuda's (cuda) or torch_hip's (rocm); each define once.
+// Empty when discovery found no CMake package.
+std::vector<std::string> torch_package_flags(const TorchInstall& torch, Backend backend);
+
+// The flags Torch's CMake package (Caffe2/public/cuda.cmake) appends to CMAKE_CUDA_FLAGS,
+// without the -gencode list the reference strips: -DONNX_NAMESPACE=onnx_c2, -Xcudafe with
+// the --diag_suppress list, --expt-relaxed-constexpr, --expt-extended-lambda. A table by
+// Torch version, since the package computes them with CMake logic rather than stating them;
+// the same for 2.11 and 2.12, checked by tests/e2e/torch_cmake_oracle.sh.
+std::vector<std::string> torch_nvcc_flags(const Version& torch);
 
 // The defines that say which backend a TU is built for: -DUSE_CUDA=1 -DCUDA_KERNEL,
 // -DCPU_KERNEL, -DUSE_ROCM=1 -DROCM_KERNEL, -DMETAL_KERNEL, -DXPU_KERNEL -DUSE_XPU.
@@ -58,8 +76,12 @@ enum class SourceKind { cxx, cuda, hip, not_compiled };
 // anything else -> not_compiled.
 SourceKind classify_source(std::string_view path);
 
-// Host compile of a [torch] src TU: the only TUs that see the ops name
-// (-DTORCH_EXTENSION_NAME) and the generated include dir.
+// Every TU below gets, after the compiler and its base flags: torch_package_flags, the
+// stable-ABI target, the backend defines, -DPy_LIMITED_API=0x03090000 and
+// -DTORCH_EXTENSION_NAME=<ctx.extension_name>; then its include dirs followed by csrc.
+
+// Host compile of a [torch] src TU: the only TUs that see the generated include dir
+// (registration.h), first on their include path.
 std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const TorchSection& torch,
                                               const CompileIo& io);
 
@@ -67,13 +89,16 @@ std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const Torc
 // -O2 -fPIC) with the limited Python API and Python's headers, nothing of Torch.
 std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io);
 
-// Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda sections also get the
-// CUDA include dir).
+// Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda and rocm sections
+// also get the toolkit's include dir).
 std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
                                                  const KernelSection& section,
                                                  const CompileIo& io);
 
-// nvcc compile of a .cu file of a cuda [kernel.*] section for `archs` ("8.0", "9.0+PTX").
+// nvcc compile of a .cu file of a cuda [kernel.*] section for `archs` ("8.0", "9.0+PTX"):
+// torch_nvcc_flags, the reference's GPU flags (--expt-relaxed-constexpr -DENABLE_FP8), the
+// TU defines, -gencode per arch, --threads, includes (the CUDA toolkit's too, as CMake
+// gives it), the section's cuda-flags.
 std::vector<std::string> nvcc_compile_argv(const FlagContext& ctx, const KernelSection& section,
                                            const std::vector<std::string>& archs, int threads,
                                            const CompileIo& io);

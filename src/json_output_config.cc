@@ -136,6 +136,7 @@ std::string config_to_json(const Config& c) {
   for (const auto& k : c.kernels) kernels.push_back(kernel_json(k));
   j["kernels"] = std::move(kernels);
   j["warnings"] = errors_json(c.warnings);
+  j["notes"] = errors_json(c.notes);
   return j.dump(2) + "\n";
 }
 
@@ -153,6 +154,7 @@ std::string check_config_to_json(const Result<Config>& result, std::string_view 
       kernels.push_back(json{{"name", k.name}, {"backend", std::string(to_string(k.backend))}});
     j["kernels"] = std::move(kernels);
     j["warnings"] = errors_json(c.warnings);
+    j["notes"] = errors_json(c.notes);
     j["errors"] = json::array();
   } else {
     j["path"] = path.empty() ? json(nullptr) : json(std::string(path));
@@ -161,6 +163,7 @@ std::string check_config_to_json(const Result<Config>& result, std::string_view 
     j["backends"] = json::array();
     j["kernels"] = json::array();
     j["warnings"] = json::array();
+    j["notes"] = json::array();
     j["errors"] = errors_json(result.errors().list);
   }
   return j.dump(2) + "\n";

@@ -50,7 +50,6 @@ class Planner {
         for (Backend b : backends) add_noarch(b);
         break;
       case Framework::torch:
-        check_capabilities(backends);
         for (Backend b : backends) plan_backend(b);
         break;
     }
@@ -68,7 +67,6 @@ class Planner {
   std::vector<Error> m_errors;
   std::set<std::string> m_error_keys;
   std::map<std::string, std::string> m_owner;  // variant name -> who provides it (for duplicates)
-  std::set<std::string> m_bad_sections;        // CUDA sections whose capabilities failed to validate
 
   void reject(std::string name, std::string reason) {
     m_matrix.rejected.push_back({std::move(name), std::move(reason)});
@@ -104,25 +102,6 @@ class Planner {
     for (const auto& [b, names] : unlisted)
       reject(fmt::format("{} kernels ({})", to_string(b), fmt::join(names, ", ")),
              fmt::format("backend {} is not listed in general.backends", to_string(b)));
-  }
-
-  // Every cuda-capabilities entry must be a capability kb knows; reported once per entry.
-  void check_capabilities(const std::vector<Backend>& backends) {
-    if (std::find(backends.begin(), backends.end(), Backend::cuda) == backends.end()) return;
-    for (const KernelSection* k : sections_for(Backend::cuda)) {
-      if (!k->cuda_capabilities) continue;
-      for (const Located& cap : *k->cuda_capabilities) {
-        if (is_known_cuda_capability(cap.value)) continue;
-        m_bad_sections.insert(k->name);
-        if (is_valid_cuda_capability(cap.value))
-          error(fmt::format("CUDA kernel {}: unknown CUDA capability \"{}\"", k->name, cap.value), cap.loc,
-                "known capabilities include 7.5, 8.0, 8.6, 8.7, 8.9, 9.0, 10.0, 10.3, 11.0, 12.0, 12.1; "
-                "\"a\" needs 9.0 or newer, \"f\" 10.0 or newer");
-        else
-          error(fmt::format("CUDA kernel {}: malformed CUDA capability \"{}\"", k->name, cap.value), cap.loc,
-                "capabilities look like \"8.0\", \"9.0a\", \"10.0f\" or \"9.0+PTX\"");
-      }
-    }
   }
 
   void add_noarch(Backend b) {
@@ -352,7 +331,6 @@ class Planner {
           fmt::format("{}: cuda-minver {} is above CUDA {}", k.name, show(*k.cuda_minver), show(kv)));
       return true;
     }
-    if (m_bad_sections.count(k.name)) return false;  // already reported
     std::vector<std::string> requested;
     if (k.cuda_capabilities)
       for (const auto& cap : *k.cuda_capabilities) requested.push_back(cap.value);

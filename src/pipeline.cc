@@ -166,19 +166,26 @@ Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
   return Ok{};
 }
 
-// Whether every [torch] src file names its namespace through the registration macros only:
-// nullopt when so, else a note locating the first other use of TORCH_EXTENSION_NAME.
-Result<std::optional<Error>> binding_can_be_late_bound(const Config& config,
-                                                       const std::string& kernel_dir,
-                                                       const Disk& disk) {
-  for (const auto& src : config.torch.src) {
-    auto text = disk.read_file(join_path(kernel_dir, src.value));
+// Whether every compiled source ([torch] src and [kernel.*] src, all of which get
+// -DTORCH_EXTENSION_NAME) names the namespace through the registration macros only: nullopt
+// when so, else a note locating the first other use of TORCH_EXTENSION_NAME.
+Result<std::optional<Error>> can_be_late_bound(const Config& config, const std::string& kernel_dir,
+                                               const Disk& disk) {
+  std::vector<std::string> sources;
+  for (const auto& src : config.torch.src) sources.push_back(src.value);
+  for (const auto& section : config.kernels)
+    for (const auto& src : section.src)
+      if (classify_source(src.value) != SourceKind::not_compiled &&
+          std::find(sources.begin(), sources.end(), src.value) == sources.end())
+        sources.push_back(src.value);
+  for (const auto& rel : sources) {
+    auto text = disk.read_file(join_path(kernel_dir, rel));
     if (!text) return text.take_errors();
     if (auto use = other_extension_name_use(*text)) {
-      use->file = join_path(kernel_dir, src.value);
+      use->file = join_path(kernel_dir, rel);
       return std::optional<Error>(Error{
-          "this binding uses TORCH_EXTENSION_NAME outside the registration macros, so its TUs "
-          "get the unique id on their command line and every new commit recompiles them",
+          "this source uses TORCH_EXTENSION_NAME outside the registration macros, so every TU "
+          "gets the unique id on its command line and every new commit recompiles them all",
           std::move(*use),
           "use TORCH_EXTENSION_NAME only as the first argument of TORCH_LIBRARY_EXPAND, "
           "TORCH_LIBRARY_IMPL_EXPAND, their STABLE_ forms and REGISTER_EXTENSION "
@@ -239,7 +246,7 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   options.kb_version = KB_VERSION;
   std::vector<Error> notes;
   KB_TRY(choose_unique_id(req, config, *python_files, io, options, notes));
-  auto late_bound = binding_can_be_late_bound(config, req.kernel_dir, io.disk);
+  auto late_bound = can_be_late_bound(config, req.kernel_dir, io.disk);
   if (!late_bound) return late_bound.take_errors();
   options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();
   options.torch_includes = scan_torch_includes(config, req.kernel_dir, io.disk);

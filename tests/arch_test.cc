@@ -8,6 +8,7 @@
 namespace kb {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -34,18 +35,40 @@ TEST(ArchTables, BelowCuda128) {
   EXPECT_EQ(default_cuda_archs(V("12.7.9")), expected);
 }
 
-TEST(ArchTables, Cuda128To130) {
+TEST(ArchTables, Cuda128) {
   Strings expected = {"7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1", "12.0+PTX"};
   EXPECT_EQ(default_cuda_archs(V("12.8")), expected);
+  EXPECT_EQ(default_cuda_archs(V("12.8.1")), expected);
+}
+
+TEST(ArchTables, Cuda129Adds103And121) {
+  Strings expected = {"7.0", "7.2", "7.5", "8.0",  "8.6",  "8.7",  "8.9",
+                      "9.0", "10.0", "10.1", "10.3", "12.0", "12.1+PTX"};
   EXPECT_EQ(default_cuda_archs(V("12.9")), expected);
   EXPECT_EQ(default_cuda_archs(V("12.9.1")), expected);
 }
 
 TEST(ArchTables, Cuda130AndNewer) {
-  Strings expected = {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "11.0", "12.0", "12.1+PTX"};
+  Strings expected = {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"};
   EXPECT_EQ(default_cuda_archs(V("13.0")), expected);
   EXPECT_EQ(default_cuda_archs(V("13")), expected);
   EXPECT_EQ(default_cuda_archs(V("13.2")), expected);
+}
+
+TEST(ArchTables, EveryTargetOfEveryTable) {
+  EXPECT_THAT(all_default_cuda_targets(), ElementsAre("7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0",
+                                                      "10.0", "10.1", "10.3", "11.0", "12.0", "12.1"));
+}
+
+TEST(ArchTables, AsNvcc130ListsThem) {
+  // Every target of the CUDA 13 list is something nvcc 13.0 builds (its --list-gpu-code, as
+  // measured on the build machine): nothing is dropped from the default list.
+  for (const auto& a : default_cuda_archs(V("13.0"))) {
+    std::string code = "sm_" + a.substr(0, a.find('+'));
+    code.erase(std::remove(code.begin(), code.end(), '.'), code.end());
+    EXPECT_THAT(k_nvcc_13_0, Contains(code)) << a;
+  }
+  EXPECT_THAT(limit_to_nvcc(on("13.0", default_cuda_archs(V("13.0"))), k_nvcc_13_0).notes, IsEmpty());
 }
 
 TEST(ArchOrder, NaturalOrder) {
@@ -59,18 +82,25 @@ TEST(ArchOrder, NaturalOrder) {
 }
 
 TEST(ArchValidity, WellFormedCapabilities) {
-  for (const char* ok : {"8.0", "9.0a", "10.0f", "9.0+PTX", "12.1+PTX", "9.0a+PTX", "5.0"})
+  // Well-formed is all the reference asks: "11.8" or "99.9" are accepted (and then match no
+  // target).
+  for (const char* ok : {"8.0", "9.0a", "10.0f", "9.0+PTX", "12.1+PTX", "9.0a+PTX", "5.0", "8.1", "11.8", "99.9"})
     EXPECT_TRUE(is_valid_cuda_capability(ok)) << ok;
   for (const char* bad : {"", "8", "80", "8.", ".0", "8.0b", "8.00", "sm_80", "8.0+ptx", "8.0 ", "08.0", "x.y",
                           "+PTX", "9.0af"})
     EXPECT_FALSE(is_valid_cuda_capability(bad)) << bad;
 }
 
-TEST(ArchValidity, KnownCapabilities) {
-  for (const char* ok : {"5.0", "7.0", "7.5", "8.8", "9.0a", "10.0f", "10.3a", "11.0", "12.1+PTX"})
-    EXPECT_TRUE(is_known_cuda_capability(ok)) << ok;
-  for (const char* bad : {"8.1", "9.9", "13.0", "8.0a", "9.0f", "garbage"})
-    EXPECT_FALSE(is_known_cuda_capability(bad)) << bad;
+TEST(ArchValidity, WhatCanMatchSomeTable) {
+  // Serves a target of some CUDA version's default list on its own.
+  for (const char* ok : {"7.0", "7.5", "8.0", "8.1", "8.9", "9.0a", "10.0f", "10.3a", "10.1", "11.0", "12.1+PTX",
+                         "6.0+PTX", "12.0f"})
+    EXPECT_TRUE(cuda_capability_can_match(ok)) << ok;
+  // No target of its major at or above it (11.8, 12.2, 9.9), nothing of its major (5.0, 99.9),
+  // a suffixed one whose base is no target (8.0a is well-formed: 8.0 is a target; 8.1a not),
+  // or malformed.
+  for (const char* never : {"11.8", "12.2", "9.9", "5.0", "6.1", "99.9", "99.9+PTX", "8.1a", "13.0f", "garbage"})
+    EXPECT_FALSE(cuda_capability_can_match(never)) << never;
 }
 
 TEST(LooseIntersection, ReferenceExampleOnCuda126) {
@@ -82,7 +112,7 @@ TEST(LooseIntersection, ReferenceExampleOnCuda126) {
 }
 
 TEST(LooseIntersection, DefaultListIsItsOwnIntersection) {
-  for (const char* cuda : {"12.6", "12.8", "13.0"}) {
+  for (const char* cuda : {"12.6", "12.8", "12.9", "13.0"}) {
     auto defaults = default_cuda_archs(V(cuda));
     auto r = on(cuda, defaults);
     EXPECT_EQ(r.archs, defaults) << cuda;
@@ -115,12 +145,15 @@ TEST(LooseIntersection, SourceBelowLowestTargetOfSameMajorServesIt) {
 TEST(LooseIntersection, ArchSpecificAndFamilySuffixes) {
   EXPECT_THAT(on("13.0", {"9.0a", "10.0f", "8.0"}).archs, ElementsAre("8.0", "9.0a", "10.0f"));
   EXPECT_THAT(on("12.6", {"9.0a"}).archs, ElementsAre("9.0a"));
-  // The base must be a target exactly: 10.0 is not one on CUDA 12.6, 10.3 not on 13.0.
+  // The base must be a target exactly: 10.0 is not one on CUDA 12.6, 10.3 not on 12.8 (it is
+  // from 12.9 on).
   auto r = on("12.6", {"10.0a", "8.0"});
   EXPECT_THAT(r.archs, ElementsAre("8.0"));
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_THAT(r.notes[0], HasSubstr("10.0a: dropped, its base 10.0 is not a supported target"));
-  EXPECT_THAT(on("13.0", {"10.3a"}).archs, IsEmpty());
+  EXPECT_THAT(on("12.8", {"10.3a"}).archs, IsEmpty());
+  EXPECT_THAT(on("12.9", {"10.3a"}).archs, ElementsAre("10.3a"));
+  EXPECT_THAT(on("13.0", {"10.3a", "12.1a"}).archs, ElementsAre("10.3a", "12.1a"));
   // The suffixed entry takes its base out of the pool: plain 9.0 then serves nothing.
   auto both = on("13.0", {"9.0a", "9.0"});
   EXPECT_THAT(both.archs, ElementsAre("9.0a"));
@@ -158,6 +191,13 @@ TEST(LimitToNvcc, DropsWhatNvccCannotBuild) {
   EXPECT_THAT(anon.notes[0], HasSubstr("7.0: not supported by the found nvcc (supports sm_75..sm_121)"));
 }
 
+TEST(LimitToNvcc, NoArchSpecificTargetsBeforeHopperOrFamiliesBeforeBlackwell) {
+  auto r = limit_to_nvcc(on("13.0", {"8.0a", "9.0f", "10.0f"}), k_nvcc_13_0, V("13.0"));
+  EXPECT_THAT(r.archs, ElementsAre("10.0f"));
+  EXPECT_THAT(r.notes, Contains("8.0a: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)"));
+  EXPECT_THAT(r.notes, Contains(HasSubstr("9.0f: no such target")));
+}
+
 TEST(LimitToNvcc, KeepsNotesAndUnknownListKeepsAll) {
   auto in = on("12.6", {"5.0", "7.0", "9.0"});
   auto kept = limit_to_nvcc(in, k_nvcc_12_6, V("12.6"));
@@ -165,6 +205,13 @@ TEST(LimitToNvcc, KeepsNotesAndUnknownListKeepsAll) {
   EXPECT_EQ(kept.notes, in.notes);
   auto unknown = limit_to_nvcc(in, {}, V("12.6"));
   EXPECT_EQ(unknown.archs, in.archs);
+}
+
+TEST(Gencode, EachPairOnce) {
+  // "9.0" and "9.0+PTX" (two sections sharing a source): sm_90 once, then compute_90.
+  EXPECT_THAT(gencode_flags({"9.0", "10.0f", "9.0+PTX"}),
+              ElementsAre("-gencode", "arch=compute_90,code=sm_90", "-gencode", "arch=compute_100f,code=sm_100f",
+                          "-gencode", "arch=compute_90,code=compute_90"));
 }
 
 TEST(Gencode, SassPtxAndSuffixes) {

@@ -8,6 +8,7 @@
 
 #include "kb/bundle.h"
 #include "kb/bundle_files.h"
+#include "kb/compdb.h"
 #include "tests/fakes.h"
 
 namespace kb {
@@ -78,21 +79,34 @@ TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
   EXPECT_EQ(binding->description, "CXX torch211-cxx11-cu130-x86_64-linux torch-ext/torch_binding.cpp");
 
   EXPECT_EQ(cu->tool, CompileStep::Tool::nvcc);
-  EXPECT_FALSE(cu->uses_unique_id);
+  // Not late-bound: every TU gets -DTORCH_EXTENSION_NAME=<ops name>, as in the reference.
+  EXPECT_TRUE(cu->uses_unique_id);
+  EXPECT_THAT(cu->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
   EXPECT_EQ(cu->object, vb.work_dir + "/obj/relu_cuda/relu.cu.o");
   EXPECT_EQ(cu->argv[0], "/usr/local/cuda-13.0/bin/nvcc");
   EXPECT_THAT(cu->argv, Contains("arch=compute_120,code=compute_120"));
   EXPECT_EQ(cu->description, "NVCC torch211-cxx11-cu130-x86_64-linux relu_cuda/relu.cu");
 
   EXPECT_EQ(launch->tool, CompileStep::Tool::cxx);
-  EXPECT_FALSE(launch->uses_unique_id);
+  EXPECT_TRUE(launch->uses_unique_id);
   EXPECT_THAT(launch->argv, Contains("-Wno-unused"));
+  EXPECT_THAT(launch->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
 
-  // Objects of every TU are unique and the unique id appears only in the binding's argv.
+  // The unique id appears only in the argv of steps that say they use it.
   for (const auto& s : vb.compiles) {
     if (s.uses_unique_id) continue;
     for (const auto& a : s.argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
   }
+}
+
+TEST_F(BuildPlanTest, CompileLinesOfEveryTuAsGolden) {
+  // A CUDA and a CPU variant built the reference's way (the id on every TU), every TU: the
+  // whole of what kb passes (tests/data/golden/compile_commands.json; KB_UPDATE_GOLDEN=1
+  // rewrites it, review the diff). docs/conformance.md says where each flag comes from.
+  auto p = plan({cuda_variant({"9.0a", "10.0f", "12.0+PTX"}), sample_variant(config, Backend::cpu, 1, std::nullopt)});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  std::string mismatch = golden_mismatch("compile_commands.json", render_compdb(*p, "/src/relu/build"));
+  EXPECT_TRUE(mismatch.empty()) << mismatch;
 }
 
 TEST_F(BuildPlanTest, LateBoundVariantKeepsTheIdOutOfEveryCommandLine) {
@@ -269,9 +283,64 @@ TEST_F(BuildPlanTest, SameNamedFilesInDifferentDirsGetDifferentObjects) {
   EXPECT_EQ(find_step(vb, "shared/x.cu")->object, vb.work_dir + "/obj/__/shared/x.cu.o");
 }
 
-TEST_F(BuildPlanTest, SourceListedTwiceIsAnError) {
-  config.kernels[0].src.push_back({"relu_cuda/relu.cu", {}});
-  EXPECT_FALSE(plan({cuda_variant()}).ok());
+TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
+  // An sm_90a section and an sm_100f section share relu.cu (a real kernel's API TU).
+  KernelSection& hopper = config.kernels[0];
+  KernelSection blackwell = hopper;
+  blackwell.name = "relu_blackwell";
+  blackwell.src = {{"relu_cuda/relu.cu", {}}, {"relu_cuda/relu100.cu", {}}};
+  blackwell.include = {"blackwell"};
+  blackwell.cuda_flags = {"-DBLACKWELL"};
+  blackwell.cxx_flags = {};
+  config.kernels.insert(config.kernels.begin() + 1, blackwell);
+  Variant v = cuda_variant({"9.0a"});
+  v.sections = {{"relu_cuda", {"9.0a", "12.0+PTX"}, {}}, {"relu_blackwell", {"10.0f", "12.0"}, {}}};
+  auto p = plan({v});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  const VariantBuild& vb = p->variants[0];
+  EXPECT_EQ(std::count_if(vb.compiles.begin(), vb.compiles.end(),
+                          [](const CompileStep& c) { return c.source == "/src/relu/relu_cuda/relu.cu"; }),
+            1);
+  EXPECT_EQ(p->cuda_sources, 2);  // relu.cu once, relu100.cu
+  const auto& argv = find_step(vb, "relu_cuda/relu.cu")->argv;
+  // The union of both sections' archs, in section order, each -gencode once.
+  std::vector<std::string> gencode;
+  for (size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == "-gencode") gencode.push_back(argv[i + 1]);
+  EXPECT_THAT(gencode, ElementsAre("arch=compute_90a,code=sm_90a", "arch=compute_120,code=sm_120",
+                                   "arch=compute_120,code=compute_120",
+                                   "arch=compute_100f,code=sm_100f"));
+  // cuda-flags appended across sections; the include dirs are the last section's.
+  auto lineinfo = std::find(argv.begin(), argv.end(), "-lineinfo");
+  auto blackwell_flag = std::find(argv.begin(), argv.end(), "-DBLACKWELL");
+  ASSERT_NE(lineinfo, argv.end());
+  ASSERT_NE(blackwell_flag, argv.end());
+  EXPECT_LT(lineinfo, blackwell_flag);
+  EXPECT_THAT(argv, Contains("-I/src/relu/blackwell"));
+  EXPECT_THAT(argv, Not(Contains("-I/src/relu/relu_cuda")));
+  // The other file of the second section has only its own.
+  const auto& only = find_step(vb, "relu_cuda/relu100.cu")->argv;
+  EXPECT_THAT(only, Contains("arch=compute_100f,code=sm_100f"));
+  EXPECT_THAT(only, Not(Contains("arch=compute_90a,code=sm_90a")));
+  EXPECT_THAT(only, Not(Contains("-lineinfo")));
+  // Metadata lists every arch of the variant once.
+  auto meta = nlohmann::ordered_json::parse(vb.metadata_json);
+  EXPECT_EQ(meta["backend"]["archs"], nlohmann::json({"10.0f", "12.0", "12.0+PTX", "9.0a"}));
+}
+
+TEST_F(BuildPlanTest, SourceListedTwiceInOneSectionIsCompiledOnce) {
+  config.kernels[0].src.push_back({"relu_cuda/./relu.cu", {}});
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  EXPECT_EQ(p->variants[0].compiles.size(), 3u);  // binding, relu.cu, launch.cpp
+}
+
+TEST_F(BuildPlanTest, BindingSourceAlsoInAKernelSectionIsAnError) {
+  config.kernels[0].src.push_back({"torch-ext/torch_binding.cpp", {}});
+  auto p = plan({cuda_variant()});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.errors().list[0].message.find("listed in [torch] src and in a [kernel.*] src"),
+            std::string::npos);
 }
 
 TEST_F(BuildPlanTest, SkippedSectionIsNotCompiled) {

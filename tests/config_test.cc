@@ -202,12 +202,16 @@ TEST(ConfigValid, PreEditionNoarchWithKebabCaseArchKeysWarns) {
   EXPECT_THAT(c.noarch.cuda_capabilities, ElementsAre("9.0"));
   EXPECT_THAT(c.noarch.rocm_archs, ElementsAre("gfx90a", "gfx942"));
   EXPECT_THAT(c.noarch.pyext, ElementsAre("py", "pyi"));
-  ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_THAT(c.warnings[0].message, HasSubstr("pre-edition (v4)"));
-  EXPECT_THAT(c.warnings[0].hint, HasSubstr("edition = 5"));
-  EXPECT_THAT(c.warnings[0].hint, HasSubstr("kernel-builder update-build"));
-  ASSERT_TRUE(c.warnings[0].loc.has_value());
-  EXPECT_EQ(c.warnings[0].loc->line, 3);  // the [general] header
+  // A v4 file is normal (most published kernels are): one note, for check-config only, on
+  // one line (no hint), and no warning that every command would print.
+  EXPECT_THAT(c.warnings, IsEmpty());
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0].message, HasSubstr("pre-edition (v4) build.toml, read as edition 5"));
+  EXPECT_THAT(c.notes[0].message, HasSubstr("edition = 5"));
+  EXPECT_EQ(c.notes[0].message.find('\n'), std::string::npos);
+  EXPECT_TRUE(c.notes[0].hint.empty());
+  ASSERT_TRUE(c.notes[0].loc.has_value());
+  EXPECT_EQ(c.notes[0].loc->line, 3);  // the [general] header
 }
 
 TEST(ConfigValid, StableAbiTableKeepsOnlyListedBackends) {
@@ -237,8 +241,9 @@ TEST(ConfigValid, TvmFfiFramework) {
 TEST(ConfigValid, PreEditionFileIsUpgradedInMemory) {
   Config c = load("v4_flash");
   EXPECT_EQ(c.edition, 4);
-  ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_THAT(c.warnings[0].message, HasSubstr("pre-edition"));
+  EXPECT_THAT(c.warnings, IsEmpty());
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0].message, HasSubstr("pre-edition"));
   EXPECT_EQ(c.name, "flash-attn3");
   EXPECT_EQ(c.module_name(), "flash_attn3");
   EXPECT_EQ(c.upstream, "git@github.com:Dao-AILab/flash-attention.git");
@@ -508,6 +513,36 @@ TEST(ConfigModel, ModuleNameReplacesEveryDash) {
   Config c;
   c.name = "a-b-c";
   EXPECT_EQ(c.module_name(), "a_b_c");
+}
+
+TEST(ConfigValid, CapabilitiesAsTheReferenceAcceptsThem) {
+  // Any well-formed capability is accepted; one that serves no target of any CUDA version is
+  // a note at its entry, not an error.
+  Config c = parse_ok(R"([general]
+name = "relu"
+version = 1
+edition = 5
+license = "Apache-2.0"
+backends = ["cuda"]
+
+[torch]
+src = ["torch-ext/torch_binding.cpp"]
+
+[kernel.relu]
+backend = "cuda"
+depends = ["torch"]
+src = ["relu/relu.cu"]
+cuda-capabilities = ["8.0", "10.1", "11.8", "12.0"]
+)");
+  ASSERT_TRUE(c.kernels[0].cuda_capabilities.has_value());
+  EXPECT_THAT(strings(*c.kernels[0].cuda_capabilities), ElementsAre("8.0", "10.1", "11.8", "12.0"));
+  EXPECT_THAT(c.warnings, IsEmpty());
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0].message,
+              HasSubstr("\"11.8\" in 'cuda-capabilities' in [kernel.relu] serves no target of any CUDA version"));
+  ASSERT_TRUE(c.notes[0].loc.has_value());
+  EXPECT_EQ(c.notes[0].loc->line, 15);
+  EXPECT_EQ(c.notes[0].loc->col, 37);
 }
 
 }  // namespace

@@ -327,6 +327,9 @@ Toolchains sample_toolchains() {
   t211.lib_dir = "/venv211/torch/lib";
   t211.python_include_dir = "/usr/include/python3.11";
   t211.python_version = "3.11";
+  t211.cmake.found = true;
+  t211.cmake.cpu_definitions = {"USE_DISTRIBUTED", "USE_C10D_GLOO", "USE_RPC", "USE_TENSORPIPE"};
+  t211.cmake.cuda_definitions = {"USE_NVSHMEM", "USE_C10D_NCCL"};
   TorchInstall t212 = t211;
   t212.python = "/venv212/bin/python";
   t212.version_string = "2.12.0+cu126";
@@ -336,6 +339,8 @@ Toolchains sample_toolchains() {
   t212.root = "/venv212/torch";
   t212.include_dirs = {"/venv212/torch/include"};
   t212.lib_dir = "/venv212/torch/lib";
+  t212.cmake.cxx_flags = {"-D_GLIBCXX_USE_CXX11_ABI=0"};  // as older packages state it
+  t212.cmake.cuda_definitions = {};
   tc.torches = {t211, t212};
 
   CudaToolkit cu130;

@@ -145,8 +145,10 @@ class FakeProcess : public Process {
 // general: backends cuda+cpu, python-depends einops, [general.cuda] python-depends
 // nvidia-cutlass-dsl, upstream set.
 Config sample_config();
-// torches[0]: 2.11 (CUDA 13.0), torches[1]: 2.12 (CUDA 12.6, cxx11_abi false); cuda[0]: 13.0,
-// cuda[1]: 12.6; cxx: /usr/bin/g++.
+// torches[0]: 2.11 (CUDA 13.0; its CMake package defines USE_DISTRIBUTED, USE_C10D_GLOO,
+// USE_RPC, USE_TENSORPIPE for torch_cpu and USE_NVSHMEM, USE_C10D_NCCL for torch_cuda),
+// torches[1]: 2.12 (CUDA 12.6, cxx11_abi false: TORCH_CXX_FLAGS -D_GLIBCXX_USE_CXX11_ABI=0,
+// the torch_cpu definitions only); cuda[0]: 13.0, cuda[1]: 12.6; cxx: /usr/bin/g++.
 Toolchains sample_toolchains();
 // A torch arch variant (torch index, cuda index when backend is cuda) with the sections of
 // `config` for `backend`, cuda sections getting `archs`.

@@ -85,8 +85,10 @@ TEST_F(Flags, CpuBindingTu) {
   auto argv = binding_compile_argv(ctx, config.torch, io("torch-ext/torch_binding.cpp"));
   std::vector<std::string> expected{
       "/usr/bin/g++", "-std=c++17", "-O3", "-DNDEBUG", "-fPIC", "-fno-gnu-unique",
-      "-D_GLIBCXX_USE_CXX11_ABI=1", "-DCPU_KERNEL", "-DPy_LIMITED_API=0x03090000",
-      "-DTORCH_EXTENSION_NAME=_relu_cpu_abc1234", "-I/src/relu/build/.kb/v/gen", "-I/src/relu/csrc",
+      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE",
+      "-DCPU_KERNEL", "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_cpu_abc1234",
+      // [torch] include = csrc: listed once, although csrc is on every TU's path anyway.
+      "-I/src/relu/build/.kb/v/gen", "-I/src/relu/csrc",
       "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
       "-isystem", "/usr/include/python3.11",
       "-MD", "-MF", "/b/obj/torch-ext/torch_binding.cpp.o.d",
@@ -99,7 +101,8 @@ TEST_F(Flags, CudaBindingTuGetsCudaIncludeAndTorch212Std) {
   config.torch.cxx_flags = {"-Wall"};
   auto argv = binding_compile_argv(ctx, config.torch, io("torch-ext/torch_binding.cpp"));
   EXPECT_THAT(argv, Contains("-std=c++20"));
-  EXPECT_THAT(argv, Contains("-D_GLIBCXX_USE_CXX11_ABI=0"));  // torches[1] is a cxx98 build
+  // torches[1]'s CMake package states TORCH_CXX_FLAGS (a cxx98 build).
+  EXPECT_THAT(argv, Contains("-D_GLIBCXX_USE_CXX11_ABI=0"));
   EXPECT_TRUE(has_run(argv, {"-DUSE_CUDA=1", "-DCUDA_KERNEL"}));
   EXPECT_TRUE(has_run(argv, {"-isystem", "/usr/local/cuda-12.6/include"}));
   EXPECT_THAT(argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
@@ -110,18 +113,69 @@ TEST_F(Flags, CudaBindingTuGetsCudaIncludeAndTorch212Std) {
   EXPECT_LT(o3, wall);
 }
 
-TEST_F(Flags, KernelTusDoNotSeeTheUniqueId) {
+TEST_F(Flags, TorchPackageFlagsFollowTheBackend) {
+  const TorchInstall& t = tc.torches[0];
+  EXPECT_THAT(torch_package_flags(t, Backend::cpu),
+              ElementsAre("-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE"));
+  // torch_cuda's definitions only where the CUDA libraries are linked.
+  EXPECT_THAT(torch_package_flags(t, Backend::cuda),
+              ElementsAre("-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE",
+                          "-DUSE_NVSHMEM", "-DUSE_C10D_NCCL"));
+  TorchInstall rocm = t;
+  rocm.cmake.hip_definitions = {"USE_C10D_NCCL", "USE_ROCM_KERNEL"};
+  EXPECT_THAT(torch_package_flags(rocm, Backend::rocm),
+              ElementsAre("-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE",
+                          "-DUSE_C10D_NCCL", "-DUSE_ROCM_KERNEL"));
+  // TORCH_CXX_FLAGS come first; a define given twice is passed once.
+  TorchInstall old = t;
+  old.cmake.cxx_flags = {"-D_GLIBCXX_USE_CXX11_ABI=1"};
+  old.cmake.cuda_definitions = {"USE_RPC", "USE_NVSHMEM"};
+  EXPECT_THAT(torch_package_flags(old, Backend::cuda),
+              ElementsAre("-D_GLIBCXX_USE_CXX11_ABI=1", "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO",
+                          "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DUSE_NVSHMEM"));
+  // No CMake package found: nothing.
+  EXPECT_THAT(torch_package_flags(TorchInstall{}, Backend::cuda), ElementsAre());
+}
+
+TEST_F(Flags, TorchNvccFlagsAsTorchsPackageGivesThem) {
+  for (const Version& v : {Version({2, 11}), Version({2, 12})}) {
+    auto flags = torch_nvcc_flags(v);
+    EXPECT_THAT(flags, Contains("--expt-extended-lambda"));
+    EXPECT_THAT(flags, Contains("--expt-relaxed-constexpr"));
+    EXPECT_THAT(flags, Contains("-DONNX_NAMESPACE=onnx_c2"));
+    EXPECT_TRUE(has_run(flags, {"-Xcudafe",
+                                "--diag_suppress=cc_clobber_ignored,"
+                                "--diag_suppress=field_without_dll_interface,"
+                                "--diag_suppress=base_class_has_different_dll_interface,"
+                                "--diag_suppress=dll_interface_conflict_none_assumed,"
+                                "--diag_suppress=dll_interface_conflict_dllexport_assumed,"
+                                "--diag_suppress=bad_friend_decl"}));
+    for (const auto& f : flags) EXPECT_EQ(f.find("-gencode"), std::string::npos) << f;
+  }
+}
+
+TEST_F(Flags, EveryTuGetsTheExtensionNameCsrcAndTheLimitedApi) {
   FlagContext ctx = context(Backend::cuda, 0, &tc.cuda[0]);
+  ctx.extension_name = "_relu_cuda";  // late-bound: no id
   const KernelSection& cuda = config.kernels[0];
+  auto binding = binding_compile_argv(ctx, config.torch, io("torch-ext/torch_binding.cpp"));
   auto host = kernel_cxx_compile_argv(ctx, cuda, io("relu_cuda/launch.cpp"));
   auto device = nvcc_compile_argv(ctx, cuda, {"8.0", "9.0+PTX"}, 2, io("relu_cuda/relu.cu"));
-  for (const auto* argv : {&host, &device}) {
-    for (const auto& a : *argv) {
-      EXPECT_EQ(a.find("TORCH_EXTENSION_NAME"), std::string::npos) << a;
-      EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
-      EXPECT_EQ(a.find("Py_LIMITED_API"), std::string::npos) << a;
-    }
+  for (const auto* argv : {&binding, &host, &device}) {
+    EXPECT_THAT(*argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda"));
+    EXPECT_THAT(*argv, Contains("-DPy_LIMITED_API=0x03090000"));
+    EXPECT_THAT(*argv, Contains("-I/src/relu/csrc"));
+    EXPECT_THAT(*argv, Contains("-DUSE_C10D_NCCL"));
+    for (const auto& a : *argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
   }
+  // Only the binding sees the generated registration.h.
+  EXPECT_THAT(binding, Contains("-I/src/relu/build/.kb/v/gen"));
+  EXPECT_THAT(host, Not(Contains("-I/src/relu/build/.kb/v/gen")));
+  EXPECT_THAT(device, Not(Contains("-I/src/relu/build/.kb/v/gen")));
+  // The section's own include dirs come before csrc, as CMake orders per-source and target
+  // include dirs.
+  EXPECT_TRUE(has_run(host, {"-I/src/relu/relu_cuda", "-I/src/relu/csrc"}));
+  EXPECT_TRUE(has_run(device, {"-I/src/relu/relu_cuda", "-I/src/relu/csrc"}));
 }
 
 TEST_F(Flags, HostKernelTuOfCudaSection) {
@@ -129,7 +183,9 @@ TEST_F(Flags, HostKernelTuOfCudaSection) {
   auto argv = kernel_cxx_compile_argv(ctx, config.kernels[0], io("relu_cuda/launch.cpp"));
   std::vector<std::string> expected{
       "/usr/bin/g++", "-std=c++17", "-O3", "-DNDEBUG", "-fPIC", "-fno-gnu-unique",
-      "-D_GLIBCXX_USE_CXX11_ABI=1", "-DUSE_CUDA=1", "-DCUDA_KERNEL", "-I/src/relu/relu_cuda",
+      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DUSE_NVSHMEM",
+      "-DUSE_C10D_NCCL", "-DUSE_CUDA=1", "-DCUDA_KERNEL", "-DPy_LIMITED_API=0x03090000",
+      "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234", "-I/src/relu/relu_cuda", "-I/src/relu/csrc",
       "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
       "-isystem", "/usr/include/python3.11", "-isystem", "/usr/local/cuda-13.0/include",
       "-Wno-unused",
@@ -140,6 +196,7 @@ TEST_F(Flags, HostKernelTuOfCudaSection) {
 
 TEST_F(Flags, CpuKernelTuHasNoCudaInclude) {
   FlagContext ctx = context(Backend::cpu, 0);
+  ctx.extension_name = "_relu_cpu_abc1234";
   auto argv = kernel_cxx_compile_argv(ctx, config.kernels[1], io("relu_cpu/relu.cpp"));
   EXPECT_THAT(argv, Contains("-DCPU_KERNEL"));
   EXPECT_THAT(argv, Contains("-fopenmp"));
@@ -152,12 +209,24 @@ TEST_F(Flags, NvccTu) {
   auto argv = nvcc_compile_argv(ctx, config.kernels[0], {"8.0", "9.0+PTX"}, 2, io("relu_cuda/relu.cu"));
   std::vector<std::string> expected{
       "/usr/local/cuda-13.0/bin/nvcc", "-std=c++17", "-O3", "-DNDEBUG",
-      "-Xcompiler=-fPIC,-fno-gnu-unique", "--expt-relaxed-constexpr", "-DENABLE_FP8",
-      "-ccbin", "/usr/bin/g++", "-D_GLIBCXX_USE_CXX11_ABI=1", "-DUSE_CUDA=1", "-DCUDA_KERNEL",
+      "-Xcompiler=-fPIC,-fno-gnu-unique",
+      // Torch's CMake package, then the reference's GPU flags (--expt-relaxed-constexpr once).
+      "-DONNX_NAMESPACE=onnx_c2", "-Xcudafe",
+      "--diag_suppress=cc_clobber_ignored,--diag_suppress=field_without_dll_interface,"
+      "--diag_suppress=base_class_has_different_dll_interface,"
+      "--diag_suppress=dll_interface_conflict_none_assumed,"
+      "--diag_suppress=dll_interface_conflict_dllexport_assumed,--diag_suppress=bad_friend_decl",
+      "--expt-relaxed-constexpr", "--expt-extended-lambda", "-DENABLE_FP8",
+      "-ccbin", "/usr/bin/g++",
+      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DUSE_NVSHMEM",
+      "-DUSE_C10D_NCCL", "-DUSE_CUDA=1", "-DCUDA_KERNEL", "-DPy_LIMITED_API=0x03090000",
+      "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234",
       "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90",
-      "-gencode", "arch=compute_90,code=compute_90", "--threads", "2", "-I/src/relu/relu_cuda",
+      "-gencode", "arch=compute_90,code=compute_90", "--threads", "2",
+      "-I/src/relu/relu_cuda", "-I/src/relu/csrc",
       "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
-      "-isystem", "/usr/include/python3.11", "-lineinfo", "-static-global-template-stub=false",
+      "-isystem", "/usr/include/python3.11", "-isystem", "/usr/local/cuda-13.0/include",
+      "-lineinfo", "-static-global-template-stub=false",
       "-MD", "-MF", "/b/obj/relu_cuda/relu.cu.o.d",
       "-c", "/src/relu/relu_cuda/relu.cu", "-o", "/b/obj/relu_cuda/relu.cu.o"};
   EXPECT_EQ(argv, expected);

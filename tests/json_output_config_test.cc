@@ -72,13 +72,24 @@ TEST(JsonOutputConfigTest, ConfigToJsonCarriesTheModel) {
 TEST(JsonOutputConfigTest, CheckConfigOfAValidFile) {
   json j = json::parse(check_config_to_json(parse_config(k_toml, "dir/build.toml")));
   EXPECT_THAT(keys(j), ::testing::ElementsAre("valid", "path", "name", "edition", "backends", "kernels",
-                                             "warnings", "errors"));
+                                             "warnings", "notes", "errors"));
   EXPECT_EQ(j["valid"], true);
   EXPECT_EQ(j["path"], "dir/build.toml");
   EXPECT_EQ(j["edition"], 5);
   EXPECT_EQ(j["kernels"], json::parse(R"([{"name": "act", "backend": "cuda"},
                                            {"name": "act_cpu", "backend": "cpu"}])"));
+  EXPECT_EQ(j["notes"], json::array());
   EXPECT_EQ(j["errors"], json::array());
+}
+
+TEST(JsonOutputConfigTest, CheckConfigListsNotes) {
+  std::string text = k_toml;
+  text.replace(text.find("edition = 5\n"), 12, "");
+  json j = json::parse(check_config_to_json(parse_config(text, "dir/build.toml")));
+  EXPECT_EQ(j["edition"], 4);
+  EXPECT_EQ(j["warnings"], json::array());
+  ASSERT_EQ(j["notes"].size(), 1u);
+  EXPECT_THAT(j["notes"][0]["message"].get<std::string>(), ::testing::HasSubstr("pre-edition (v4)"));
 }
 
 TEST(JsonOutputConfigTest, CheckConfigOfAnInvalidFileListsEveryError) {

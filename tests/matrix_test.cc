@@ -418,11 +418,11 @@ TEST(Matrix, SectionArchsDefaultAndExplicit) {
 
   const Variant& v130 = variant(m, "torch213-cxx11-cu130-x86_64-linux");
   EXPECT_THAT(v130.sections[0].archs,
-              ElementsAre("7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "11.0", "12.0", "12.1+PTX"));
+              ElementsAre("7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"));
   EXPECT_THAT(v130.sections[1].archs, ElementsAre("8.0", "9.0a", "10.0f"));
   EXPECT_THAT(v130.sections[1].notes, Contains("7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
   // Metadata: lexicographic union (reference quirk).
-  EXPECT_THAT(v130.metadata_archs(), ElementsAre("10.0", "10.0f", "11.0", "12.0", "12.1+PTX", "7.5", "8.0", "8.6",
+  EXPECT_THAT(v130.metadata_archs(), ElementsAre("10.0", "10.0f", "10.3", "11.0", "12.0", "12.1+PTX", "7.5", "8.0", "8.6",
                                                  "8.7", "8.9", "9.0", "9.0a"));
 }
 
@@ -471,22 +471,44 @@ TEST(Matrix, EmptyIntersectionWithoutNvccNotes) {
   EXPECT_EQ(m.errors().list[0].loc->line, 3);
 }
 
-TEST(Matrix, UnknownOrMalformedCapabilityIsAnErrorAtTheEntry) {
+TEST(Matrix, CapabilitiesThatMatchNoTargetAreDroppedWithNotes) {
+  // A real kernel's list: the reference builds it, letting the intersection drop what
+  // matches no target; kb did stop at "11.8".
   Config c = config({Backend::cuda});
   c.kernels = {kernel("relu", Backend::cuda, 5)};
-  c.kernels[0].cuda_capabilities = located({"8.0", "8.1", "9.x"}, 9);
+  c.kernels[0].cuda_capabilities = located({"8.0", "8.1", "10.1", "11.8"}, 9);
   Toolchains tc;
-  tc.torches = {torch("2.11.0+cu130", "13.0")};
-  tc.cuda = {nvcc("13.0")};
-  auto m = make_matrix(c, tc);
-  ASSERT_FALSE(m.ok());
-  const auto& errs = m.errors().list;
-  ASSERT_EQ(errs.size(), 2u);
-  EXPECT_EQ(errs[0].message, "CUDA kernel relu: unknown CUDA capability \"8.1\"");
-  EXPECT_EQ(errs[0].loc->line, 9);
-  EXPECT_EQ(errs[0].loc->col, (*c.kernels[0].cuda_capabilities)[1].loc.col);
-  EXPECT_EQ(errs[1].message, "CUDA kernel relu: malformed CUDA capability \"9.x\"");
-  EXPECT_THAT(errs[1].hint, HasSubstr("9.0+PTX"));
+  tc.torches = {torch("2.11.0+cu130", "13.0"), torch("2.10.0+cu128", "12.8")};
+  tc.cuda = {nvcc("13.0"), nvcc("12.8")};
+  Matrix m = plan(c, tc);
+  // CUDA 13.0: 8.1 serves 8.6..8.9 and 10.1 serves 10.3 in the reference's intersection, but
+  // nvcc 13.0 builds neither; nothing serves 11.0 from 11.8.
+  const Variant& v130 = variant(m, "torch211-cxx11-cu130-x86_64-linux");
+  EXPECT_THAT(v130.sections[0].archs, ElementsAre("8.0"));
+  EXPECT_THAT(v130.sections[0].notes, Contains(HasSubstr("11.8: dropped")));
+  EXPECT_THAT(v130.sections[0].notes, Contains("8.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
+  EXPECT_THAT(v130.sections[0].notes, Contains("10.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
+  // CUDA 12.8 has sm_101.
+  const Variant& v128 = variant(m, "torch210-cxx11-cu128-x86_64-linux");
+  EXPECT_THAT(v128.sections[0].archs, ElementsAre("8.0", "10.1"));
+}
+
+TEST(Matrix, Cuda129KnowsCapabilities103And121) {
+  Config c = config({Backend::cuda});
+  c.kernels = {kernel("blackwell", Backend::cuda, 5)};
+  c.kernels[0].cuda_capabilities = located({"10.0a", "10.3a", "12.1a"}, 9);
+  Toolchains tc;
+  tc.torches = {torch("2.10.0+cu129", "12.9"), torch("2.9.0+cu128", "12.8")};
+  CudaToolkit k129 = nvcc("12.9");
+  k129.gpu_codes.push_back("sm_103");
+  k129.gpu_codes.push_back("sm_121");
+  tc.cuda = {k129, nvcc("12.8")};
+  Matrix m = plan(c, tc);
+  EXPECT_THAT(variant(m, "torch210-cxx11-cu129-x86_64-linux").sections[0].archs,
+              ElementsAre("10.0a", "10.3a", "12.1a"));
+  const Variant& v128 = variant(m, "torch29-cxx11-cu128-x86_64-linux");
+  EXPECT_THAT(v128.sections[0].archs, ElementsAre("10.0a"));
+  EXPECT_THAT(v128.sections[0].notes, Contains(HasSubstr("10.3a: dropped, its base 10.3 is not a supported target")));
 }
 
 // ---- rocm ----
@@ -583,7 +605,7 @@ TEST(MatrixOutput, JsonHasVariantsToolchainsAndRejected) {
   EXPECT_EQ(a["noarch"], false);
   EXPECT_TRUE(a["stable_abi"].is_null());
   EXPECT_EQ(a["sections"][0]["name"], "relu");
-  EXPECT_EQ(a["sections"][0]["archs"].size(), 10u);
+  EXPECT_EQ(a["sections"][0]["archs"].size(), 11u);  // the CUDA 13 default list
   EXPECT_EQ(a["metadata_archs"][0], "10.0");
   EXPECT_EQ(a["toolchain"]["python"], "/usr/bin/python3");
   EXPECT_EQ(a["toolchain"]["nvcc"], "/usr/local/cuda-13.0/bin/nvcc");

@@ -1,11 +1,14 @@
 #include "backends/native/ninja_file.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "kb/compdb.h"
 
 namespace kb::native {
 namespace {
+
+using ::testing::HasSubstr;
 
 // A hand-made plan: compiles, link and bundle of one arch variant named `name` below
 // /b/.kb/<name>, with the sources of kernel dir /k.
@@ -139,7 +142,7 @@ TEST(RenderNinja, GoldenSmallPlan) {
   BuildPlan plan;
   plan.nvcc_pool_depth = 2;
   plan.variants.push_back(arch_variant("v1", {"binding.cpp", "relu.cu"}));
-  NinjaFiles files = render_ninja(plan, options());
+  NinjaFiles files = *render_ninja(plan, options());
   EXPECT_EQ(files.top.path, "/b/.kb/build.ninja");
   EXPECT_EQ(without_digests(files.top.text), k_top_golden);
   ASSERT_EQ(files.variants.size(), 1u);
@@ -147,18 +150,37 @@ TEST(RenderNinja, GoldenSmallPlan) {
   EXPECT_EQ(files.variants[0].text, k_variant_golden);
 }
 
+// Defence in depth behind the parser's checks: a plan holding a flag with a newline (from
+// build.toml, --out, a Torch path) renders no text at all.
+TEST(RenderNinja, RefusesAPlanNinjaCannotExpress) {
+  BuildPlan plan;
+  plan.variants.push_back(arch_variant("v1", {"binding.cpp"}));
+  plan.variants[0].compiles[0].argv.push_back("-DA=1\n  command = touch PWNED #");
+  auto files = render_ninja(plan, options());
+  ASSERT_FALSE(files.ok());
+  EXPECT_THAT(files.errors().list.front().message,
+              HasSubstr("cannot write /b/.kb/build.ninja: Ninja cannot express variable 'cmd': "
+                        "a newline in"));
+
+  BuildPlan bad_path;
+  bad_path.variants.push_back(arch_variant("v1", {"a|b.cpp"}));
+  auto other = render_ninja(bad_path, options());
+  ASSERT_FALSE(other.ok());
+  EXPECT_THAT(other.errors().list.front().message, HasSubstr("a '|' in"));
+}
+
 TEST(RenderNinja, SameInputSameText) {
   BuildPlan plan;
   plan.variants.push_back(arch_variant("v1", {"a.cu"}));
-  EXPECT_EQ(render_ninja(plan, options()).top.text, render_ninja(plan, options()).top.text);
+  EXPECT_EQ(render_ninja(plan, options())->top.text, render_ninja(plan, options())->top.text);
 }
 
 TEST(RenderNinja, VariantFileChangeChangesTopLevelText) {
   BuildPlan plan;
   plan.variants.push_back(arch_variant("v1", {"a.cu"}));
-  std::string before = render_ninja(plan, options()).top.text;
+  std::string before = render_ninja(plan, options())->top.text;
   plan.variants[0].link->argv.push_back("-lfoo");  // only variant.ninja shows link commands
-  std::string after = render_ninja(plan, options()).top.text;
+  std::string after = render_ninja(plan, options())->top.text;
   EXPECT_NE(before, after);
   EXPECT_EQ(without_digests(before), without_digests(after));
 }
@@ -170,7 +192,7 @@ TEST(RenderNinja, LauncherRegenArgsAndPlanDepfile) {
   NinjaOptions o = options();
   o.launcher = "ccache";
   o.regen_args = {"--variant", "v1"};
-  std::string top = render_ninja(plan, o).top.text;
+  std::string top = render_ninja(plan, o)->top.text;
   EXPECT_NE(top.find("  cmd = ccache /usr/bin/g++ -c /k/a.cpp"), std::string::npos) << top;
   EXPECT_NE(top.find("  depfile = /b/.kb/v1/deps/a.d\n"), std::string::npos) << top;
   EXPECT_NE(top.find("--generate-only --variant v1\n"), std::string::npos) << top;
@@ -187,7 +209,7 @@ TEST(RenderNinja, EscapesPathsWithSpacesAndDollars) {
   c.description = "CXX v1 $a:b.cpp";
   vb.link->argv = {"/usr/bin/g++", "-o", vb.link->output, c.object};
   plan.variants.push_back(vb);
-  NinjaFiles files = render_ninja(plan, options());
+  NinjaFiles files = *render_ninja(plan, options());
   const std::string& top = files.top.text;
   EXPECT_NE(top.find("build /my$ b/.kb/v1/$$a.o: cxx /my$ k/$$a$:b.cpp\n"), std::string::npos)
       << top;
@@ -209,7 +231,7 @@ TEST(RenderNinja, HipifyEdgesInTheVariantFileAndOrderOnlyInputs) {
                        .description = "HIPIFY r1 relu.h"});
   vb.compiles[0].order_only = {"/b/.kb/r1/hip/relu.h"};
   plan.variants.push_back(vb);
-  NinjaFiles files = render_ninja(plan, options());
+  NinjaFiles files = *render_ninja(plan, options());
   EXPECT_NE(files.top.text.find("rule hipify\n"), std::string::npos);
   EXPECT_NE(files.variants[0].text.find(
                 "\nbuild /b/.kb/r1/hip/relu.h: hipify /k/relu.h | /bin/kb\n"
@@ -231,7 +253,7 @@ TEST(RenderNinja, NoarchVariantBundlesItsFilesOnly) {
   vb.bundle_dir = "/b/torch-universal";
   vb.copies = {{"/k/torch-ext/m/__init__.py", "m/__init__.py"}};
   plan.variants.push_back(vb);
-  NinjaFiles files = render_ninja(plan, options());
+  NinjaFiles files = *render_ninja(plan, options());
   EXPECT_EQ(files.top.text.find("Compiles of all variants"), std::string::npos);
   EXPECT_NE(files.variants[0].text.find(
                 "build /b/.kb/torch-universal/bundle.stamp: bundle /k/torch-ext/m/__init__.py "
@@ -260,7 +282,7 @@ TEST(ScheduleCompiles, LongestFirstByEarlierDurations) {
   o.durations_ms = {{"/b/.kb/v1/a.cu.o", 1000},
                     {"/b/.kb/v1/b.cu.o", 90000},
                     {"/b/.kb/v1/c.cpp.o", 5000}};
-  EXPECT_EQ(edge_order(render_ninja(plan, o).top.text),
+  EXPECT_EQ(edge_order(render_ninja(plan, o)->top.text),
             (std::vector<std::string>{"/b/.kb/v1/b.cu.o", "/b/.kb/v1/c.cpp.o", "/b/.kb/v1/a.cu.o"}));
 }
 

@@ -1,9 +1,15 @@
 #include "kb/ninja_writer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace kb {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(NinjaEscape, DoublesDollarOnly) {
   EXPECT_EQ(ninja_escape("a b:c"), "a b:c");
@@ -103,6 +109,46 @@ TEST(NinjaWriter, RuleLeavesOutEmptyAttributes) {
   NinjaWriter w;
   w.rule("link", {.command = "$cmd"});
   EXPECT_EQ(w.take(), "rule link\n  command = $cmd\n");
+}
+
+// A newline in a value would end the line, and an indented line after it would rebind the
+// edge's command: the writer must never write it, and must say so.
+TEST(NinjaWriter, RefusesANewlineInAValueInsteadOfWritingIt) {
+  NinjaWriter w;
+  w.build({.outputs = {"a.o"}, .rule = "cxx", .inputs = {"a.cpp"},
+           .variables = {{"cmd", "g++ -DA=1\n  command = touch PWNED #"}}});
+  ASSERT_EQ(w.problems().size(), 1u);
+  EXPECT_THAT(w.problems()[0], HasSubstr("variable 'cmd': a newline in"));
+  EXPECT_THAT(w.text(), Not(HasSubstr("PWNED")));
+  EXPECT_EQ(std::count(w.text().begin(), w.text().end(), '\n'), 2);
+}
+
+TEST(NinjaWriter, RefusesPathsNinjaCannotName) {
+  NinjaWriter w;
+  w.build({.outputs = {"a|b.o"}, .rule = "cxx", .inputs = {"x\ry.cpp"}});
+  w.subninja("sub\nbuild evil: phony");
+  w.default_targets({"ok", std::string("no\0pe", 5)});
+  ASSERT_EQ(w.problems().size(), 4u);
+  EXPECT_THAT(w.problems()[0], HasSubstr("a '|' in \"a|b.o\""));
+  EXPECT_THAT(w.problems()[1], HasSubstr("a carriage return in \"x\\ry.cpp\""));
+  EXPECT_THAT(w.problems()[2], HasSubstr("a newline in \"sub\\nbuild evil: phony\""));
+  EXPECT_THAT(w.problems()[3], HasSubstr("a NUL character"));
+  EXPECT_THAT(w.text(), Not(HasSubstr("evil")));
+}
+
+TEST(NinjaWriter, FaithfulTextHasNoProblems) {
+  NinjaWriter w;
+  w.build({.outputs = {"a b:c$.o"}, .rule = "cxx", .inputs = {"a.cpp"},
+           .variables = {{"cmd", "g++ 'a|b' \t-c"}}});
+  EXPECT_TRUE(w.problems().empty());
+}
+
+TEST(NinjaProblem, ValuesAndPaths) {
+  EXPECT_EQ(ninja_value_problem("g++ -c a.cpp | tee log"), "");
+  EXPECT_EQ(ninja_path_problem("dir with space/$x:y.o"), "");
+  EXPECT_THAT(ninja_path_problem("a|b"), HasSubstr("'|'"));
+  EXPECT_THAT(ninja_value_problem("a\nb"), HasSubstr("newline"));
+  EXPECT_THAT(ninja_value_problem(std::string_view("a\0b", 3)), HasSubstr("NUL"));
 }
 
 }  // namespace

@@ -208,8 +208,9 @@ TEST_F(RocmFlags, HipCompileOfAHipifiedCudaSource) {
                            "-DNDEBUG", "-fPIC", "-fno-gpu-rdc", "--rocm-path=/fx/rocm-6.4",
                            "--rocm-device-lib-path=/fx/rocm-6.4/amdgcn/bitcode",
                            "--hip-version=6.4.43482", "--offload-arch=gfx90a", "--offload-arch=gfx942",
-                           "-D_GLIBCXX_USE_CXX11_ABI=1", "-DUSE_ROCM=1", "-DROCM_KERNEL",
-                           "-D__HIP_PLATFORM_AMD__=1", "-I/w/hip/relu_cuda", "-I/k/relu_cuda",
+                           "-DUSE_ROCM=1", "-DROCM_KERNEL", "-D__HIP_PLATFORM_AMD__=1",
+                           "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_rocm_abc1234",
+                           "-I/w/hip/relu_cuda", "-I/k/relu_cuda", "-I/w/hip/csrc", "-I/k/csrc",
                            "-iquote", "/k/relu_cuda", "-isystem", t + "/include", "-isystem",
                            t + "/include/torch/csrc/api/include", "-isystem",
                            "/usr/include/python3.11", "-include", "hip/hip_runtime.h",
@@ -317,7 +318,10 @@ TEST(RocmPlan, HipifyCompileAndLinkOfTheFixtureVariant) {
   EXPECT_TRUE(has_run(cu->argv, {"-iquote", "/k/relu_cuda"}));
   EXPECT_TRUE(has_run(cu->argv, {"-I" + w + "/hip/relu_cuda", "-I/k/relu_cuda"}));
   EXPECT_TRUE(has_run(cu->argv, {"-c", w + "/hip/relu_cuda/relu.hip", "-o", cu->object}));
-  EXPECT_FALSE(cu->uses_unique_id);
+  // Not late-bound: the ops name on every TU, as the reference defines it target-wide.
+  EXPECT_TRUE(cu->uses_unique_id);
+  EXPECT_THAT(cu->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_rocm_abc1234"));
+  EXPECT_TRUE(has_run(cu->argv, {"-I" + w + "/hip/csrc", "-I/k/csrc"}));
 
   EXPECT_EQ(hip->tool, CompileStep::Tool::hip);
   EXPECT_EQ(hip->source, "/k/relu_cuda/extra.hip");  // already HIP: compiled in place
@@ -356,10 +360,18 @@ TEST(RocmPlan, HeaderSharedBySectionsIsHipifiedOnceAndSameSourceTwiceIsAnError) 
                           [](const HipifyStep& h) { return h.source == "/k/common/float_bits.h"; }),
             1);
 
+  // A source in both sections is hipified and compiled once, for the union of their archs.
   c.kernels[1].src.push_back(at("relu_cuda/relu.cu"));
-  auto twice = plan(c, fixture_toolchains());
-  ASSERT_FALSE(twice.ok());
-  EXPECT_THAT(twice.errors().list[0].message, HasSubstr("compiled twice"));
+  c.kernels[1].rocm_archs = std::vector<Located>{at("gfx1100"), at("gfx90a")};
+  auto shared = plan(c, fixture_toolchains());
+  ASSERT_TRUE(shared.ok()) << format_error(shared.errors().list[0]);
+  const VariantBuild& sv = shared->variants[0];
+  EXPECT_EQ(std::count_if(sv.compiles.begin(), sv.compiles.end(),
+                          [](const CompileStep& s) { return s.source.ends_with("/relu_cuda/relu.hip"); }),
+            1);
+  const CompileStep* cu = find_step(sv, "/obj/relu_cuda/relu.cu.o");
+  ASSERT_TRUE(cu);
+  EXPECT_TRUE(has_run(cu->argv, {"--offload-arch=gfx90a", "--offload-arch=gfx942", "--offload-arch=gfx1100"}));
 }
 
 TEST(RocmPlan, DebianToolkitPlansForWhatItCanBuild) {
@@ -391,7 +403,7 @@ TEST(RocmNinja, HipifyEdgesRuleAndOrderOnlyHeaders) {
   ASSERT_TRUE(p.ok());
   native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
-  native::NinjaFiles files = native::render_ninja(*p, o);
+  native::NinjaFiles files = *native::render_ninja(*p, o);
   const std::string w = "/k/build/.kb/torch211-cxx11-rocm64-x86_64-linux";
   EXPECT_THAT(files.top.text, HasSubstr("rule hipify\n  command = $cmd\n  description = $desc\n  restat = 1\n"));
   EXPECT_THAT(files.top.text,
@@ -417,7 +429,7 @@ TEST(RocmNinja, PlansWithoutRocmHaveNoHipifyRule) {
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
-  EXPECT_THAT(native::render_ninja(*p, o).top.text, Not(HasSubstr("hipify")));
+  EXPECT_THAT(native::render_ninja(*p, o)->top.text, Not(HasSubstr("hipify")));
 }
 
 TEST(RocmNinja, DryRunListsHipifyBeforeCompiles) {

@@ -48,12 +48,18 @@ Toolchains sample_toolchains() {
   ti.lib_dir = "/venv/torch/lib";
   ti.python_include_dir = "/py/include/python3.11";
   ti.python_version = "3.11";
+  ti.cmake.found = true;
+  ti.cmake.cpu_definitions = {"USE_DISTRIBUTED", "USE_RPC"};
+  ti.cmake.cuda_definitions = {"USE_C10D_NCCL"};
   t.torches.push_back(ti);
   TorchInstall rocm_torch = ti;
   rocm_torch.python = "/venv2/bin/python";
   rocm_torch.cuda.reset();
   rocm_torch.hip = *Version::parse("6.2");
   rocm_torch.cxx11_abi = false;
+  rocm_torch.cmake = {};
+  rocm_torch.cmake.cxx_flags = {"-D_GLIBCXX_USE_CXX11_ABI=0"};
+  rocm_torch.cmake.hip_definitions = {"USE_ROCM_X"};
   t.torches.push_back(rocm_torch);
   t.cuda.push_back({"/usr/local/cuda",
                     "/usr/local/cuda/bin/nvcc",
@@ -94,6 +100,9 @@ TEST(ToolchainJson, RoundTrips) {
   EXPECT_FALSE(back->torches[1].cuda);
   EXPECT_EQ(back->torches[1].hip->major_minor(), "6.2");
   EXPECT_FALSE(back->torches[1].cxx11_abi);
+  EXPECT_EQ(back->torches[0].cmake, t.torches[0].cmake);
+  EXPECT_EQ(back->torches[1].cmake, t.torches[1].cmake);
+  EXPECT_TRUE(back->torches[0].cmake.found);
   EXPECT_EQ(back->ninja->version.str(), "1.11.1");
   ASSERT_EQ(back->cxx->linkers.size(), 2u);
   EXPECT_EQ(back->cxx->linkers[1].name, "gold");

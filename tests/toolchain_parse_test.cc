@@ -10,6 +10,7 @@
 #include "toolchains/host.h"
 #include "toolchains/rocm.h"
 #include "toolchains/torch.h"
+#include "toolchains/torch_cmake.h"
 
 namespace kb::toolchains {
 namespace {
@@ -251,6 +252,75 @@ TEST(LeadingVersion, StopsAtFirstNonVersionCharacter) {
   EXPECT_EQ(leading_version("2.11.0+cu130")->str(), "2.11");
   EXPECT_EQ(leading_version("12.")->str(), "12");
   EXPECT_FALSE(leading_version("v12").ok());
+}
+
+// Torch's CMake package in the shape CMake's export step writes it (our own text, not a copy):
+// one set_target_properties per imported target; other targets' properties and generator
+// expressions around the ones kb reads.
+const char* k_targets = R"CMAKE(
+# Create imported target torch_cpu
+add_library(torch_cpu SHARED IMPORTED)
+
+set_target_properties(torch_cpu PROPERTIES
+  INTERFACE_COMPILE_DEFINITIONS "USE_A;-DUSE_B;USE_C=1"
+  INTERFACE_INCLUDE_DIRECTORIES "${_IMPORT_PREFIX}/include"
+  INTERFACE_LINK_LIBRARIES "c10"
+)
+
+# torch_cpu_library forwards torch_cpu's properties
+set_target_properties(torch_cpu_library PROPERTIES
+  INTERFACE_COMPILE_DEFINITIONS "\$<TARGET_PROPERTY:torch_cpu,INTERFACE_COMPILE_DEFINITIONS>"
+)
+
+set_target_properties(torch_cuda PROPERTIES
+  INTERFACE_COMPILE_DEFINITIONS "USE_D;\$<\$<CONFIG:Debug>:DEBUG_ONLY>;USE_E"
+  INTERFACE_LINK_LIBRARIES "torch::cudart;(weird)"
+)
+
+set_target_properties(torch PROPERTIES
+  INTERFACE_LINK_LIBRARIES "torch_cpu_library;torch_cuda_library"
+)
+)CMAKE";
+
+TEST(TorchCmakeParse, DefinitionsPerImportedTarget) {
+  TorchCmakeUsage u = parse_torch_cmake("", k_targets);
+  EXPECT_TRUE(u.found);
+  EXPECT_EQ(u.cpu_definitions, (std::vector<std::string>{"USE_A", "USE_B", "USE_C=1"}));
+  // Generator expressions are not plain data: left out.
+  EXPECT_EQ(u.cuda_definitions, (std::vector<std::string>{"USE_D", "USE_E"}));
+  EXPECT_TRUE(u.hip_definitions.empty());
+  EXPECT_TRUE(u.cxx_flags.empty());
+}
+
+TEST(TorchCmakeParse, TorchCxxFlagsFromTorchConfig) {
+  TorchCmakeUsage u = parse_torch_cmake(
+      "# comment\nif(CMAKE_SYSTEM_NAME STREQUAL \"Linux\")\n"
+      "  set(TORCH_CXX_FLAGS \"-D_GLIBCXX_USE_CXX11_ABI=1 -DX\")\nendif()\n",
+      "");
+  EXPECT_FALSE(u.found);
+  EXPECT_EQ(u.cxx_flags, (std::vector<std::string>{"-D_GLIBCXX_USE_CXX11_ABI=1", "-DX"}));
+  // Only used, not set: nothing.
+  EXPECT_TRUE(parse_torch_cmake("if(TORCH_CXX_FLAGS)\n  set_property(TARGET torch PROPERTY "
+                                "INTERFACE_COMPILE_OPTIONS \"${TORCH_CXX_FLAGS}\")\nendif()\n",
+                                "")
+                  .cxx_flags.empty());
+}
+
+TEST(TorchCmakeParse, ProbeAnswerCarriesTheUsage) {
+  std::string json = R"({"executable": "/p", "python_version": "3.11", "python_include": "/inc",
+      "torch_root": "/t", "version_py": "__version__ = '2.12.0+cu130'\ncuda = '13.0'\n",
+      "torch_config_cmake": "set(TORCH_CXX_FLAGS \"-DOLD\")\n",
+      "caffe2_targets_cmake": "set_target_properties(torch_cpu PROPERTIES\n  INTERFACE_COMPILE_DEFINITIONS \"USE_RPC\"\n)\n"})";
+  auto a = parse_torch_probe(json, "/p");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(a->install);
+  EXPECT_TRUE(a->install->cmake.found);
+  EXPECT_EQ(a->install->cmake.cxx_flags, (std::vector<std::string>{"-DOLD"}));
+  EXPECT_EQ(a->install->cmake.cpu_definitions, (std::vector<std::string>{"USE_RPC"}));
+  // The captured probes of real wheels predate the CMake fields: nothing is found.
+  auto old = parse_torch_probe(data("torch-probe-2.12.json"), "/x/python");
+  ASSERT_TRUE(old.ok() && old->install);
+  EXPECT_FALSE(old->install->cmake.found);
 }
 
 }  // namespace

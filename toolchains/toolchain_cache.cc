@@ -134,7 +134,12 @@ json toolchains_to_json_value(const Toolchains& t) {
                        {"include_dirs", x.include_dirs},
                        {"lib_dir", x.lib_dir},
                        {"python_include_dir", x.python_include_dir},
-                       {"python_version", x.python_version}});
+                       {"python_version", x.python_version},
+                       {"cmake", {{"found", x.cmake.found},
+                                  {"cxx_flags", x.cmake.cxx_flags},
+                                  {"cpu_definitions", x.cmake.cpu_definitions},
+                                  {"cuda_definitions", x.cmake.cuda_definitions},
+                                  {"hip_definitions", x.cmake.hip_definitions}}}});
   json cuda = json::array();
   for (const auto& x : t.cuda)
     cuda.push_back({{"root", x.root},
@@ -199,6 +204,12 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
       ti.lib_dir = x.at("lib_dir").get<std::string>();
       ti.python_include_dir = x.at("python_include_dir").get<std::string>();
       ti.python_version = x.at("python_version").get<std::string>();
+      const json& cm = x.at("cmake");
+      ti.cmake.found = cm.at("found").get<bool>();
+      ti.cmake.cxx_flags = cm.at("cxx_flags").get<std::vector<std::string>>();
+      ti.cmake.cpu_definitions = cm.at("cpu_definitions").get<std::vector<std::string>>();
+      ti.cmake.cuda_definitions = cm.at("cuda_definitions").get<std::vector<std::string>>();
+      ti.cmake.hip_definitions = cm.at("hip_definitions").get<std::vector<std::string>>();
       t.torches.push_back(std::move(ti));
     }
     for (const auto& x : array_at(j, "cuda")) {

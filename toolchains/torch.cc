@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kb/path.h"
+#include "toolchains/torch_cmake.h"
 
 namespace kb::toolchains {
 
@@ -66,6 +67,13 @@ if locs:
             break
     if abi is not None:
         r["cxx11_abi"], r["cxx11_abi_source"] = abi
+    for key, rel in (("torch_config_cmake", "share/cmake/Torch/TorchConfig.cmake"),
+                     ("caffe2_targets_cmake", "share/cmake/Caffe2/Caffe2Targets.cmake")):
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
+                r[key] = f.read()
+        except OSError:
+            pass
 print(json.dumps(r))
 )PY";
   return script;
@@ -165,6 +173,7 @@ Result<TorchProbeAnswer> parse_torch_probe(std::string_view json_text, const std
   t.lib_dir = join_path(root, "lib");
   t.python_include_dir = str("python_include");
   t.python_version = a.python_version;
+  t.cmake = parse_torch_cmake(str("torch_config_cmake"), str("caffe2_targets_cmake"));
   a.install = std::move(t);
   return a;
 }

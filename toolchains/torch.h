@@ -14,7 +14,8 @@ namespace kb::toolchains {
 
 // The Python snippet run as `python -c SCRIPT`. It locates torch with
 // importlib.util.find_spec (no import), reads torch/version.py as text, asks sysconfig for
-// the include dir, and reads the C++ ABI from Torch's CMake files or library symbols. It
+// the include dir, reads the C++ ABI from Torch's CMake files or library symbols, and passes
+// on the text of TorchConfig.cmake and Caffe2Targets.cmake (toolchains/torch_cmake.h). It
 // prints one JSON object on stdout.
 const std::string& torch_probe_script();
 

@@ -99,12 +99,16 @@ struct Writer {
 Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, Disk& disk,
                        std::vector<std::string>& written) {
   std::string dir = ninja_dir(options.build_dir);
-  KB_TRY(disk.make_dirs(dir));
   NinjaOptions nopts = ninja_options(options);
   if (auto log = join_path(dir, ".ninja_log"); disk.exists(log)) {
     // A log kb cannot read only costs the ordering; the build itself does not need it.
     if (auto text = disk.read_file(log); text.ok()) nopts.durations_ms = parse_ninja_log(*text);
   }
+  // Rendered before anything is written: a plan Ninja cannot express writes nothing.
+  auto rendered = render_ninja(plan, nopts);
+  if (!rendered) return rendered.take_errors();
+  const NinjaFiles& files = *rendered;
+  KB_TRY(disk.make_dirs(dir));
   Writer w{disk, written};
   for (const auto& vb : plan.variants) {
     for (const auto& [path, content] : vb.work_files) KB_TRY(w.put(path, content));
@@ -116,7 +120,6 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
       KB_TRY(w.put(manifest, bundle_manifest_text(m)));
     }
   }
-  NinjaFiles files = render_ninja(plan, nopts);
   for (const auto& f : files.variants) KB_TRY(w.put(f.path, f.text));
   KB_TRY(w.put(join_path(options.build_dir, k_compdb), render_compdb(plan, dir)));
   std::string record_path = join_path(dir, k_variants_record);

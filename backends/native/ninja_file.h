@@ -64,8 +64,10 @@ std::string bundle_stamp_path(const VariantBuild& variant);
 
 // Renders the top-level build.ninja and every variant.ninja. The top-level text records a
 // digest of each variant file, so any change to a variant file also changes build.ninja
-// (ninja reloads its manifest only when build.ninja itself changed).
-NinjaFiles render_ninja(const BuildPlan& plan, const NinjaOptions& options);
+// (ninja reloads its manifest only when build.ninja itself changed). Fails, naming the
+// value, when the plan holds text Ninja cannot express (a newline in a flag or path, a '|'
+// in a path): such a file would run other commands than the plan's.
+Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& options);
 
 // The argv of a compile as build.ninja runs it: the launcher (when set), then the plan's argv.
 std::vector<std::string> compile_command(const CompileStep& step,

@@ -10,19 +10,26 @@
 
 namespace kb {
 
-// The reference default capability list for a CUDA toolkit version, with "+PTX" markers
-// ("7.5", ..., "12.1+PTX" for CUDA >= 13.0).
+// The reference default capability list for a CUDA toolkit version, with "+PTX" markers:
+// < 12.8, 12.8, 12.9 (adds 10.3 and 12.1) and >= 13.0 ("7.5", ..., "10.3", ..., "12.1+PTX").
 std::vector<std::string> default_cuda_archs(const Version& cuda);
+
+// Every target of every default list above ("7.0" ... "12.1", no "+PTX"), naturally ordered:
+// what a capability must be able to serve in some CUDA version to ever be built.
+std::vector<std::string> all_default_cuda_targets();
 
 // Natural order of capability strings ("7.5" < "8.0" < "9.0" < "9.0a" < "10.0" < "12.1+PTX").
 bool natural_arch_less(const std::string& a, const std::string& b);
 
-// Whether `cap` is a well-formed capability: "8.0", "9.0a", "10.0f", "9.0+PTX".
+// Whether `cap` is a well-formed capability, `X.Y[a|f][+PTX]` with a one-digit minor (the
+// flattened code "sm_90" cannot tell a two-digit one apart): "8.0", "9.0a", "10.0f",
+// "9.0+PTX", and also "11.8" or "99.9", which the reference accepts as well.
 bool is_valid_cuda_capability(const std::string& cap);
 
-// Whether `cap` is well-formed and names a compute capability NVIDIA has shipped ("8.0",
-// "8.8", "12.1"); "a" needs 9.0 or newer, "f" 10.0 or newer. "8.1" or "8.0f" are unknown.
-bool is_known_cuda_capability(const std::string& cap);
+// Whether the well-formed `cap` serves a target of some default list on its own (the loose
+// intersection of {cap} with all_default_cuda_targets() is not empty). "11.8" (no 11.x
+// target at or above it), "5.0" or "99.9" never do: they contribute nothing to any build.
+bool cuda_capability_can_match(const std::string& cap);
 
 // Result of intersecting a kernel's list with the supported set.
 struct ArchIntersection {
@@ -37,7 +44,8 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
                                          const std::vector<std::string>& supported);
 
 // Drops capabilities the found nvcc cannot build (`gpu_codes` from --list-gpu-code,
-// e.g. "sm_90"); records each drop in notes.
+// e.g. "sm_90"), and "a"/"f" forms below 9.0/10.0, which no nvcc has; records each drop in
+// notes.
 // An empty `gpu_codes` (list unknown) keeps everything.
 ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes);
 // The same, naming the nvcc version in the notes:
@@ -46,7 +54,8 @@ ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std
                                const std::optional<Version>& nvcc_version);
 
 // nvcc arguments for one list: "-gencode", "arch=compute_90a,code=sm_90a", ... and the PTX
-// pair for "+PTX" entries.
+// pair for "+PTX" entries, in list order, each pair once ("9.0" and "9.0+PTX", as two
+// sections sharing a source give them, make sm_90 once and compute_90).
 std::vector<std::string> gencode_flags(const std::vector<std::string>& archs);
 
 // The reference's ten supported ROCm targets.

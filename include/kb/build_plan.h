@@ -29,9 +29,10 @@ struct BuildOptions {
   std::string kb_version = "0.1.0";
   std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance
   bool kernel_dirty = false;
-  // Keep the unique id out of the binding TUs' command lines (kb/binding_scan.h), so a new
-  // commit recompiles only gen/ops_id.c and relinks. The caller sets it when no [torch]
-  // src file uses TORCH_EXTENSION_NAME outside the registration macros. It applies to
+  // Keep the unique id out of every TU's command line (kb/binding_scan.h), so a new commit
+  // recompiles only gen/ops_id.c and relinks. The caller sets it when no compiled source
+  // ([torch] src and [kernel.*] src) uses TORCH_EXTENSION_NAME outside the registration
+  // macros. It applies to
   // variants built against Torch 2.11 or newer (the registration types the late-bound
   // registration.h names); older ones keep the id on the command line.
   bool late_bound_namespace = false;
@@ -56,7 +57,9 @@ struct CompileStep {
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool binding = false;           // a [torch] src TU
   TorchIncludes torch_includes = TorchIncludes::none;  // for the first guess of its duration
-  bool uses_unique_id = false;    // its command line carries the unique id (a classic binding TU)
+  // Its command line carries the unique id (-DTORCH_EXTENSION_NAME=<ops name> on every TU of
+  // a variant that is not late-bound).
+  bool uses_unique_id = false;
   // Generated files that must exist before the first compile (ROCm: the hipified headers);
   // after it, the depfile says which of them the object really depends on.
   std::vector<std::string> order_only = {};

@@ -108,8 +108,11 @@ struct Config {
   NoarchSection noarch;   // [torch-noarch]
   std::vector<KernelSection> kernels;  // in file order
 
-  // Non-fatal findings (a v4 file upgraded in memory, ...).
+  // Non-fatal findings every command shows (a kernel whose backend is not built, ...).
   std::vector<Error> warnings;
+  // Facts about the file that only `kb check-config` shows, one line each: a pre-edition
+  // (v4) file read as edition 5, a cuda-capabilities entry that serves no target.
+  std::vector<Error> notes;
 
   // general.name with '-' replaced by '_': the Python package name.
   std::string module_name() const;

@@ -48,7 +48,9 @@ struct Matrix {
 };
 
 // Computes the matrix. Fails (with the kernel section's location) when a CUDA/ROCm
-// section's archs intersect to nothing or name capabilities kb does not know.
+// section's archs intersect to nothing with a toolkit it would build for; capabilities that
+// match no target are dropped with a note in SectionArchs::notes (parse_config has already
+// rejected malformed ones).
 Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains);
 
 }  // namespace kb

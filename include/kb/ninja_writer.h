@@ -7,8 +7,11 @@
 // (shell_quote), then the joined command is escaped for ninja (ninja_escape). Paths on build
 // lines are escaped for ninja only (ninja_escape_path).
 //
-// Ninja's syntax cannot express a newline inside a value or path, nor a '|' inside a path;
-// such characters are passed through unchanged and will not survive.
+// Ninja's syntax cannot express a newline, carriage return or NUL inside a value or path, nor
+// a '|' inside a path. The writer never writes such text: it writes a placeholder instead and
+// records the problem (NinjaWriter::problems), and the caller must refuse the whole file.
+// Otherwise a newline in a compiler flag would end the `cmd =` line and let the next line
+// rebind the edge's command.
 
 #include <string>
 #include <string_view>
@@ -16,6 +19,14 @@
 #include <vector>
 
 namespace kb {
+
+// Returns a description of what makes `text` impossible to write as a Ninja variable value
+// (a newline, carriage return or NUL), or an empty string when it can be written.
+std::string ninja_value_problem(std::string_view text);
+
+// As ninja_value_problem, for a path on a build, subninja, include or default line, where a
+// '|' cannot be written either.
+std::string ninja_path_problem(std::string_view path);
 
 // Returns `text` with '$' doubled, for a ninja variable value (a command, a description).
 std::string ninja_escape(std::string_view text);
@@ -75,8 +86,19 @@ class NinjaWriter {
   const std::string& text() const { return m_text; }
   std::string take() { return std::move(m_text); }
 
+  // One line per value or path that Ninja cannot express ("variable 'cmd': a newline in
+  // \"...\""), in the order met; empty when the text is faithful. A writer with problems
+  // produced text that must not be written to disk.
+  const std::vector<std::string>& problems() const { return m_problems; }
+
  private:
+  // `value` when it can be written; otherwise records the problem and returns a placeholder.
+  std::string_view checked_value(std::string_view where, std::string_view value);
+  void append_paths(std::string& out, const std::vector<std::string>& paths);
+  std::string checked_path(std::string_view path);
+
   std::string m_text;
+  std::vector<std::string> m_problems;
 };
 
 }  // namespace kb

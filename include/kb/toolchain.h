@@ -10,6 +10,17 @@
 
 namespace kb {
 
+// What Torch's own CMake package (torch/share/cmake) gives every TU of a project that links
+// its `torch` target, as far as the package states it as plain data (read at discovery).
+struct TorchCmakeUsage {
+  bool found = false;                         // the package's Caffe2Targets.cmake was read
+  std::vector<std::string> cxx_flags;         // TORCH_CXX_FLAGS (none in Torch 2.11 and 2.12)
+  std::vector<std::string> cpu_definitions;   // torch_cpu's INTERFACE_COMPILE_DEFINITIONS
+  std::vector<std::string> cuda_definitions;  // torch_cuda's (CUDA wheels)
+  std::vector<std::string> hip_definitions;   // torch_hip's (ROCm wheels)
+  bool operator==(const TorchCmakeUsage&) const = default;
+};
+
 // One Python interpreter with Torch installed.
 struct TorchInstall {
   std::string python;          // absolute path of the interpreter
@@ -23,6 +34,7 @@ struct TorchInstall {
   std::string lib_dir;                    // torch/lib
   std::string python_include_dir;         // directory holding Python.h
   std::string python_version;             // "3.11"
+  TorchCmakeUsage cmake;                  // from torch/share/cmake
 };
 
 // One CUDA toolkit (an nvcc and what it can target).

@@ -57,4 +57,49 @@ line=$(grep -n '^\[kernel.relu_cpu\]' "$bad/build.toml" | cut -d: -f1)
 sed -i "${line}s/.*/[kernel.relu_cpu/" "$bad/build.toml"
 expect_rejected "$bad" "$line" build.toml
 
+step "cuda-capabilities = [] is rejected at the value"
+bad=$E2E_TMP/empty-caps
+cp -r "$relu" "$bad"
+line=$(grep -n '^src = \["relu_cuda/relu.cu"' "$bad/build.toml" | head -1 | cut -d: -f1)
+sed -i "${line}a cuda-capabilities = []" "$bad/build.toml"
+expect_rejected "$bad" "$((line + 1))" "is empty"
+
+step "a capability list that serves no target of any CUDA version is rejected"
+sed -i "$((line + 1))s/.*/cuda-capabilities = [\"99.9\"]/" "$bad/build.toml"
+expect_rejected "$bad" "$((line + 1))" "matches no target of any CUDA version"
+
+step "a pre-edition (v4) file and an entry that serves no target: one note line each"
+v4=$E2E_TMP/v4
+cp -r "$relu" "$v4"
+sed -i "${line}a cuda-capabilities = [\"8.0\", \"11.8\", \"12.0\"]" "$v4/build.toml"
+sed -i '/^edition = 5$/d' "$v4/build.toml"  # above: the new line is now line $line
+kb_ok check-config "$v4"
+[[ $(kb_out | grep -c 'note: pre-edition (v4)') == 1 ]] || { kb_out >&2; fail "no single v4 note"; }
+kb_out | grep -qE "build\.toml:$((line)):[0-9]+: note: \"11\.8\" in 'cuda-capabilities'" ||
+  { kb_out >&2; fail "no located note for the capability 11.8"; }
+if kb_out | grep -q 'warning'; then kb_out >&2; fail "check-config warns about a normal v4 file"; fi
+
+# The remaining steps run kb build, which plans against the Torch installs.
+require_torch_venvs
+
+step "a flag with a newline is rejected before build.ninja is written (no injected command runs)"
+bad=$E2E_TMP/injection
+cp -r "$relu" "$bad"
+rm -rf "$bad/build"
+line=$(grep -n '^\[kernel.relu_cpu\]' "$bad/build.toml" | cut -d: -f1)
+sed -i "${line}a cxx-flags = [\"-DA=1\\\\n  command = touch $E2E_TMP/PWNED #\"]" "$bad/build.toml"
+grep -qF 'command = touch' "$bad/build.toml" || fail "the test did not write its hostile flag"
+expect_rejected "$bad" "$((line + 1))" "a newline (U+000A) in 'cxx-flags'"
+run_kb build "$bad" --generate-only && { kb_out >&2; fail "kb build accepted a flag with a newline"; }
+[[ ! -e $E2E_TMP/PWNED ]] || fail "the injected command ran"
+[[ ! -e $bad/build/.kb/build.ninja ]] || fail "build.ninja was written for a rejected build.toml"
+
+step "a kernel directory whose path holds a newline is refused by the Ninja writer"
+odd=$E2E_TMP/$'odd\nbuild evil: phony'
+cp -r "$relu" "$odd"
+rm -rf "$odd/build"
+run_kb build "$odd" --generate-only && { kb_out >&2; fail "kb wrote build.ninja for a path with a newline"; }
+kb_out | grep -qF "Ninja cannot express" || { kb_out >&2; fail "no 'Ninja cannot express' in the message"; }
+[[ ! -e $odd/build/.kb/build.ninja ]] || fail "build.ninja was written for an inexpressible path"
+
 echo "check_config: OK"

@@ -156,7 +156,7 @@ step "--id-in-binding asks for the classic form explicitly"
 kb_ok build "$relu" --variant "$cpu" --dry-run --id-in-binding
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$new_id" "$E2E_TMP/kb.out" ||
   fail "--id-in-binding does not put the id on the binding's command line"
-if grep -q "ops_id.c\|note: this binding" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
+if grep -q "ops_id.c\|note: this source" "$E2E_TMP/kb.out"; then fail "--id-in-binding still late-binds or notes"; fi
 
 step "a binding that uses TORCH_EXTENSION_NAME elsewhere keeps the id on its command line"
 classic=$E2E_TMP/relu-classic
@@ -166,10 +166,25 @@ printf '\n#ifndef TORCH_EXTENSION_NAME\n#error "kb defines TORCH_EXTENSION_NAME"
 git_commit "$classic" "test TORCH_EXTENSION_NAME"
 classic_id=$(tree_id "$classic")
 kb_ok build "$classic" --variant "$cpu" --dry-run
-grep -q "torch-ext/torch_binding.cpp:[0-9]*:[0-9]*: note: this binding uses TORCH_EXTENSION_NAME" \
+grep -q "torch-ext/torch_binding.cpp:[0-9]*:[0-9]*: note: this source uses TORCH_EXTENSION_NAME" \
   "$E2E_TMP/kb.out" || fail "no note locating the use of TORCH_EXTENSION_NAME"
 grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" "$E2E_TMP/kb.out" ||
   fail "the classic binding TU does not get the id on its command line"
+if grep -q "ops_id.c" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.c"; fi
+grep -- "relu_cpu/relu_cpu.cpp" "$E2E_TMP/kb.out" | grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$classic_id" ||
+  fail "the kernel TUs of a classic build do not get the ops name, as the reference gives every TU"
+
+step "so does a kernel source that uses TORCH_EXTENSION_NAME elsewhere (every TU gets the define)"
+kernel_use=$E2E_TMP/relu-kernel-use
+cp -a "$relu" "$kernel_use"
+printf '\nconst char* kb_e2e_name = STRINGIFY(TORCH_EXTENSION_NAME);\n' >>"$kernel_use/relu_cpu/relu_cpu.cpp"
+git_commit "$kernel_use" "a kernel TU reads TORCH_EXTENSION_NAME"
+kernel_use_id=$(tree_id "$kernel_use")
+kb_ok build "$kernel_use" --variant "$cpu" --dry-run
+grep -q "relu_cpu/relu_cpu.cpp:[0-9]*:[0-9]*: note: this source uses TORCH_EXTENSION_NAME" \
+  "$E2E_TMP/kb.out" || fail "no note locating the kernel TU's use of TORCH_EXTENSION_NAME"
+grep -- "relu_cpu/relu_cpu.cpp" "$E2E_TMP/kb.out" | grep -q -- "-DTORCH_EXTENSION_NAME=_relu_cpu_$kernel_use_id" ||
+  fail "the kernel TU that reads TORCH_EXTENSION_NAME does not get the ops name"
 if grep -q "ops_id.c" "$E2E_TMP/kb.out"; then fail "a classic build compiles ops_id.c"; fi
 
 echo "incremental: OK"

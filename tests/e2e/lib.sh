@@ -103,6 +103,19 @@ require_torch_venvs() {
   export KB_TORCH=$TORCH_211:$TORCH_212
 }
 
+# Sets CUOBJDUMP to a cuobjdump: $KB_CUOBJDUMP (or kb-env.sh's, which scripts/setup writes),
+# else one on PATH or in /usr/local/cuda/bin. Skips when there is none.
+require_cuobjdump() {
+  CUOBJDUMP=${KB_CUOBJDUMP:-}
+  if [[ -z $CUOBJDUMP && -f $KB_BUILD_ROOT/kb-env.sh ]]; then
+    CUOBJDUMP=$(. "$KB_BUILD_ROOT/kb-env.sh" && echo "${KB_CUOBJDUMP:-}")
+  fi
+  [[ -n $CUOBJDUMP ]] || CUOBJDUMP=$(command -v cuobjdump || true)
+  [[ -n $CUOBJDUMP || ! -x /usr/local/cuda/bin/cuobjdump ]] || CUOBJDUMP=/usr/local/cuda/bin/cuobjdump
+  [[ -n $CUOBJDUMP && -x $CUOBJDUMP ]] ||
+    skip "cuobjdump not found (run scripts/setup: it installs NVIDIA's nvidia-cuda-cuobjdump wheel)"
+}
+
 # copy_example NAME: copies examples/NAME (without build outputs) to $E2E_TMP/NAME, makes it
 # a git repository with one commit (so kb's unique id is a git tree id) and prints its path.
 copy_example() {

@@ -95,4 +95,20 @@ assert [s["name"] for s in cpu["sections"]] == ["fused_cpu"], cpu["sections"]
 print("sections ok:", sections)
 EOF
 
+step "check-config, matrix and build agree on capabilities; a v4 file is no news to them"
+caps=$E2E_TMP/caps
+cp -r "$relu" "$caps"
+line=$(grep -n '^src = \["relu_cuda/relu.cu"' "$caps/build.toml" | head -1 | cut -d: -f1)
+# A real kernel's list: 10.1 and 11.8 match no CUDA 13 target nvcc builds, 8.0 and 12.0 do.
+sed -i "${line}a cuda-capabilities = [\"8.0\", \"10.1\", \"11.8\", \"12.0\"]" "$caps/build.toml"
+sed -i '/^edition = 5$/d' "$caps/build.toml"
+kb_ok check-config "$caps"
+kb_ok matrix "$caps"
+if kb_out | grep -q 'pre-edition\|warning'; then kb_out >&2; fail "kb matrix talks about the v4 file"; fi
+kb_ok build "$caps" --dry-run --variant torch211-cxx11-cu130-x86_64-linux
+if kb_out | grep -q 'pre-edition\|warning'; then kb_out >&2; fail "kb build talks about the v4 file"; fi
+kb_out | grep -q -- 'arch=compute_80,code=sm_80' || { kb_out >&2; fail "no sm_80 in the relu.cu compile"; }
+kb_out | grep -q -- 'arch=compute_120,code=sm_120' || { kb_out >&2; fail "no sm_120 in the relu.cu compile"; }
+if kb_out | grep -q -- 'compute_101\|compute_118'; then kb_out >&2; fail "a capability nvcc cannot build reached nvcc"; fi
+
 echo "matrix: OK"

@@ -115,7 +115,7 @@ def test_schemas_reject_drift(kb_cli, torches):
         mutate(bad)
         assert not v.is_valid(bad), mutate
     report = {"valid": True, "path": "b", "name": "x", "edition": 5, "backends": [], "kernels": [],
-              "warnings": [], "errors": []}
+              "warnings": [], "notes": [], "errors": []}
     check = validator("check-config")
     assert check.is_valid(report)
     assert not check.is_valid({**report, "errors": [{"file": None, "line": None, "col": None,
