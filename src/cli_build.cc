@@ -114,6 +114,13 @@ int build_nix(const ParsedArgs& args, Io& io, const std::string& dir) {
     std::printf("%s\n", shell_join(plan->build_argv).c_str());
     return 0;
   }
+  // Nix builds in its store; kb's part in the build dir (the result link, the copies) is
+  // locked like a native build.
+  auto lock = lock_build_dir(req.build_dir, args, io);
+  if (!lock) {
+    print_errors(lock.errors());
+    return 1;
+  }
   std::fprintf(stderr, "kb: nix build via %s route\n", std::string(nix::to_string(plan->route)).c_str());
   auto outcome = nix::nix_execute(*plan, io.disk, io.process, io.env);
   if (!outcome) {

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "kb/ninja_writer.h"
 
@@ -77,14 +78,18 @@ Error spawn_error(const std::vector<std::string>& argv, int err) {
   return Error{"cannot run '" + shell_join(argv) + "': " + std::strerror(err), {}, ""};
 }
 
+int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 127;
+}
+
 int wait_for(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return 127;
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 127;
+  return exit_code_of(status);
 }
 
 void close_fd(int& fd) {
@@ -135,6 +140,21 @@ bool drain(int out_fd, int err_fd, std::string& out, std::string& err, Clock::ti
   close_fd(fds[0]);
   close_fd(fds[1]);
   return in_time;
+}
+
+// Waits for `pid` until `deadline`: its exit code, or nullopt while it still runs then. (A
+// program may close its output and go on running; the pipes' end is not its end.)
+std::optional<int> wait_until(pid_t pid, Clock::time_point deadline) {
+  useconds_t pause_us = 200;
+  while (true) {
+    int status = 0;
+    pid_t got = ::waitpid(pid, &status, WNOHANG);
+    if (got == pid) return exit_code_of(status);
+    if (got < 0 && errno != EINTR) return 127;
+    if (Clock::now() >= deadline) return std::nullopt;
+    ::usleep(pause_us);
+    pause_us = std::min<useconds_t>(pause_us * 2, 20000);
+  }
 }
 
 // What the child does between fork and exec, prepared by the parent: the child only
@@ -308,14 +328,18 @@ Result<Captured> RealProcess::capture(const std::vector<std::string>& argv, cons
   }
 
   Captured result;
-  if (!drain(out_pipe[0], err_pipe[0], result.out, result.err, deadline)) {
+  std::optional<int> code;
+  if (drain(out_pipe[0], err_pipe[0], result.out, result.err, deadline))
+    code = wait_until(*pid, deadline);
+  if (!code) {
     // The whole group: an interpreter's children would otherwise keep running (and keep
     // the pipes open). What the program wrote so far is kept for the message.
     ::kill(-*pid, SIGKILL);
     ::kill(*pid, SIGKILL);
     result.timed_out = true;
+    code = wait_for(*pid);
   }
-  result.exit_code = wait_for(*pid);
+  result.exit_code = *code;
   return result;
 }
 

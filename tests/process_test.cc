@@ -238,6 +238,17 @@ TEST(RealProcess, CaptureTimeoutKillsTheProgramAndWhatItStarted) {
   EXPECT_TRUE(ends_soon(background)) << "the probe's own child survived its timeout";
 }
 
+// Closing its output is not the end of a program: the wait for its exit is bounded too.
+TEST(RealProcess, CaptureTimeoutAlsoCoversAProgramThatClosedItsOutput) {
+  RealProcess p;
+  auto r = p.capture({"sh", "-c", "echo bye; exec >/dev/null 2>&1; exec sleep 300"}, basic_env(),
+                     std::chrono::milliseconds(500));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->out, "bye\n");
+  EXPECT_EQ(r->exit_code, 128 + SIGKILL);
+}
+
 TEST(RealProcess, TimeoutMessageNamesTheCommandAndTheLimit) {
   EXPECT_EQ(timeout_message({"/venv/bin/python", "-c", "import x\nprint(1)\n"},
                             std::chrono::seconds(60)),
