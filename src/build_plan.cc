@@ -11,26 +11,11 @@
 #include "kb/hipify.h"
 #include "src/flags.h"
 #include "kb/path.h"
+#include "kb/source_path.h"
 
 namespace kb {
 
 namespace {
-
-// A source path relative to the kernel dir, made safe to append below obj/: normalised,
-// with ".." turned into "__" and a leading '/' dropped, so every object stays inside the
-// work dir and same-named files of different directories keep different objects.
-std::string object_stem(const std::string& source) {
-  std::filesystem::path p = std::filesystem::path(source).lexically_normal();
-  std::string out;
-  for (const auto& part : p) {
-    std::string s = part.string();
-    if (s == "/" || s.empty()) continue;
-    if (s == "..") s = "__";
-    if (!out.empty()) out += '/';
-    out += s;
-  }
-  return out;
-}
 
 int ceil_div(int a, int b) { return b <= 0 ? a : (a + b - 1) / b; }
 

@@ -83,6 +83,7 @@ int cmd_matrix(const ParsedArgs& args, Io& io) {
     return k_exit_failure;
   }
   print_findings(report->config.warnings, "warning");
+  print_findings(unusable_named_toolchains(report->toolchains), "warning");
   bool all = args.has("all");
   std::string text = args.has("json") ? matrix_to_json(report->matrix, report->toolchains, all)
                                       : matrix_to_text(report->matrix, all);
@@ -121,29 +122,25 @@ int cmd_completions(const ParsedArgs& args) {
   return k_exit_ok;
 }
 
-bool wants_help(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "--") return false;
-    if (a == "--help" || a == "-h") return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int cli_main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const auto& table = command_table();
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(usage_text(table).c_str(), args.empty() ? stderr : stdout);
-    return args.empty() ? k_exit_usage : k_exit_ok;
+  if (args.empty()) {
+    std::fputs(usage_text(table).c_str(), stderr);
+    return k_exit_usage;
   }
   if (args[0] == "--version" || args[0] == "version") {
     std::printf("kb %s\n", KB_VERSION);
     return k_exit_ok;
   }
-  if (wants_help(args)) {
-    std::fputs(usage_text(table, args[0]).c_str(), stdout);
+  if (auto help = help_request(args, table)) {
+    if (!*help) {
+      print_errors(help->errors());
+      return k_exit_usage;
+    }
+    std::fputs(help->value().c_str(), stdout);
     return k_exit_ok;
   }
   auto parsed = parse_args(args, table);

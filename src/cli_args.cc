@@ -80,22 +80,47 @@ const std::vector<CommandSpec>& command_table() {
   return table;
 }
 
+namespace {
+
+// The command named `name`, or an error naming the closest command.
+Result<const CommandSpec*> find_command(const std::string& name,
+                                        const std::vector<CommandSpec>& table) {
+  std::vector<std::string> names;
+  for (const auto& c : table) {
+    if (c.name == name) return &c;
+    if (!c.hidden) names.push_back(c.name);
+  }
+  std::string near = closest_match(name, names);
+  return Error{fmt::format("unknown command '{}'", name), {},
+               near.empty() ? "run 'kb --help' for the commands"
+                            : fmt::format("did you mean 'kb {}'?", near)};
+}
+
+}  // namespace
+
+std::optional<Result<std::string>> help_request(const std::vector<std::string>& args,
+                                                const std::vector<CommandSpec>& table) {
+  if (args.empty()) return std::nullopt;
+  if (args[0] == "help" || args[0] == "--help" || args[0] == "-h")
+    return Result<std::string>(usage_text(table));
+  bool wants = false;
+  for (const auto& a : args) {
+    if (a == "--") break;
+    wants = wants || a == "--help" || a == "-h";
+  }
+  if (!wants) return std::nullopt;
+  auto spec = find_command(args[0], table);
+  if (!spec) return Result<std::string>(spec.take_errors());
+  return Result<std::string>(usage_text(table, (*spec)->name));
+}
+
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
                               const std::vector<CommandSpec>& table) {
   if (args.empty()) return Error{"no command given", {}, "run 'kb --help' for the commands"};
   ParsedArgs out;
-  const CommandSpec* spec = nullptr;
-  std::vector<std::string> names;
-  for (const auto& c : table) {
-    names.push_back(c.name);
-    if (c.name == args[0]) spec = &c;
-  }
-  if (!spec) {
-    std::string near = closest_match(args[0], names);
-    return Error{fmt::format("unknown command '{}'", args[0]), {},
-                 near.empty() ? "run 'kb --help' for the commands"
-                              : fmt::format("did you mean 'kb {}'?", near)};
-  }
+  auto found = find_command(args[0], table);
+  if (!found) return found.take_errors();
+  const CommandSpec* spec = *found;
   out.command = spec->name;
   auto find_long = [&](const std::string& n) -> const OptionSpec* {
     for (const auto& o : spec->options)

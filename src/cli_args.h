@@ -50,6 +50,12 @@ const std::vector<CommandSpec>& command_table();
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
                               const std::vector<CommandSpec>& table);
 
+// What a command line that asks for help gets: `kb --help`, `kb help` and `kb -h` the
+// general usage; `kb COMMAND ... --help` (or -h, before any "--") that command's usage.
+// Fails for an unknown COMMAND, naming the closest one. nullopt when `args` asks for no help.
+std::optional<Result<std::string>> help_request(const std::vector<std::string>& args,
+                                                const std::vector<CommandSpec>& table);
+
 // The text of `kb --help` (or of `kb COMMAND --help` when `command` is set).
 std::string usage_text(const std::vector<CommandSpec>& table, const std::string& command = "");
 

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "kb/discover.h"
 #include "kb/linker.h"
 #include "kb/native_backend.h"
 #include "kb/ninja_writer.h"
@@ -206,6 +207,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
     return 1;
   }
   print_findings(prepared->report.config.warnings, "warning");
+  print_findings(unusable_named_toolchains(prepared->report.toolchains), "warning");
   print_findings(prepared->notes, "note");
   // Archs dropped by the intersections, and sections skipped, are never silent.
   for (const auto& vb : prepared->plan.variants) {
@@ -279,6 +281,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
                  failed.c_str());
     std::fprintf(stderr, "kb: previous bundles were left as they were. To see every command: %s\n",
                  outcome->rerun_command.c_str());
+    if (outcome->low_space) print_findings({*outcome->low_space}, "note");
     return outcome->exit_code == 130 ? 130 : 1;
   }
   if (!run.generate_only && print_bundles)

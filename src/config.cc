@@ -6,6 +6,7 @@
 
 #include "kb/arch.h"
 
+#include "config_paths.h"
 #include "config_reader.h"
 #include "config_schema.h"
 
@@ -172,6 +173,8 @@ Result<Config> Parser::parse(std::string_view text) {
   read_frameworks(top);
   if (top.kernel)
     read_kernels(*top.kernel);
+  for (Error& e : check_src_paths(m_c))
+    m_r.error(std::move(*e.loc), std::move(e.message), std::move(e.hint));
   if (m_r.has_errors())
     return Errors(m_r.take_errors());
 

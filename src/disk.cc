@@ -10,6 +10,7 @@
 #include <stdio.h>  // renameat2 (glibc >= 2.28)
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -29,12 +31,25 @@ namespace kb {
 
 namespace {
 
+// What to do about a failed call, for the errors that have one answer.
+std::string io_hint(int err) {
+  if (err == ENOSPC || err == EDQUOT)
+    return "the file system is full: free some space (or build elsewhere with --out) and run "
+           "kb again";
+  if (err == EFBIG) return "the file is larger than this process may write (ulimit -f)";
+  return "";
+}
+
+// `err` is an errno value the caller saved right after the failed call.
 Error io_error(const std::string& what, const std::string& path, int err) {
-  return Error{what + " '" + path + "': " + std::strerror(err), {}, ""};
+  return Error{what + " '" + path + "': " + std::strerror(err), {}, io_hint(err)};
 }
 
 Error io_error(const std::string& what, const std::string& path, const std::error_code& ec) {
-  return Error{what + " '" + path + "': " + ec.message(), {}, ""};
+  int err = ec.category() == std::generic_category() || ec.category() == std::system_category()
+                ? ec.value()
+                : 0;
+  return Error{what + " '" + path + "': " + ec.message(), {}, io_hint(err)};
 }
 
 // A name beside `path` that no other writer (thread or process) will pick.
@@ -50,12 +65,55 @@ Result<Ok> write_all(int fd, const std::string& content, const std::string& path
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot write", path, errno);
+      int e = errno;  // before anything else can overwrite it
+      if (e == EINTR) continue;
+      return io_error("cannot write", path, e);
     }
     done += static_cast<size_t>(n);
   }
   return Ok{};
+}
+
+// Copies the bytes and permission bits of `from` into the new file `to`. Returns 0, or the
+// errno of the call that failed. (std::filesystem::copy_file reports a short write, which is
+// what a full disk gives sendfile, as "Input/output error".)
+int copy_bytes(const std::string& from, const std::string& to) {
+  int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return errno;
+  struct stat st {};
+  if (::fstat(in, &st) != 0) {
+    int e = errno;
+    ::close(in);
+    return e;
+  }
+  int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out < 0) {
+    int e = errno;
+    ::close(in);
+    return e;
+  }
+  int err = 0;
+  std::vector<char> buf(1 << 20);
+  while (err == 0) {
+    ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno != EINTR) err = errno;
+      continue;
+    }
+    if (n == 0) break;
+    for (size_t done = 0; err == 0 && done < static_cast<size_t>(n);) {
+      ssize_t w = ::write(out, buf.data() + done, static_cast<size_t>(n) - done);
+      if (w < 0) {
+        if (errno != EINTR) err = errno;
+        continue;
+      }
+      done += static_cast<size_t>(w);
+    }
+  }
+  if (err == 0 && ::fchmod(out, st.st_mode & 07777) != 0) err = errno;
+  if (::close(out) != 0 && err == 0) err = errno;
+  ::close(in);
+  return err;
 }
 
 // "a FIFO", "a directory", ... for messages about a file that is not a regular file.
@@ -88,7 +146,10 @@ Error too_large(const std::string& path, int64_t size, int64_t limit) {
 Result<std::string> RealDisk::read_file(const std::string& path, int64_t max_bytes) const {
   // O_NONBLOCK: opening a FIFO would otherwise wait for a writer; it is refused below anyway.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return io_error("cannot read", path, errno);
+  if (fd < 0) {
+    int e = errno;
+    return io_error("cannot read", path, e);
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     int e = errno;
@@ -144,9 +205,15 @@ Result<Ok> RealDisk::write_file_atomic(const std::string& path, const std::strin
   if (!parent.empty()) KB_TRY(make_dirs(parent));
   std::string tmp = temp_name_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return io_error("cannot create", tmp, errno);
+  if (fd < 0) {
+    int e = errno;
+    return io_error("cannot create", tmp, e);
+  }
   auto written = write_all(fd, content, tmp);
-  if (::close(fd) != 0 && written.ok()) written = io_error("cannot write", tmp, errno);
+  if (::close(fd) != 0 && written.ok()) {
+    int e = errno;
+    written = io_error("cannot write", tmp, e);
+  }
   if (!written.ok()) {
     ::unlink(tmp.c_str());
     return written;
@@ -207,13 +274,10 @@ Result<Ok> RealDisk::copy_file(const std::string& from, const std::string& to) {
   std::string parent = parent_of(to);
   if (!parent.empty()) KB_TRY(make_dirs(parent));
   // Copy beside the destination, then rename: the bundle never holds half a file.
-  // std::filesystem::copy_file copies the permission bits along with the content.
   std::string tmp = temp_name_for(to);
-  std::error_code ec;
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return io_error("cannot copy '" + from + "' to", to, ec);
+  if (int e = copy_bytes(from, tmp); e != 0) {
+    ::unlink(tmp.c_str());
+    return io_error("cannot copy '" + from + "' to", to, e);
   }
   if (::rename(tmp.c_str(), to.c_str()) != 0) {
     int e = errno;
@@ -239,8 +303,10 @@ Result<Ok> RealDisk::replace_dir(const std::string& staged, const std::string& t
   if (!t.exists) {
     std::string parent = parent_of(target);
     if (!parent.empty()) KB_TRY(make_dirs(parent));
-    if (::rename(staged.c_str(), target.c_str()) != 0)
-      return io_error("cannot move '" + staged + "' to", target, errno);
+    if (::rename(staged.c_str(), target.c_str()) != 0) {
+      int e = errno;
+      return io_error("cannot move '" + staged + "' to", target, e);
+    }
     return Ok{};
   }
   // Swap the two trees in one step: at every instant `target` is either the whole old tree
@@ -253,14 +319,22 @@ Result<Ok> RealDisk::replace_dir(const std::string& staged, const std::string& t
   // The file system cannot exchange: move the old tree aside, then the new one in. A
   // crash between the two renames leaves `target` missing but never half-written.
   std::string aside = temp_name_for(target) + ".old";
-  if (::rename(target.c_str(), aside.c_str()) != 0)
-    return io_error("cannot move aside", target, errno);
+  if (::rename(target.c_str(), aside.c_str()) != 0) {
+    int e2 = errno;
+    return io_error("cannot move aside", target, e2);
+  }
   if (::rename(staged.c_str(), target.c_str()) != 0) {
     int e2 = errno;
     ::rename(aside.c_str(), target.c_str());  // put the old tree back
     return io_error("cannot move '" + staged + "' to", target, e2);
   }
   return remove_all(aside);
+}
+
+std::optional<int64_t> RealDisk::available_bytes(const std::string& path) const {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
 }
 
 namespace {

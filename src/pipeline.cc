@@ -75,7 +75,7 @@ Result<Config> load_config(const std::string& kernel_dir, const Disk& disk) {
   auto config = load_config_file(path, disk);
   if (!config) return config.take_errors();
   auto files = check_source_files(*config, [&](const std::string& rel) {
-    return disk.exists(join_path(kernel_dir, rel));
+    return disk.stat(join_path(kernel_dir, rel));
   });
   if (!files) return files.take_errors();
   KB_TRY(check_sources_are_regular(*config, kernel_dir, disk));
@@ -141,7 +141,7 @@ Result<Ok> select_variants(Matrix& matrix, const std::vector<std::string>& wante
 // The unique id: given, else from git, else a content hash of the sources.
 Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
                             const std::vector<std::string>& python_files, Io& io,
-                            BuildOptions& options) {
+                            BuildOptions& options, std::vector<Error>& notes) {
   if (req.unique_id) {
     options.unique_id = *req.unique_id;
     return Ok{};
@@ -161,6 +161,8 @@ Result<Ok> choose_unique_id(const BuildRequest& req, const Config& config,
     files.emplace_back(rel, std::move(*bytes));
   }
   options.unique_id = content_unique_id(std::move(files));
+  if (auto note = missing_git_note(io.process, io.env, options.unique_id))
+    notes.push_back(std::move(*note));
   return Ok{};
 }
 
@@ -242,8 +244,8 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
     options.linker = std::move(*linker);
   }
   options.kb_version = KB_VERSION;
-  KB_TRY(choose_unique_id(req, config, *python_files, io, options));
   std::vector<Error> notes;
+  KB_TRY(choose_unique_id(req, config, *python_files, io, options, notes));
   auto late_bound = can_be_late_bound(config, req.kernel_dir, io.disk);
   if (!late_bound) return late_bound.take_errors();
   options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();

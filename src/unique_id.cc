@@ -130,4 +130,14 @@ Result<std::optional<GitState>> detect_git_state(const std::string& dir, Process
   return std::optional<GitState>{std::move(state)};
 }
 
+std::optional<Error> missing_git_note(Process& process, const Environment& env,
+                                      const std::string& content_id) {
+  if (process.capture({"git", "--version"}, env).ok()) return std::nullopt;
+  return Error{"git cannot be run (not on PATH), so the op namespace is a content hash of the "
+               "sources (" + content_id + ") rather than the git tree id, and the metadata "
+               "names no commit",
+               {},
+               "install git (Debian: apt install git), or pass --unique-id"};
+}
+
 }  // namespace kb

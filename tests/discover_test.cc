@@ -4,6 +4,7 @@
 
 #include "kb/discover.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -335,6 +336,46 @@ TEST_F(FakeMachine, KbTorchListIsUsedWithoutRequest) {
   Toolchains t = discover();
   ASSERT_EQ(t.torches.size(), 1u);
   EXPECT_TRUE(rejected_with(t, "torch", "KB_TORCH", "not installed"));
+}
+
+TEST_F(FakeMachine, BrokenKbTorchBesideAGoodOneIsAWarningEvenFromTheCache) {
+  make_torch_venv("a", false);
+  make_plain_python("b");
+  make_host_tools();
+  env.set("KB_TORCH", at("a") + ":" + at("b/bin/python"));
+  request.cache_file = at("cache/toolchains.json");
+  for (int run = 0; run < 2; ++run) {  // cold, then from the cache
+    Toolchains t = discover();
+    ASSERT_EQ(t.torches.size(), 1u);
+    auto warnings = unusable_named_toolchains(t);
+    ASSERT_EQ(warnings.size(), 1u) << "run " << run;
+    EXPECT_THAT(warnings[0].message, ::testing::HasSubstr(at("b/bin/python")));
+    EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("torch is not installed"));
+    EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("going on with the other 1 Torch"));
+    EXPECT_THAT(warnings[0].hint, ::testing::HasSubstr("KB_TORCH"));
+  }
+}
+
+TEST_F(FakeMachine, BadCxxIsAWarningNamingTheCompilerUsedInstead) {
+  make_host_tools();
+  env.set("CXX", "clang++-99");
+  Toolchains t = discover();
+  ASSERT_TRUE(t.cxx.has_value());
+  auto warnings = unusable_named_toolchains(t);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("clang++-99 (from CXX)"));
+  EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("not found"));
+  EXPECT_THAT(warnings[0].message, ::testing::HasSubstr("using " + at("bin/g++") + " instead"));
+}
+
+TEST_F(FakeMachine, CandidatesFoundByLookingAreNoWarning) {
+  tool("bin/python3");  // PATH's python3 without torch: kb looked, nobody asked for it
+  process.on(at("bin/python3"), "-c",
+             nlohmann::json{{"executable", "/real/python3.11"}, {"python_version", "3.11"}}.dump());
+  make_host_tools();
+  Toolchains t = discover();
+  EXPECT_FALSE(t.rejected.empty());
+  EXPECT_TRUE(unusable_named_toolchains(t).empty());
 }
 
 TEST_F(FakeMachine, Python3OnPathIsTheDefault) {

@@ -4,8 +4,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <cstring>
 
 #include <filesystem>
 
@@ -159,6 +163,71 @@ TEST_F(RealDiskTest, CopyFileKeepsExecutableBit) {
   EXPECT_EQ(read("dst/data.txt"), "#!/bin/sh\n");
   EXPECT_FALSE(disk.copy_file(at("src/missing"), at("dst/x")).ok());
   EXPECT_FALSE(disk.exists(at("dst/x")));
+}
+
+// Lowers this process's file size limit (ulimit -f) for the lifetime of the object, with
+// SIGXFSZ ignored, so that writes past `bytes` fail with EFBIG: a failed write on a real
+// file system, as a full disk (ENOSPC) gives, without needing one.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &m_old);
+    m_old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lower = m_old;
+    lower.rlim_cur = bytes;
+    m_ok = ::setrlimit(RLIMIT_FSIZE, &lower) == 0;
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &m_old);
+    ::signal(SIGXFSZ, m_old_handler);
+  }
+  bool ok() const { return m_ok; }
+
+ private:
+  struct rlimit m_old {};
+  void (*m_old_handler)(int) = nullptr;
+  bool m_ok = false;
+};
+
+// A failed copy reports why it failed. It used to say "...: Success": the clean-up of the
+// temporary file reused the error code of the copy and cleared it.
+TEST_F(RealDiskTest, FailedCopyReportsTheRealErrorAndLeavesNoTemporary) {
+  ASSERT_TRUE(disk.write_file_atomic(at("src/big.so"), std::string(256 * 1024, 'x')).ok());
+  ASSERT_TRUE(disk.make_dirs(at("stage")).ok());
+  Result<Ok> r = Ok{};
+  {
+    FileSizeLimit limit(4096);
+    ASSERT_TRUE(limit.ok());
+    r = disk.copy_file(at("src/big.so"), at("stage/big.so"));
+  }
+  ASSERT_FALSE(r.ok());
+  const Error& e = r.errors().list.front();
+  EXPECT_NE(e.message.find(std::strerror(EFBIG)), std::string::npos) << e.message;
+  EXPECT_EQ(e.message.find("Success"), std::string::npos) << e.message;
+  EXPECT_NE(e.hint.find("ulimit"), std::string::npos) << e.hint;
+  EXPECT_EQ(names("stage"), std::vector<std::string>{});
+}
+
+TEST_F(RealDiskTest, FailedWriteReportsTheRealErrorAndKeepsTheOldFile) {
+  ASSERT_TRUE(disk.write_file_atomic(at("metadata.json"), "old").ok());
+  Result<Ok> r = Ok{};
+  {
+    FileSizeLimit limit(4096);
+    ASSERT_TRUE(limit.ok());
+    r = disk.write_file_atomic(at("metadata.json"), std::string(64 * 1024, 'y'));
+  }
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().list.front().message.find(std::strerror(EFBIG)), std::string::npos)
+      << r.errors().list.front().message;
+  EXPECT_EQ(read("metadata.json"), "old");
+  EXPECT_EQ(names(""), (std::vector<std::string>{"metadata.json"}));
+}
+
+TEST_F(RealDiskTest, AvailableBytesOfAnExistingPathOnly) {
+  auto free = disk.available_bytes(root);
+  ASSERT_TRUE(free.has_value());
+  EXPECT_GE(*free, 0);
+  EXPECT_FALSE(disk.available_bytes(at("no/such/dir")).has_value());
 }
 
 TEST_F(RealDiskTest, RemoveAllToleratesMissingPaths) {

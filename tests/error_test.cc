@@ -1,7 +1,11 @@
 #include "kb/error.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,45 @@ TEST(ErrorClosestMatch, NothingWhenTooFar) {
 TEST(ErrorClosestMatch, ShortWordsAllowOneEdit) {
   EXPECT_EQ(closest_match("cpx", {"cpu", "cuda"}), "cpu");
   EXPECT_EQ(closest_match("gpu", {"cuda", "rocm"}), "");
+}
+
+// The address space this process uses now, from /proc/self/statm (in pages).
+size_t address_space_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST(ErrorClosestMatch, HugeWordIsCheapAndGetsNoHint) {
+  // A 9 MB key used to allocate a 9M x 10 matrix (1.2 GB). In a child whose address space
+  // may grow by only 64 MB, such an allocation throws and the child dies.
+  std::string huge(9 << 20, 'n');
+  std::vector<std::string> keys = {"name", "version", "license", "backends", "upstream"};
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    struct rlimit lim {};
+    lim.rlim_cur = lim.rlim_max = address_space_bytes() + (64u << 20);
+    if (::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(3);
+    try {
+      bool ok = closest_match(huge, keys).empty() && closest_match("nmae", keys) == "name" &&
+                closest_match(huge, {huge + "x"}).empty();
+      ::_exit(ok ? 0 : 1);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: wrong answer, 2: out of memory, 3: no setrlimit";
+}
+
+TEST(ErrorClosestMatch, CandidatesOutOfReachByLengthAreSkipped) {
+  EXPECT_EQ(closest_match("backend", {"b", "backends", "backendsxxxxx"}), "backends");
+  EXPECT_EQ(closest_match(std::string(200, 'a'), {std::string(199, 'a') + "b"}),
+            std::string(199, 'a') + "b");
 }
 
 Result<int> half(int x) {

@@ -57,6 +57,8 @@ class FakeDisk : public Disk {
   // the call fail without any effect.
   std::function<bool(std::string_view op, const std::string& path)> fail_if;
   std::vector<std::string> log;
+  // What available_bytes answers for every path (nullopt: cannot be told).
+  std::optional<int64_t> available;
 
   using Disk::read_file;
   Result<std::string> read_file(const std::string& path, int64_t max_bytes) const override;
@@ -69,6 +71,7 @@ class FakeDisk : public Disk {
   Result<Ok> copy_file(const std::string& from, const std::string& to) override;
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
+  std::optional<int64_t> available_bytes(const std::string&) const override { return available; }
   // Logs "lock <path>" when taken and "unlock <path>" when the lock is destroyed.
   Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
                                 bool wait) override;

@@ -172,6 +172,38 @@ TEST(NativeBackend, FailureNamesUnfinishedVariantsAndTheRerunCommand) {
   EXPECT_EQ(r->ninja_dir, "/b/.kb");
 }
 
+TEST(NativeBackend, FailureOnANearlyFullDiskSaysSo) {
+  for (std::optional<int64_t> free : {std::optional<int64_t>(1 << 20),
+                                      std::optional<int64_t>(int64_t{10} << 30),
+                                      std::optional<int64_t>()}) {
+    BuildPlan plan = two_variant_plan();
+    FakeDisk disk;
+    disk.available = free;
+    FakeProcess process;
+    process.on_run(k_ninja_all, 1);
+    auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+    ASSERT_TRUE(r.ok());
+    bool low = free && *free < k_low_space_bytes;
+    ASSERT_EQ(r->low_space.has_value(), low) << (free ? *free : -1);
+    if (low) {
+      EXPECT_NE(r->low_space->message.find("/b has only 1024 KiB available"), std::string::npos)
+          << r->low_space->message;
+      EXPECT_NE(r->low_space->hint.find("--out"), std::string::npos);
+    }
+  }
+}
+
+TEST(NativeBackend, SuccessOnANearlyFullDiskIsNoNote) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  disk.available = 0;
+  FakeProcess process;
+  process.on_run(k_ninja_all, 0);
+  auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->low_space.has_value());
+}
+
 TEST(NativeBackend, InterruptAsksNinjaNothingMore) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;

@@ -110,6 +110,22 @@ TEST(UniqueId, NoGitProgramIsNullopt) {
   EXPECT_FALSE(state->has_value());
 }
 
+TEST(UniqueId, MissingGitIsANoteNamingTheContentId) {
+  FakeProcess p;  // no answers: git cannot be started
+  auto note = missing_git_note(p, Environment{}, "cid0123456789");
+  ASSERT_TRUE(note.has_value());
+  EXPECT_NE(note->message.find("git cannot be run"), std::string::npos) << note->message;
+  EXPECT_NE(note->message.find("cid0123456789"), std::string::npos) << note->message;
+  EXPECT_NE(note->hint.find("--unique-id"), std::string::npos) << note->hint;
+  EXPECT_EQ(p.calls({"git", "--version"}), 1);
+}
+
+TEST(UniqueId, NoNoteWhenGitRuns) {
+  FakeProcess p;
+  p.on({"git", "--version"}, "git version 2.39.5\n");
+  EXPECT_FALSE(missing_git_note(p, Environment{}, "cid0123456789").has_value());
+}
+
 TEST(UniqueId, GarbageFromGitIsAnError) {
   FakeProcess p;
   p.on(git({"rev-parse", "HEAD^{tree}"}), "HEAD^{tree}\n");

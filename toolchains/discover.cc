@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -154,6 +155,34 @@ Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& p
   if (!request.cache_file.empty() && !ctx.transient) {
     // The cache only saves time; a read-only home directory must not fail discovery.
     (void)store_cached(disk, request.cache_file, key, out, take_witnesses(disk, ctx.witnesses()));
+  }
+  return out;
+}
+
+std::vector<Error> unusable_named_toolchains(const Toolchains& t) {
+  static const std::vector<std::string> k_named = {"--torch", "KB_TORCH", "--cuda", "--rocm",
+                                                   "CXX"};
+  std::vector<Error> out;
+  for (const auto& r : t.rejected) {
+    if (std::find(k_named.begin(), k_named.end(), r.origin) == k_named.end()) continue;
+    std::string what = r.kind == "torch"  ? "Torch install"
+                       : r.kind == "cxx"  ? "C++ compiler"
+                       : r.kind == "cuda" ? "CUDA toolkit"
+                       : r.kind == "rocm" ? "ROCm toolkit"
+                                          : r.kind;
+    std::string instead;
+    if (r.kind == "torch")
+      instead = t.torches.empty() ? "; no other Torch install was found"
+                                  : fmt::format("; going on with the other {} Torch install(s)",
+                                                t.torches.size());
+    if (r.kind == "cxx")
+      instead = t.cxx ? "; using " + t.cxx->path + " instead" : "; no other compiler was found";
+    out.push_back(Error{fmt::format("the {} {} cannot be used: {}{}", what, r.candidate, r.reason,
+                                    instead),
+                        {},
+                        fmt::format("fix or remove it from {}; 'kb toolchains' lists what was "
+                                    "found and why the rest was not used",
+                                    r.origin)});
   }
   return out;
 }

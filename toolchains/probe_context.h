@@ -48,7 +48,7 @@ class ProbeContext {
   void reject(std::string kind, const Candidate& c, std::string reason) {
     std::string what = c.path;
     if (!c.origin.empty()) what += " (from " + c.origin + ")";
-    out.rejected.push_back({std::move(kind), std::move(what), std::move(reason)});
+    out.rejected.push_back({std::move(kind), std::move(what), std::move(reason), c.origin});
   }
 
   // Records a file or directory whose change (or appearance) makes the result stale.

@@ -159,7 +159,8 @@ json toolchains_to_json_value(const Toolchains& t) {
                     {"device_lib_path", x.device_lib_path}});
   json rejected = json::array();
   for (const auto& r : t.rejected)
-    rejected.push_back({{"kind", r.kind}, {"candidate", r.candidate}, {"reason", r.reason}});
+    rejected.push_back(
+        {{"kind", r.kind}, {"candidate", r.candidate}, {"reason", r.reason}, {"origin", r.origin}});
   return {{"cpu", t.cpu},
           {"os", t.os},
           {"torch", torches},
@@ -242,7 +243,7 @@ Result<Toolchains> toolchains_from_json_value(const json& j) {
       t.ninja = NinjaTool{n.at("path").get<std::string>(), version_of(n.at("version"))};
     for (const auto& r : array_at(j, "rejected"))
       t.rejected.push_back({r.at("kind").get<std::string>(), r.at("candidate").get<std::string>(),
-                            r.at("reason").get<std::string>()});
+                            r.at("reason").get<std::string>(), r.at("origin").get<std::string>()});
     return t;
   } catch (const std::exception& e) {
     return Error{std::string("malformed toolchain record: ") + e.what(), {}, ""};

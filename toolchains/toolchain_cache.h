@@ -15,7 +15,8 @@ namespace kb::toolchains {
 // Bump whenever a probe changes what it reports, so that old entries stop matching.
 // 2: the ROCm probe picks <InstalledDir>/clang++-<major> (Debian: clang++-15, not clang 14).
 // 4: the Torch probe reads what Torch's CMake package gives (TorchInstall::cmake).
-inline constexpr int k_cache_format = 4;
+// 5: rejected candidates carry their origin (the user-named ones are warned about).
+inline constexpr int k_cache_format = 5;
 
 // The environment variables whose values change what discovery finds.
 const std::vector<std::string>& cache_key_env_vars();

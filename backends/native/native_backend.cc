@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "backends/native/ninja_file.h"
 #include "kb/bundle.h"
 #include "kb/compdb.h"
@@ -209,6 +211,12 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
     std::vector<std::string> rerun = {ninja, "-C", outcome.ninja_dir, "-v"};
     rerun.insert(rerun.end(), targets.begin(), targets.end());
     outcome.rerun_command = shell_join(rerun);
+    if (auto free = disk.available_bytes(options.build_dir); free && *free < k_low_space_bytes)
+      outcome.low_space = Error{
+          fmt::format("the file system of {} has only {} KiB available; a full disk makes "
+                      "compilers and linkers fail (lld with SIGBUS and a stack dump)",
+                      options.build_dir, *free / 1024),
+          {}, "free some space, or build elsewhere with --out, then run kb build again"};
     // An interrupted user wants their prompt back, not more ninja runs.
     if (outcome.interrupted_by == 0 && outcome.exit_code != 130) {
       outcome.unfinished_variants = unfinished(*selected, ninja, outcome.ninja_dir, process, env);

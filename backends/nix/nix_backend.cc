@@ -128,7 +128,7 @@ std::optional<Config> load_kernel_config(const std::string& dir, const Disk& dis
     return std::nullopt;
   }
   auto sources = check_source_files(*config, [&](const std::string& rel) {
-    return disk.exists(join_path(dir, rel));
+    return disk.stat(join_path(dir, rel));
   });
   if (!sources.ok()) append(found.errors, sources.take_errors().list);
   return std::move(*config);

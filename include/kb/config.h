@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kb/disk.h"
 #include "kb/error.h"
 #include "kb/version.h"
 
@@ -130,11 +131,11 @@ struct Config {
 // wrong types, bad values), each with path:line:col.
 Result<Config> parse_config(std::string_view text, std::string_view path);
 
-// Checks that every file named in src lists exists below `kernel_dir`, using `exists`
-// (a predicate on a path relative to the kernel dir). Fails with one error per missing
-// file, located at the src entry.
-template <class ExistsFn>
-Result<Ok> check_source_files(const Config& config, ExistsFn&& exists);
+// Checks that every entry of the src lists names an existing file (not a directory), using
+// `stat` (a FileStat for a path relative to the kernel dir). Fails with one error per missing
+// file or directory, located at the src entry.
+template <class StatFn>
+Result<Ok> check_source_files(const Config& config, StatFn&& stat);
 
 }  // namespace kb
 

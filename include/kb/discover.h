@@ -41,6 +41,12 @@ struct DiscoveryRequest {
 Result<Toolchains> discover_toolchains(const DiscoveryRequest& request, Process& process,
                                        Disk& disk, const Environment& env);
 
+// One warning for each candidate the user named (--torch, KB_TORCH, --cuda, --rocm, CXX)
+// that discovery could not use, with the reason. Such a candidate is easy to miss while kb
+// goes on with the toolchains that work (a broken Torch beside a good one, a CXX that does
+// not run). Empty when every named candidate was used. Pure.
+std::vector<Error> unusable_named_toolchains(const Toolchains& toolchains);
+
 // Returns the toolchains as a JSON document (the output of `kb toolchains --json`); never
 // fails.
 std::string toolchains_to_json(const Toolchains& toolchains);

@@ -64,6 +64,9 @@ class Disk {
   virtual Result<Ok> remove_all(const std::string& path) = 0;
   // Puts directory `staged` in place of `target` atomically (exchange, then removes the old).
   virtual Result<Ok> replace_dir(const std::string& staged, const std::string& target) = 0;
+  // Bytes an unprivileged writer may still use on the file system holding `path`; nullopt
+  // when that cannot be told (no such path, no statvfs).
+  virtual std::optional<int64_t> available_bytes(const std::string& path) const = 0;
   // Takes an exclusive lock on `path` (created, with its parents, when missing) and writes
   // `owner` into the file. When another process holds it: with `wait`, blocks until it is
   // released; without, returns at once with a null lock and the holder's text. A lock file
@@ -89,6 +92,7 @@ class RealDisk : public Disk {
   Result<Ok> copy_file(const std::string& from, const std::string& to) override;
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
+  std::optional<int64_t> available_bytes(const std::string& path) const override;
   Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
                                 bool wait) override;
 };

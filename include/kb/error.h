@@ -62,7 +62,9 @@ struct Ok {};
 // "build.toml:14:1: error: unknown key 'x' in [kernel.a]\n  hint: did you mean 'y'?"
 std::string format_error(const Error& e);
 
-// Returns the candidate closest to `word` by edit distance, or "" if none is close enough.
+// Returns the candidate closest to `word` by edit distance, or "" if none is close enough
+// (at most 3 edits, and a third of the word's length). A word longer than 256 characters
+// gets "" without being compared, so a huge key costs no time or memory.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace kb

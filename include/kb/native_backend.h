@@ -50,7 +50,15 @@ struct NativeOutcome {
   std::vector<std::string> unfinished_variants;
   // After a failed run: the command that repeats the build showing every command line.
   std::string rerun_command;
+  // After a failed run: set when the file system of the build dir has less than
+  // k_low_space_bytes available, the likely cause (a compiler then reports "No space left on
+  // device", lld dies with SIGBUS and a stack dump).
+  std::optional<Error> low_space;
 };
+
+// Less available space than this on the build dir's file system after a failed build is
+// reported as its likely cause.
+inline constexpr int64_t k_low_space_bytes = 64LL << 20;
 
 // Writes every variant's work files and bundle manifest, the Ninja files,
 // compile_commands.json and .kb/variants.txt (each only when its content changed), then

@@ -83,9 +83,10 @@ struct NinjaTool {
 
 // A candidate discovery looked at and did not use.
 struct RejectedCandidate {
-  std::string kind;       // "torch", "cuda", "rocm", "cxx", "ninja"
+  std::string kind;       // "torch", "cuda", "rocm", "cxx", "linker", "ninja"
   std::string candidate;  // path or description
   std::string reason;
+  std::string origin{};   // where it came from: "--torch", "KB_TORCH", "CXX", "PATH", ...
 };
 
 // Everything found on the machine.

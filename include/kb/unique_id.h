@@ -59,4 +59,11 @@ struct GitState {
 Result<std::optional<GitState>> detect_git_state(const std::string& dir, Process& process,
                                                  const Environment& env);
 
+// The note to show when the unique id fell back to a content hash (`content_id`) because no
+// git can be run (`git --version` through `process` does not start): the reference would
+// have used the git tree id, and the bundle's metadata gets no commit. nullopt when git runs
+// (the directory is then simply not a repository with a commit).
+std::optional<Error> missing_git_note(Process& process, const Environment& env,
+                                      const std::string& content_id);
+
 }  // namespace kb
