@@ -1,6 +1,7 @@
 #include "src/cli_build.h"
 
 #include "src/cli_print.h"
+#include "src/cli_deps.h"
 
 #include <unistd.h>
 
@@ -162,6 +163,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   req.query.cuda = args.all("cuda");
   req.query.rocm = args.all("rocm");
   req.query.use_cache = !args.has("no-cache");
+  req.query.deps = dep_options(args);
 
   auto prepared = prepare_build(req, io);
   if (!prepared) {
@@ -188,6 +190,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   for (const auto& t : req.query.torch) run.regen_args.insert(run.regen_args.end(), {"--torch", absolute(t)});
   for (const auto& c : req.query.cuda) run.regen_args.insert(run.regen_args.end(), {"--cuda", absolute(c)});
   for (const auto& r : req.query.rocm) run.regen_args.insert(run.regen_args.end(), {"--rocm", absolute(r)});
+  for (const auto& d : req.query.deps) run.regen_args.insert(run.regen_args.end(), {"--dep", d});
   if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
   for (const auto& v : req.variants) run.regen_args.insert(run.regen_args.end(), {"--variant", v});
   if (req.launcher) run.regen_args.insert(run.regen_args.end(), {"--launcher", *req.launcher});

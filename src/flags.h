@@ -27,6 +27,9 @@ struct FlagContext {
   // _<mod>_<backend> (the registration macros then ignore it).
   std::string extension_name;
   std::string fuse_ld;  // -fuse-ld=<this> on link steps; empty: the compiler's default linker
+  // Header trees of the variant's dependencies (CUTLASS include/): -isystem on every
+  // compile of the author's sources, before Torch's, so no other copy can shadow the pin.
+  std::vector<std::string> dependency_includes;
 };
 
 // Where one compile reads and writes.
