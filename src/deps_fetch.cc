@@ -39,7 +39,7 @@ std::string failure(const std::string& what, const Captured& c, int timeout_s) {
   if (timed_out(c.exit_code))
     return fmt::format("{} took longer than {} s and was stopped (KB_FETCH_TIMEOUT sets the limit)",
                        what, timeout_s);
-  std::string line = last_output_line(c);
+  std::string line = failure_line(c);
   return fmt::format("{} failed (exit {}){}", what, c.exit_code, line.empty() ? "" : ": " + line);
 }
 
@@ -51,16 +51,19 @@ std::vector<std::string> with_timeout(int seconds, const std::vector<std::string
   return out;
 }
 
-std::string last_output_line(const Captured& c) {
-  for (const std::string* text : {&c.err, &c.out}) {
-    auto lines = split_lines(*text);
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-      std::string_view l = *it;
+std::string failure_line(const Captured& c) {
+  std::string first_fatal, last_error, last_line;
+  for (const std::string* text : {&c.out, &c.err}) {
+    for (std::string_view l : split_lines(*text)) {
       while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
-      if (!l.empty()) return std::string(l);
+      if (l.empty()) continue;
+      last_line = std::string(l);
+      if (l.starts_with("fatal:") && first_fatal.empty()) first_fatal = last_line;
+      if (l.starts_with("ERROR:") || l.starts_with("error:")) last_error = last_line;
     }
   }
-  return "";
+  if (!first_fatal.empty()) return first_fatal;
+  return last_error.empty() ? last_line : last_error;
 }
 
 Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage, FetchContext& ctx) {

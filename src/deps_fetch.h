@@ -26,8 +26,10 @@ struct FetchContext {
 // when it runs longer than `seconds`.
 std::vector<std::string> with_timeout(int seconds, const std::vector<std::string>& argv);
 
-// The last non-empty line of a program's output (stderr first), to quote in a reason.
-std::string last_output_line(const Captured& c);
+// The line of a failed program's output to quote in a reason: git's first "fatal:" line
+// (the cause; later ones are generic advice), else the last "ERROR:"/"error:" line (pip's
+// summary), else the last non-empty line of stdout and stderr.
+std::string failure_line(const Captured& c);
 
 // Downloads the nvidia-cutlass wheel of the pin's exact version with
 // `<python> -m pip download --no-deps --only-binary=:all:` into <stage>/wheel, unpacks its

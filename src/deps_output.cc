@@ -73,8 +73,7 @@ std::string deps_to_text(const std::vector<DepStatus>& deps) {
     for (const auto& u : d.requirement.uses)
       out += fmt::format("  used by: [kernel.{}] ({}) at {}:{}:{}\n", u.section, to_string(u.backend),
                          u.loc.file, u.loc.line, u.loc.col);
-    if (d.state != DepStatus::State::resolved)
-      for (const auto& r : d.reasons) out += "  - " + r + "\n";
+    for (const auto& r : d.reasons) out += "  - " + r + "\n";
   }
   return out;
 }

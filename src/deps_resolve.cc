@@ -255,8 +255,6 @@ struct Lookup {
         case DepRoute::environment:
           if (auto dir = env.get("CUTLASS_SRC_DIR"); dir && !dir->empty())
             return use_local(route, "CUTLASS_SRC_DIR", *dir);
-          status.reasons.push_back(
-              fmt::format("explicit: no --dep {}=PATH, and CUTLASS_SRC_DIR is not set", p.name));
           break;
         case DepRoute::cache:
           KB_TRY(from_cache());
@@ -277,6 +275,8 @@ struct Lookup {
       if (status.state == DepStatus::State::resolved) return Ok{};
     }
     status.state = DepStatus::State::missing;
+    status.reasons.insert(status.reasons.begin(),
+                          fmt::format("explicit: no --dep {}=PATH, and CUTLASS_SRC_DIR is not set", p.name));
     return Ok{};
   }
 };

@@ -9,6 +9,7 @@
 
 #include "kb/digest.h"
 #include "kb/path.h"
+#include "src/deps_fetch.h"
 #include "tests/fakes.h"
 
 namespace kb {
@@ -134,6 +135,25 @@ struct DepsResolveTest : ::testing::Test {
     return r.ok() ? r->front() : DepStatus{};
   }
 };
+
+TEST(DepsFetchTest, QuotesTheLineThatSaysWhy) {
+  // git: the first fatal line names the cause; the rest is advice.
+  EXPECT_EQ(failure_line({128, "",
+                          "Cloning into '/c/src'...\nfatal: '/x/cutlass.git' does not appear to be a git "
+                          "repository\nfatal: Could not read from remote repository.\n\nPlease make sure "
+                          "you have the correct access rights\nand the repository exists.\n"}),
+            "fatal: '/x/cutlass.git' does not appear to be a git repository");
+  // pip: its last ERROR line sums up.
+  EXPECT_EQ(failure_line({1, "Looking in links: /w\n",
+                          "ERROR: Could not find a version that satisfies the requirement "
+                          "nvidia-cutlass==4.5.2.0 (from versions: none)\nERROR: No matching distribution "
+                          "found for nvidia-cutlass==4.5.2.0\n"}),
+            "ERROR: No matching distribution found for nvidia-cutlass==4.5.2.0");
+  EXPECT_EQ(failure_line({1, "", "Traceback (most recent call last):\n  ...\n  zipfile.BadZipFile: File is "
+                                 "not a zip file\n\n"}),
+            "zipfile.BadZipFile: File is not a zip file");
+  EXPECT_EQ(failure_line({1, "", ""}), "");
+}
 
 TEST_F(DepsResolveTest, CacheDirSitsBesideTheToolchainCache) {
   EXPECT_EQ(dep_cache_dir(env_of({{"KB_CACHE_DIR", "/c"}, {"HOME", "/h"}})), "/c/deps");

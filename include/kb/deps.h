@@ -151,7 +151,9 @@ struct DepStatus {
   std::string origin = {};        // the path given, "nvidia-cutlass==3.8.0.0", "<url> v3.8.0"
   std::string include_dir = {};   // absolute; goes on the include path as -isystem
   std::string content_hash = {};  // tree_content_hash, when known
-  std::vector<std::string> reasons = {};  // one line per route that did not give it
+  // One line per route that did not give it (for a resolved one: what failed before the
+  // route that did, e.g. a damaged cache entry, or PyPI lacking the version).
+  std::vector<std::string> reasons = {};
 };
 
 // "resolved", "missing", "framework", "unsupported".
@@ -193,8 +195,7 @@ std::string deps_to_json(const std::vector<DepStatus>& deps, const std::string& 
                          const std::string& cache_dir, bool fetch);
 
 // One block per dependency: "cutlass_3_8  CUTLASS 3.8.0  resolved (cache)", then its include
-// dir, origin, content hash, uses and, when not resolved, the reasons; "(no dependencies)"
-// for none.
+// dir, origin, content hash, uses and the reasons ("- " lines); "(no dependencies)" for none.
 std::string deps_to_text(const std::vector<DepStatus>& deps);
 
 }  // namespace kb
