@@ -101,6 +101,9 @@ TEST_F(RealDiskTest, ListDirSortedAndRecursiveRelative) {
   auto files = disk.list_files_recursive(at("t"));
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(*files, (std::vector<std::string>{"a/y/x.so", "a/z.py", "b.txt"}));
+  auto slash = disk.list_files_recursive(at("t") + "/");  // a trailing '/' changes nothing
+  ASSERT_TRUE(slash.ok());
+  EXPECT_EQ(*slash, *files);
   EXPECT_FALSE(disk.list_dir(at("absent")).ok());
   EXPECT_FALSE(disk.list_files_recursive(at("absent")).ok());
 }
