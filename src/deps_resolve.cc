@@ -1,7 +1,5 @@
 #include "kb/deps_resolve.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -177,14 +175,6 @@ struct Lookup {
     return fmt::format("{} ({})", m.origin, to_string(m.route));
   }
 
-  // A unique staging directory beside the cache entries (same file system: the finished
-  // tree is renamed into place).
-  std::string stage_dir() const {
-    static int counter = 0;
-    return join_path(opts.cache_dir, fmt::format(".stage-{}-{}-{}", dep_cache_entry_name(pin()),
-                                                 static_cast<long>(::getpid()), ++counter));
-  }
-
   // Fetches through `route` into a staging dir, checks the version, records the hashes and
   // moves the tree into the cache.
   Result<Ok> fetch(DepRoute route) {
@@ -193,14 +183,15 @@ struct Lookup {
                                            to_string(route)));
       return Ok{};
     }
-    const std::string stage = stage_dir();
-    KB_TRY(disk.remove_all(stage));
-    KB_TRY(disk.make_dirs(stage));
-    auto reason = fetch_into(route, stage);
+    // Staged beside the entries (one file system: the finished tree is renamed into place),
+    // under a name no other kb process fetching at the same time uses.
+    auto stage = disk.make_temp_dir(opts.cache_dir, ".stage-" + dep_cache_entry_name(pin()) + "-");
+    if (!stage) return stage.take_errors();
+    auto reason = fetch_into(route, *stage);
     if (!reason) return reason.take_errors();
     if (!reason->empty()) {
       status.reasons.push_back(fmt::format("{}: {}", to_string(route), *reason));
-      KB_TRY(disk.remove_all(stage));
+      KB_TRY(disk.remove_all(*stage));
     }
     return Ok{};
   }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -222,6 +223,13 @@ Result<Ok> RealDisk::replace_dir(const std::string& staged, const std::string& t
     return io_error("cannot move '" + staged + "' to", target, e2);
   }
   return remove_all(aside);
+}
+
+Result<std::string> RealDisk::make_temp_dir(const std::string& parent, const std::string& prefix) {
+  KB_TRY(make_dirs(parent));
+  std::string pattern = (fs::path(parent) / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) return io_error("cannot create a directory in", parent, errno);
+  return pattern;
 }
 
 }  // namespace kb

@@ -68,7 +68,7 @@ struct FakeNet {
   bool git = true;       // the remote has the tag
   bool python_has_pip = true;
   int pip_exit = 1;      // exit code when the index lacks the version (124: a timeout)
-  std::string served_version;  // "" = as asked
+  std::string served_version = {};  // "" = as asked
   int pip_runs = 0, unpack_runs = 0, git_runs = 0;
 
   Result<Captured> operator()(const std::vector<std::string>& argv) {

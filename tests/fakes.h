@@ -57,6 +57,8 @@ class FakeDisk : public Disk {
   Result<Ok> copy_file(const std::string& from, const std::string& to) override;
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
+  // <parent>/<prefix>1, 2, ...: the first name not taken (logged as "make_temp_dir <path>").
+  Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) override;
 
  private:
   bool fails(std::string_view op, const std::string& path) const;

@@ -41,6 +41,9 @@ class Disk {
   virtual Result<Ok> remove_all(const std::string& path) = 0;
   // Puts directory `staged` in place of `target` atomically (exchange, then removes the old).
   virtual Result<Ok> replace_dir(const std::string& staged, const std::string& target) = 0;
+  // Creates a new, empty directory <parent>/<prefix><unique suffix> (and `parent`), never
+  // one that exists; returns its path. Fails when it cannot be created.
+  virtual Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) = 0;
   // Convenience: stat(path).exists.
   bool exists(const std::string& path) const { return stat(path).exists; }
 };
@@ -58,6 +61,7 @@ class RealDisk : public Disk {
   Result<Ok> copy_file(const std::string& from, const std::string& to) override;
   Result<Ok> remove_all(const std::string& path) override;
   Result<Ok> replace_dir(const std::string& staged, const std::string& target) override;
+  Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) override;
 };
 
 }  // namespace kb

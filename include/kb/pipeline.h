@@ -30,7 +30,7 @@ struct ToolchainQuery {
   std::vector<std::string> cuda;
   std::vector<std::string> rocm;
   bool use_cache = true;
-  std::vector<std::string> deps;  // --dep NAME=PATH, PATH absolute (kb/deps.h)
+  std::vector<std::string> deps = {};  // --dep NAME=PATH, PATH absolute (kb/deps.h)
 };
 
 // Reads and validates DIR/build.toml, including that every named file exists.
