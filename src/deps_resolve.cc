@@ -219,6 +219,16 @@ struct Lookup {
     m.content_hash = scan->content_hash;
     m.stat_fingerprint = scan->stat_fingerprint;
     m.files = scan->files;
+    // Another kb filled the entry with the same tree meanwhile: keep that one (its files may
+    // be open in a build), drop ours.
+    if (auto there = disk.read_file(join_path(entry_dir(), k_manifest)); there.ok()) {
+      auto other = parse_dep_manifest(*there);
+      if (other.ok() && other->content_hash == m.content_hash) {
+        KB_TRY(disk.remove_all(stage));
+        resolved(other->route, origin_text(*other), join_path(entry_dir(), "include"), m.content_hash);
+        return std::string();
+      }
+    }
     KB_TRY(disk.write_file_atomic(join_path(stage, k_manifest), render_dep_manifest(m)));
     KB_TRY(disk.replace_dir(stage, entry_dir()));
     resolved(route, origin_text(m), join_path(entry_dir(), "include"), m.content_hash);

@@ -341,6 +341,31 @@ TEST_F(DepsResolveTest, TouchedButIdenticalEntryStaysAndRecordsItsNewFingerprint
   EXPECT_EQ(net.pip_runs, 1);
 }
 
+TEST_F(DepsResolveTest, AnEntryFilledMeanwhileByAnotherKbIsKept) {
+  // The other kb's tree lands while this one downloads (simulated inside the pip run).
+  lookup.fetch = true;
+  const std::string entry = std::string(k_cache) + "/cutlass-3.8.0";
+  process.fallback = [this, entry](const std::vector<std::string>& argv) {
+    if (has(argv, "pip") && !disk.has_dir(entry)) {
+      add_tree(disk, entry + "/include", "3.8.0");
+      DepCacheManifest m;
+      m.name = "cutlass_3_8";
+      m.version = "3.8.0";
+      m.route = DepRoute::git;
+      m.origin = "the other kb's clone";
+      m.content_hash = expected_hash(disk, entry + "/include");
+      disk.add_file(entry + "/kb-dep.json", render_dep_manifest(m));
+    }
+    return net(argv);
+  };
+  DepStatus s = one();
+  EXPECT_EQ(s.state, DepStatus::State::resolved);
+  EXPECT_EQ(s.include_dir, entry + "/include");
+  EXPECT_THAT(s.origin, HasSubstr("the other kb's clone"));
+  EXPECT_THAT(disk.log, Not(Contains(HasSubstr("replace "))));
+  for (const auto& f : disk.all_files()) EXPECT_THAT(f, Not(HasSubstr(".stage-")));
+}
+
 TEST_F(DepsResolveTest, GitIsTriedWhenPypiHasNoWheel) {
   net.pypi = false;
   lookup.fetch = true;
