@@ -8,6 +8,7 @@
 
 #include "kb/bundle.h"
 #include "kb/bundle_files.h"
+#include "kb/deps.h"
 #include "kb/hipify.h"
 #include "src/flags.h"
 #include "kb/path.h"
@@ -163,6 +164,9 @@ struct Planner {
     ctx.generated_include_dir = join_path(vb.work_dir, "gen");
     ctx.extension_name = vb.late_bound ? fmt::format("_{}_{}", config.module_name(), to_string(v.backend))
                                        : vb.ops_name;
+    auto deps = dependency_includes_for(config, v, options.dependency_includes);
+    if (!deps) return deps.take_errors();
+    ctx.dependency_includes = std::move(*deps);
     if (v.backend == Backend::cuda) {
       if (!v.cuda || *v.cuda >= tc.cuda.size())
         return Error{fmt::format("variant {} has no CUDA toolkit attached", v.name), {},

@@ -15,6 +15,7 @@
 #include "src/cli_args.h"
 #include "src/cli_print.h"
 #include "src/cli_build.h"
+#include "src/cli_deps.h"
 #include "src/cli_rocm.h"
 #include "src/cli_test.h"
 #include "src/completions.h"
@@ -33,6 +34,7 @@ ToolchainQuery query_from(const ParsedArgs& args) {
   q.cuda = args.all("cuda");
   q.rocm = args.all("rocm");
   q.use_cache = !args.has("no-cache");
+  q.deps = dep_options(args);
   return q;
 }
 
@@ -163,6 +165,7 @@ int cli_main(int argc, char** argv) {
   if (cmd == "build") return cmd_build(*parsed, io, argv[0]);
   if (cmd == "test") return cmd_test(*parsed, io, argv[0]);
   if (cmd == "develop") return cmd_develop(*parsed, io);
+  if (cmd == "deps") return cmd_deps(*parsed, io);
   if (cmd == "clean") return cmd_clean(*parsed, io);
   if (cmd == "init-flake") return cmd_init_flake(*parsed, io);
   if (cmd == "internal-bundle") return cmd_internal_bundle(*parsed, io);

@@ -32,6 +32,8 @@ const OptionSpec k_linker{"linker", 0, true, false,
 const OptionSpec k_wait{"wait", 0, false, false,
                         "when another kb is building in the build directory, wait for it (default: fail)"};
 const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
+const OptionSpec k_dep{"dep", 0, true, true,
+                       "NAME=PATH: the header tree of a dependency, e.g. cutlass_3_8=/src/cutlass; repeatable"};
 
 }  // namespace
 
@@ -42,7 +44,7 @@ const std::vector<CommandSpec>& command_table() {
        {k_json, k_torch, k_cuda, k_rocm, k_no_cache}},
       {"matrix", "list the variants this machine can build", "[DIR]", 1,
        {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
-        k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder}},
+        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}},
       {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
@@ -55,7 +57,7 @@ const std::vector<CommandSpec>& command_table() {
          "compile the unique id into the binding TUs, as the reference does (each commit recompiles them)"},
         {"generate-only", 0, false, false, "write build.ninja and stop"},
         {"verbose", 'v', false, false, "show every command line"},
-        k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
+        k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
         k_allow_unsandboxed, k_wait}},
@@ -63,12 +65,14 @@ const std::vector<CommandSpec>& command_table() {
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_backend, k_kernel_builder,
+        k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
         k_allow_unsandboxed, k_wait}},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
         k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}},
+      {"deps", "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
+       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}},
       {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
        {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},

@@ -1,6 +1,7 @@
 #include "src/cli_build.h"
 
 #include "src/cli_print.h"
+#include "src/cli_deps.h"
 
 #include <unistd.h>
 
@@ -185,6 +186,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   req.query.cuda = args.all("cuda");
   req.query.rocm = args.all("rocm");
   req.query.use_cache = !args.has("no-cache");
+  req.query.deps = dep_options(args);
 
   // The build dir is locked from planning to the end of ninja. A kernel dir whose
   // build.toml does not even parse gets its errors without a build dir being made for it.
@@ -227,6 +229,7 @@ int build_native(const ParsedArgs& args, Io& io, const char* argv0, const std::s
   for (const auto& t : req.query.torch) run.regen_args.insert(run.regen_args.end(), {"--torch", absolute(t)});
   for (const auto& c : req.query.cuda) run.regen_args.insert(run.regen_args.end(), {"--cuda", absolute(c)});
   for (const auto& r : req.query.rocm) run.regen_args.insert(run.regen_args.end(), {"--rocm", absolute(r)});
+  for (const auto& d : req.query.deps) run.regen_args.insert(run.regen_args.end(), {"--dep", d});
   if (req.unique_id) run.regen_args.insert(run.regen_args.end(), {"--unique-id", *req.unique_id});
   for (const auto& v : req.variants) run.regen_args.insert(run.regen_args.end(), {"--variant", v});
   if (req.launcher) run.regen_args.insert(run.regen_args.end(), {"--launcher", *req.launcher});

@@ -6,10 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "kb/kernel_test.h"
 #include "kb/ninja_writer.h"
 #include "kb/nix_backend.h"
 #include "kb/path.h"
+#include "kb/python_depends.h"
 #include "src/cli_build.h"
 #include "src/cli_print.h"
 
@@ -84,6 +87,32 @@ int run_nix(const ParsedArgs& args, Io& io, const std::string& dir, bool test) {
   return *code;
 }
 
+// Whether every python-depends key of `keys` imports with `python` in `env`; prints an error
+// naming each one that does not (the kernel's tests would fail deep inside an import).
+bool python_depends_import(const std::string& python, const std::vector<std::string>& keys,
+                           const Environment& env, Io& io) {
+  auto argv = python_depends_check_argv(python, keys);
+  if (argv.empty()) return true;
+  auto check = io.process.capture(argv, env);
+  if (!check || check->exit_code != 0) {
+    print_errors(Error{"cannot check the python-depends imports with " + python, {},
+                       check ? check->err : check.errors().list.front().message});
+    return false;
+  }
+  auto missing = parse_python_depends_check(keys, check->out);
+  std::vector<Error> errors;
+  for (const auto& m : missing)
+    errors.push_back(Error{fmt::format("python-depends '{}' does not import with {} (import {}: {})",
+                                       m.depend.key, python, m.depend.module, m.error),
+                           {},
+                           fmt::format("it is a runtime requirement of the kernel: {} -m pip install {}",
+                                       python, m.depend.pip)});
+  if (errors.empty()) return true;
+  print_errors(Errors(std::move(errors)));
+  std::fprintf(stderr, "kb: not running the tests with %s\n", python.c_str());
+  return false;
+}
+
 }  // namespace
 
 int cmd_test(const ParsedArgs& args, Io& io, const char* argv0) {
@@ -127,6 +156,11 @@ int cmd_test(const ParsedArgs& args, Io& io, const char* argv0) {
       return k_exit_failure;
     }
     Environment env = kernel_test_environment(io.env, {repo_id, out, t.variant, std::nullopt});
+    if (!python_depends_import(t.python, config->python_depends_for(t.backend), env, io)) {
+      ++ran;
+      if (first_failure == 0) first_failure = k_exit_failure;
+      continue;
+    }
     auto run = io.process.run_attached(pytest_argv(t.python, *tests, args.passthrough), env, dir);
     if (!run) {
       print_errors(run.errors());

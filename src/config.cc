@@ -128,7 +128,7 @@ class Parser {
   void read_kernel(const std::string& name, const toml::table& t);
   std::optional<Backend> read_kernel_backend(const Section& s);
   void read_cuda_capabilities(const Section& s, KernelSection& k);
-  void read_depends(const Section& s, std::vector<std::string>& out);
+  void read_depends(const Section& s, std::vector<std::string>& out, std::vector<SourceLoc>& locs);
   void warn_unbuilt_kernels();
   // The position just after the last character of `text`.
   SourceLoc end_of(std::string_view text) const;
@@ -600,7 +600,7 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
                "list the kernel's sources and headers, e.g. src = [\"relu/relu.cu\"]"))
     if (auto src = m_r.file_names_at(s, "src"))
       k.src = std::move(*src);
-  read_depends(s, k.depends);
+  read_depends(s, k.depends, k.depends_locs);
   k.include = m_r.string_list_at(s, "include");
   k.cxx_flags = m_r.string_list_at(s, "cxx-flags");
   if (allowed("cuda-capabilities"))
@@ -695,16 +695,18 @@ std::optional<Backend> Parser::read_kernel_backend(const Section& s) {
   return std::nullopt;
 }
 
-void Parser::read_depends(const Section& s, std::vector<std::string>& out) {
+void Parser::read_depends(const Section& s, std::vector<std::string>& out,
+                          std::vector<SourceLoc>& locs) {
   if (!m_r.find(s, "depends", true, "list the kernel's C++ dependencies, or write depends = []"))
     return;
   auto items = m_r.strings_at(s, "depends");
   if (!items)
     return;
   for (const Located& item : *items) {
-    if (contains(dependency_names(), item.value))
+    if (contains(dependency_names(), item.value)) {
       out.push_back(item.value);
-    else
+      locs.push_back(item.loc);
+    } else
       m_r.error(item.loc, "unknown dependency '" + item.value + "' in " + describe(s, "depends"),
                 choice_hint(item.value, dependency_names()));
   }

@@ -60,12 +60,13 @@ bool rocm_prefix_is_system(const RocmToolkit& rocm) {
   return root == "/usr" || root.empty();
 }
 
-// Torch's and Python's headers are system headers: -isystem keeps their warnings out of
-// the author's output, as CMake's imported targets do.
+// The dependencies' headers (first), Torch's and Python's are system headers: -isystem keeps
+// their warnings out of the author's output, as CMake's imported targets do.
 // `with_gpu`: also the toolkit's headers (cuda_runtime.h for CUDA; hip/hip_runtime.h for
 // ROCm, which ROCm Torch's c10/hip headers include) for a host TU of a GPU variant.
 Argv system_includes(const FlagContext& ctx, bool with_gpu) {
   Argv out;
+  for (const auto& d : ctx.dependency_includes) append(out, {"-isystem", d});
   for (const auto& d : ctx.torch->include_dirs) append(out, {"-isystem", d});
   if (!ctx.torch->python_include_dir.empty())
     append(out, {"-isystem", ctx.torch->python_include_dir});

@@ -28,6 +28,9 @@ struct FlagContext {
   // ignore it, and no command line carries the unique id).
   std::string extension_name;
   std::string fuse_ld;  // -fuse-ld=<this> on link steps; empty: the compiler's default linker
+  // Header trees of the variant's dependencies (CUTLASS include/): -isystem on every
+  // compile of the author's sources, before Torch's, so no other copy can shadow the pin.
+  std::vector<std::string> dependency_includes;
 };
 
 // The directory, relative to the kernel dir, on every TU's include path after its own

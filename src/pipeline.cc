@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kb/binding_scan.h"
+#include "kb/deps_resolve.h"
 #include "kb/discover.h"
 #include "kb/include_scan.h"
 #include "kb/linker.h"
@@ -102,7 +103,32 @@ Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const Toolcha
   if (!toolchains) return toolchains.take_errors();
   auto matrix = make_matrix(*config, *toolchains);
   if (!matrix) return matrix.take_errors();
-  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix)};
+  auto deps = find_dependencies(*config, query, *toolchains, /*fetch=*/true, /*full_verify=*/false, io);
+  if (!deps) return deps.take_errors();
+  reject_unresolved_dependencies(*matrix, *config, *deps);
+  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix), std::move(*deps)};
+}
+
+std::vector<std::string> pip_pythons(const Toolchains& toolchains) {
+  std::vector<std::string> out;
+  for (const auto& t : toolchains.torches)
+    if (std::find(out.begin(), out.end(), t.python) == out.end()) out.push_back(t.python);
+  out.push_back("python3");
+  return out;
+}
+
+Result<std::vector<DepStatus>> find_dependencies(const Config& config, const ToolchainQuery& query,
+                                                 const Toolchains& toolchains, bool fetch,
+                                                 bool full_verify, Io& io) {
+  auto paths = parse_dep_options(query.deps);
+  if (!paths) return paths.take_errors();
+  DepLookup lookup;
+  lookup.explicit_paths = std::move(*paths);
+  lookup.cache_dir = dep_cache_dir(io.env);
+  lookup.fetch = fetch;
+  lookup.full_verify = full_verify;
+  lookup.pythons = pip_pythons(toolchains);
+  return resolve_dependencies(dependency_requirements(config), lookup, io.disk, io.process, io.env);
 }
 
 }  // namespace kb
@@ -218,6 +244,7 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   auto report = compute_matrix(req.kernel_dir, req.query, io);
   if (!report) return report.take_errors();
   const Config& config = report->config;
+  KB_TRY(require_dependencies(report->matrix, report->deps, req.variants));
   KB_TRY(select_variants(report->matrix, req.variants));
   if (report->matrix.variants.empty())
     return Error{"no variant of '" + config.name + "' can be built with the toolchains found", {},
@@ -250,6 +277,7 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   if (!late_bound) return late_bound.take_errors();
   options.late_bound_namespace = !req.id_in_binding && !late_bound->has_value();
   options.torch_includes = scan_torch_includes(config, req.kernel_dir, io.disk);
+  options.dependency_includes = resolved_includes(report->deps);
   if (late_bound->has_value() && !req.id_in_binding) notes.push_back(std::move(**late_bound));
 
   auto plan = make_build_plan(config, report->toolchains, report->matrix, options, *python_files);

@@ -141,8 +141,23 @@ TEST_F(RealDiskTest, ListDirSortedAndRecursiveRelative) {
   auto files = disk.list_files_recursive(at("t"));
   ASSERT_TRUE(files.ok());
   EXPECT_EQ(*files, (std::vector<std::string>{"a/y/x.so", "a/z.py", "b.txt"}));
+  auto slash = disk.list_files_recursive(at("t") + "/");  // a trailing '/' changes nothing
+  ASSERT_TRUE(slash.ok());
+  EXPECT_EQ(*slash, *files);
   EXPECT_FALSE(disk.list_dir(at("absent")).ok());
   EXPECT_FALSE(disk.list_files_recursive(at("absent")).ok());
+}
+
+TEST_F(RealDiskTest, TempDirsAreNewAndDistinct) {
+  auto a = disk.make_temp_dir(at("tmp/parent"), ".stage-x-");
+  auto b = disk.make_temp_dir(at("tmp/parent"), ".stage-x-");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(*a, *b);
+  EXPECT_TRUE(disk.stat(*a).is_dir);
+  EXPECT_EQ(a->rfind(at("tmp/parent") + "/.stage-x-", 0), 0u) << *a;
+  EXPECT_TRUE(disk.list_dir(*a)->empty());
+  ASSERT_TRUE(disk.write_file_atomic(at("file"), "").ok());
+  EXPECT_FALSE(disk.make_temp_dir(at("file"), "x").ok());  // the parent is a file
 }
 
 TEST_F(RealDiskTest, CopyFileKeepsExecutableBit) {

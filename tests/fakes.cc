@@ -231,6 +231,18 @@ Result<Ok> FakeDisk::replace_dir(const std::string& staged, const std::string& t
   return Ok{};
 }
 
+Result<std::string> FakeDisk::make_temp_dir(const std::string& parent, const std::string& prefix) {
+  std::string p = norm(parent);
+  if (fails("make_temp_dir", p)) return fake_error("make_temp_dir", p);
+  for (int n = 1;; ++n) {
+    std::string dir = norm(p + "/" + prefix + std::to_string(n));
+    if (m_dirs.count(dir) || m_files.count(dir)) continue;
+    log.push_back("make_temp_dir " + dir);
+    add_dir(dir);
+    return dir;
+  }
+}
+
 void FakeProcess::on(std::vector<std::string> argv, Captured answer) {
   m_answers[std::move(argv)] = std::move(answer);
 }

@@ -75,6 +75,8 @@ class FakeDisk : public Disk {
   // Logs "lock <path>" when taken and "unlock <path>" when the lock is destroyed.
   Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
                                 bool wait) override;
+  // <parent>/<prefix>1, 2, ...: the first name not taken (logged as "make_temp_dir <path>").
+  Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) override;
 
  private:
   bool fails(std::string_view op, const std::string& path) const;

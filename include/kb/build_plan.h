@@ -41,6 +41,9 @@ struct BuildOptions {
   // first guess of compile times uses it. A source not listed: a binding TU counts as
   // including all of Torch, a kernel TU as including none.
   std::map<std::string, TorchIncludes> torch_includes;
+  // The resolved header tree of each `depends` name (kb/deps.h): a variant's TUs get those
+  // of its sections' dependencies as -isystem, first among the system includes.
+  std::map<std::string, std::string> dependency_includes;
 };
 
 // The Torch headers from which a variant can be late-bound (BuildOptions::late_bound_namespace).

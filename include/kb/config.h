@@ -76,6 +76,7 @@ struct KernelSection {
   Backend backend = Backend::cpu;
   std::vector<Located> src;
   std::vector<std::string> depends;
+  std::vector<SourceLoc> depends_locs;  // where each depends entry is written (same order)
   std::vector<std::string> include;
   std::vector<std::string> cxx_flags;
   std::optional<std::vector<Located>> cuda_capabilities;

@@ -74,6 +74,9 @@ class Disk {
   // `path`. Fails when the file cannot be created or locked.
   virtual Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
                                         bool wait) = 0;
+  // Creates a new, empty directory <parent>/<prefix><unique suffix> (and `parent`), never
+  // one that exists; returns its path. Fails when it cannot be created.
+  virtual Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) = 0;
   // Convenience: stat(path).exists.
   bool exists(const std::string& path) const { return stat(path).exists; }
 };
@@ -95,6 +98,7 @@ class RealDisk : public Disk {
   std::optional<int64_t> available_bytes(const std::string& path) const override;
   Result<LockAttempt> lock_file(const std::string& path, const std::string& owner,
                                 bool wait) override;
+  Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) override;
 };
 
 }  // namespace kb

@@ -40,6 +40,8 @@ struct Variant {
 struct RejectedVariant {
   std::string name;    // variant name when one can be formed, else a description
   std::string reason;
+  // The `depends` names it lacks when that is why (kb/deps.h); empty otherwise.
+  std::vector<std::string> missing_dependencies = {};
 };
 
 struct Matrix {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kb/config.h"
+#include "kb/deps.h"
 #include "kb/disk.h"
 #include "kb/error.h"
 #include "kb/matrix.h"
@@ -22,12 +23,14 @@ struct Io {
   const Environment& env;
 };
 
-// Where to look for toolchains (from --torch/--cuda/--rocm/--no-cache).
+// Where to look for toolchains (from --torch/--cuda/--rocm/--no-cache) and for the header
+// trees of the kernel's dependencies (--dep).
 struct ToolchainQuery {
   std::vector<std::string> torch;
   std::vector<std::string> cuda;
   std::vector<std::string> rocm;
   bool use_cache = true;
+  std::vector<std::string> deps = {};  // --dep NAME=PATH, PATH absolute (kb/deps.h)
 };
 
 // The most kb reads of a build.toml (real ones are a few KiB).
@@ -52,9 +55,22 @@ struct MatrixReport {
   Config config;
   Toolchains toolchains;
   Matrix matrix;
+  std::vector<DepStatus> deps;  // one per depends name of build.toml (kb/deps.h)
 };
 
-// Loads the config, discovers toolchains, computes the matrix.
+// The interpreters pip may run with to fetch a dependency: each Torch install's (venvs made
+// by pip), then python3.
+std::vector<std::string> pip_pythons(const Toolchains& toolchains);
+
+// Looks up the header trees of `config`'s dependencies (kb/deps_resolve.h) with the --dep
+// options of `query`, fetching into kb's cache when `fetch`. Fails on a bad --dep or a wrong
+// explicit tree (never for a dependency that is merely missing: its status says why).
+Result<std::vector<DepStatus>> find_dependencies(const Config& config, const ToolchainQuery& query,
+                                                 const Toolchains& toolchains, bool fetch,
+                                                 bool full_verify, Io& io);
+
+// Loads the config, discovers toolchains, resolves the dependencies (fetching what is
+// missing), computes the matrix, and rejects the variants whose dependencies are missing.
 Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const ToolchainQuery& query,
                                     Io& io);
 
@@ -89,11 +105,13 @@ struct PreparedBuild {
   std::vector<Error> notes;
 };
 
-// Loads the config, discovers toolchains, computes the matrix, keeps the requested variants,
+// Loads the config, discovers toolchains, resolves the dependencies and computes the matrix
+// (compute_matrix), keeps the requested variants,
 // derives the unique id (--unique-id, else git tree id, else a content hash), lists the
 // author's Python files, reads the [torch] src files to decide whether the id can stay out
 // of the binding TUs (kb/binding_scan.h), picks the linker (kb/linker.h), and plans the
-// build. Fails on any config error, an unknown --variant (with the closest name), a --linker
+// build. Fails on any config error, a dependency that a variant to build lacks (located in
+// build.toml, kb/deps.h), an unknown --variant (with the closest name), a --linker
 // that cannot be used, a missing torch-ext/<mod>/__init__.py, or no buildable variant.
 Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);
 
