@@ -405,6 +405,8 @@ Result<LockAttempt> RealDisk::lock_file(const std::string& path, const std::stri
     }
     ::close(fd);
   }
+}
+
 Result<std::string> RealDisk::make_temp_dir(const std::string& parent, const std::string& prefix) {
   KB_TRY(make_dirs(parent));
   std::string pattern = (fs::path(parent) / (prefix + "XXXXXX")).string();
