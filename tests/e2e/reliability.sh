@@ -118,8 +118,9 @@ outside_state() {
 
 # expect_located NAME RC LINE [KB ARGS...]: `kb build kernel --variant CPU211` (or KB ARGS)
 # run from $CASE must exit RC within 60 s, print "kernel/build.toml:LINE:COL:" (LINE a
-# number; "hostile": the line marked '# hostile'; "any": some line; "file": just the file
-# name), write no canary and change nothing outside the kernel directory.
+# number; "hostile": the line marked '# hostile'; "any": some line; "file": the file, as the
+# location or quoted in the error), write no canary and change nothing outside the kernel
+# directory.
 expect_located() {
   local name=$1 want=$2 line=$3 rc=0 before after pattern
   shift 3
@@ -131,7 +132,7 @@ expect_located() {
   esac
   case $line in
     any) pattern='kernel/build\.toml:[0-9]+:[0-9]+: error' ;;
-    file) pattern='kernel/build\.toml(:[0-9]+:[0-9]+)?: error' ;;
+    file) pattern="kernel/build\\.toml(:[0-9]+:[0-9]+)?: error|error: .*'[^']*kernel/build\\.toml'" ;;
     *) pattern="kernel/build\\.toml:$line:[0-9]+: error" ;;
   esac
   before=$(outside_state "$CASE/kernel")

@@ -200,7 +200,13 @@ std::string run_pipeline(std::string_view text) {
   nopts.kernel_dir = k_kernel_dir;
   nopts.kb_path = "/usr/bin/kb";
   nopts.build_toml = "/k/build.toml";
-  native::NinjaFiles ninja = native::render_ninja(*plan, nopts);
+  auto rendered = native::render_ninja(*plan, nopts);
+  // The writer refuses what Ninja cannot express, but such a value should never get this
+  // far: parse_config rejects it with its file:line:col.
+  if (!rendered)
+    return "render_ninja refused what parse_config accepted: " +
+           rendered.errors().list.front().message;
+  const native::NinjaFiles& ninja = *rendered;
   std::set<std::string> outputs = {"all", "build.ninja"};
   for (const auto& vb : plan->variants) {
     outputs.insert(vb.variant.name);
