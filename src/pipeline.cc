@@ -245,10 +245,17 @@ Result<PreparedBuild> prepare_build(const BuildRequest& req, Io& io) {
   if (!report) return report.take_errors();
   const Config& config = report->config;
   KB_TRY(require_dependencies(report->matrix, report->deps, req.variants));
-  KB_TRY(select_variants(report->matrix, req.variants));
-  if (report->matrix.variants.empty())
-    return Error{"no variant of '" + config.name + "' can be built with the toolchains found", {},
-                 "run 'kb matrix --all' to see every combination and why"};
+  auto selected = select_variants(report->matrix, req.variants);
+  if (selected && report->matrix.variants.empty())
+    selected = Error{"no variant of '" + config.name + "' can be built with the toolchains found",
+                     {}, "run 'kb matrix --all' to see every combination and why"};
+  if (!selected) {
+    // A toolchain the user named and kb could not use is the likeliest cause: say so here,
+    // since the warnings of a successful plan are never printed.
+    Errors errors = selected.take_errors();
+    for (auto& e : unusable_named_toolchains(report->toolchains)) errors.list.push_back(std::move(e));
+    return errors;
+  }
 
   std::string ext_dir = join_path(req.kernel_dir, "torch-ext/" + config.module_name());
   if (!io.disk.exists(join_path(ext_dir, "__init__.py")))

@@ -112,7 +112,9 @@ struct PreparedBuild {
 // of the binding TUs (kb/binding_scan.h), picks the linker (kb/linker.h), and plans the
 // build. Fails on any config error, a dependency that a variant to build lacks (located in
 // build.toml, kb/deps.h), an unknown --variant (with the closest name), a --linker
-// that cannot be used, a missing torch-ext/<mod>/__init__.py, or no buildable variant.
+// that cannot be used, a missing torch-ext/<mod>/__init__.py, or no buildable variant. An
+// unknown variant and no buildable variant also list, as errors, every toolchain the user
+// named that kb could not use (unusable_named_toolchains): the likeliest cause.
 Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);
 
 }  // namespace kb

@@ -200,11 +200,11 @@ std::string run_pipeline(std::string_view text) {
   nopts.kernel_dir = k_kernel_dir;
   nopts.kb_path = "/usr/bin/kb";
   nopts.build_toml = "/k/build.toml";
-  // render_ninja refuses text Ninja cannot express. parse_config must have rejected such a
-  // string already, at its file:line:col; a refusal here means a check is missing there.
   auto rendered = native::render_ninja(*plan, nopts);
-  if (!rendered.ok())
-    return "render_ninja refused a plan that parse_config accepted: " +
+  // The writer refuses what Ninja cannot express, but such a value should never get this
+  // far: parse_config rejects it with its file:line:col.
+  if (!rendered)
+    return "render_ninja refused what parse_config accepted: " +
            rendered.errors().list.front().message;
   const native::NinjaFiles& ninja = *rendered;
   std::set<std::string> outputs = {"all", "build.ninja"};

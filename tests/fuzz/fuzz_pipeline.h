@@ -13,8 +13,10 @@ namespace kb::fuzz {
 // installs, two CUDA toolkits, a ROCm Torch and toolkit, g++ with lld), render_ninja and the
 // JSON outputs. Returns "" when every stage either reported errors (each with a message
 // and, for parse errors, a file:line:col) or produced output that keeps kb's promises:
-// every object, depfile and bundle below the build dir, and no Ninja binding that the
-// planner did not write (a value that smuggled a newline into build.ninja). Otherwise
+// every object, depfile and bundle below the build dir, Ninja text that render_ninja does
+// not refuse (what Ninja cannot express is a parse error), and no Ninja line, binding, rule
+// or output that the planner did not write (a value that smuggled a newline into
+// build.ninja). Otherwise
 // returns which promise was broken. Crashes (sanitizer reports, aborts) are the caller's
 // to catch.
 std::string run_pipeline(std::string_view text);
