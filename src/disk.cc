@@ -374,11 +374,14 @@ std::string read_holder(int fd) {
 Result<LockAttempt> RealDisk::lock_file(const std::string& path, const std::string& owner,
                                         bool wait) {
   std::string parent = parent_of(path);
-  if (!parent.empty()) KB_TRY(make_dirs(parent));
-  while (true) {
+  // `kb clean` may remove the directory between make_dirs and open: make it again, a few
+  // times, rather than fail a build over a clean that has already finished.
+  for (int missing_dir = 0;;) {
+    if (!parent.empty()) KB_TRY(make_dirs(parent));
     // Close-on-exec: a daemon started by the build (a compiler cache server) must not
     // inherit the lock and hold it after kb is gone.
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0 && errno == ENOENT && ++missing_dir < 100) continue;
     if (fd < 0) return io_error("cannot open the lock file", path, errno);
     int rc;
     do {
