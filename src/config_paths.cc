@@ -66,8 +66,14 @@ std::vector<Error> check_src_paths(const Config& c) {
     for (const auto& e : entries) {
       if (bad.contains(e.item)) continue;
       auto [it, fresh] = first_by_stem.emplace(object_stem(e.item->value), &e);
-      if (fresh || !reported.insert({it->second->item, e.item}).second) continue;
+      if (fresh) continue;
       const Entry& first = *it->second;
+      // One file in several [kernel.*] sections is the reference's way of giving it the
+      // archs and flags of each: it is compiled once, with their union (docs/conformance.md,
+      // rule 5). Twice in one list, or in [torch] src and a section, is a mistake.
+      bool shared_by_sections = first.list != e.list && first.list != framework_list &&
+                                e.list != framework_list;
+      if (shared_by_sections || !reported.insert({first.item, e.item}).second) continue;
       std::string message =
           first.item->value == e.item->value
               ? fmt::format("'{}' in {} is already listed in {} ({})", e.item->value, e.list,
