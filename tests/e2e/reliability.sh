@@ -346,8 +346,9 @@ if want faults; then
   says only-broken-torch "$fakes/broken/bin/python"
 
   step "faults: a hanging Torch probe is given up on, and its process ended"
-  fault hanging-torch 0 env KB_TORCH="$TORCH_211:$fakes/hanging" "$KB" matrix "$kernel" --no-cache
+  fault hanging-torch 0 env KB_PROBE_TIMEOUT=5 KB_TORCH="$TORCH_211:$fakes/hanging" "$KB" matrix "$kernel" --no-cache
   says hanging-torch "$fakes/hanging/bin/python"
+  says hanging-torch "5 s"
   says hanging-torch "$CPU211"
   sleep 1
   if pgrep -f "$fakes/hanging/bin/python" >/dev/null || pgrep -fx "sleep $hang_secs" >/dev/null; then
@@ -440,7 +441,7 @@ kill_trial() {
     sleep 0.05
   done
   if [[ $whom == kb ]]; then kill -s "$sig" "$pid" 2>/dev/null || hit=0; else kill -s "$sig" -- "-$pid" 2>/dev/null || hit=0; fi
-  wait "$pid" || rc=$?
+  wait "$pid" 2>/dev/null || rc=$?  # (no "Killed" job notice from bash)
   local show="kb exited $rc; its output:"$'\n'"$(tail -20 "$E2E_TMP/kill-$label.log")"
   no_orphans "kill $label"
   bundle_valid "kill $label"
