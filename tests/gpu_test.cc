@@ -12,8 +12,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// Captured on an H100 box (one GPU) and made up for a mixed two-GPU machine.
-const char* k_smi_h100 = "0, GPU-5c4d7f2e-1a2b-3c4d-5e6f-708192a3b4c5, 9.0\n";
+// Captured on the device tool's H100 (2026-12-05; the same with CUDA_VISIBLE_DEVICES="":
+// nvidia-smi ignores it), and made up for a mixed two-GPU machine.
+const char* k_smi_h100 = "0, GPU-d57c4e44-a459-0695-028d-df772632c702, 9.0\n";
 const char* k_smi_mixed =
     "0, GPU-aaaa1111-0000-0000-0000-000000000000, 8.6\n"
     "1, GPU-bbbb2222-0000-0000-0000-000000000000, 9.0\n";
