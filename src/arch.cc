@@ -134,6 +134,12 @@ bool natural_arch_less(const std::string& a, const std::string& b) {
 
 bool is_valid_cuda_capability(const std::string& cap) { return parse_cap(cap).has_value(); }
 
+std::optional<CudaCapability> parse_cuda_capability(const std::string& cap) {
+  auto c = parse_cap(cap);
+  if (!c) return std::nullopt;
+  return CudaCapability{c->major, c->minor, c->suffix, c->ptx};
+}
+
 bool cuda_capability_can_match(const std::string& cap) {
   return is_valid_cuda_capability(cap) &&
          !cuda_loose_intersection({cap}, all_default_cuda_targets()).archs.empty();

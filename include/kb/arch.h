@@ -21,6 +21,17 @@ std::vector<std::string> all_default_cuda_targets();
 // Natural order of capability strings ("7.5" < "8.0" < "9.0" < "9.0a" < "10.0" < "12.1+PTX").
 bool natural_arch_less(const std::string& a, const std::string& b);
 
+// A capability string taken apart: "9.0a+PTX" -> {9, 0, 'a', true}.
+struct CudaCapability {
+  int major = 0;
+  int minor = 0;
+  char suffix = 0;  // 0, 'a' (arch-specific) or 'f' (family)
+  bool ptx = false;
+};
+
+// `cap` taken apart; nullopt when it is not well-formed (see is_valid_cuda_capability).
+std::optional<CudaCapability> parse_cuda_capability(const std::string& cap);
+
 // Whether `cap` is a well-formed capability, `X.Y[a|f][+PTX]` with a one-digit minor (the
 // flattened code "sm_90" cannot tell a two-digit one apart): "8.0", "9.0a", "10.0f",
 // "9.0+PTX", and also "11.8" or "99.9", which the reference accepts as well.
