@@ -1,6 +1,6 @@
-// kb's command line: help requests and unknown commands (src/cli_args.h).
+// kb's command line: help requests and unknown commands (src/cli/args.h).
 
-#include "src/cli_args.h"
+#include "src/cli/args.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,10 @@
-#include "src/cli_args.h"
+#include "src/cli/args.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "src/cli/commands.h"
 
 namespace kb {
 
@@ -39,12 +41,12 @@ const OptionSpec k_dep{"dep", 0, true, true,
 
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
-      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}},
+      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}, false, cli::run_check_config},
       {"toolchains", "list the Torch installs, CUDA/ROCm toolkits and host tools found", "", 0,
-       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}},
+       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}, false, cli::run_toolchains},
       {"matrix", "list the variants this machine can build", "[DIR]", 1,
        {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
-        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}},
+        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}, false, cli::run_matrix},
       {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
@@ -60,26 +62,26 @@ const std::vector<CommandSpec>& command_table() {
         k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        k_allow_unsandboxed, k_wait}},
+        k_allow_unsandboxed, k_wait}, false, cli::run_build},
       {"test", "build, then run the kernel's tests with each Torch (pytest args after --)",
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
         k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
-        k_allow_unsandboxed, k_wait}},
+        k_allow_unsandboxed, k_wait}, false, cli::run_test},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
-        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}},
+        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}, false, cli::run_develop},
       {"deps", "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
-       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}},
-      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}},
+       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}, false, cli::run_deps},
+      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}, false, cli::run_clean},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
-       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},
-      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}},
+       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}, false, cli::run_init_flake},
+      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}, false, cli::run_completions},
       {"internal-bundle", "assemble one bundle from its manifest (run by ninja)", "MANIFEST", 1, {},
-       true},
-      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true},
+       true, cli::run_internal_bundle},
+      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true, cli::run_internal_hipify},
   };
   return table;
 }
