@@ -13,6 +13,7 @@
 #include "kb/linker.h"
 #include "kb/path.h"
 #include "kb/unique_id.h"
+#include "kb/unknown_variants.h"
 #include "src/flags.h"
 
 namespace kb {
@@ -25,19 +26,17 @@ Result<Ok> select_variants(Matrix& matrix, const std::vector<std::string>& wante
   std::vector<std::string> names;
   for (const auto& v : matrix.variants) names.push_back(v.name);
   std::vector<Error> errors;
-  for (const auto& w : wanted) {
-    if (std::find(names.begin(), names.end(), w) != names.end()) continue;
+  for (const auto& u : unknown_variants(wanted, names)) {
     auto rejected = std::find_if(matrix.rejected.begin(), matrix.rejected.end(),
-                                 [&](const RejectedVariant& r) { return r.name == w; });
+                                 [&](const RejectedVariant& r) { return r.name == u.name; });
     if (rejected != matrix.rejected.end()) {
-      errors.push_back(Error{fmt::format("variant '{}' cannot be built here: {}", w, rejected->reason),
+      errors.push_back(Error{fmt::format("variant '{}' cannot be built here: {}", u.name, rejected->reason),
                              {}, "run 'kb matrix --all' to see every combination and why"});
       continue;
     }
-    std::string near = closest_match(w, names);
-    errors.push_back(Error{fmt::format("unknown variant '{}'", w), {},
-                           near.empty() ? "run 'kb matrix' for the buildable variants"
-                                        : fmt::format("did you mean '{}'?", near)});
+    errors.push_back(Error{fmt::format("unknown variant '{}'", u.name), {},
+                           u.closest.empty() ? "run 'kb matrix' for the buildable variants"
+                                             : fmt::format("did you mean '{}'?", u.closest)});
   }
   if (!errors.empty()) return Errors(std::move(errors));
   std::erase_if(matrix.variants, [&](const Variant& v) {
@@ -62,13 +61,9 @@ Result<Ok> choose_unique_id(const Request& req, const Config& config,
     options.kernel_dirty = (*git)->dirty;
     return Ok{};
   }
-  std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& rel : content_id_inputs(config, python_files)) {
-    auto bytes = io.disk.read_file(join_path(req.kernel_dir, rel));
-    if (!bytes) return bytes.take_errors();
-    files.emplace_back(rel, std::move(*bytes));
-  }
-  options.unique_id = content_unique_id(std::move(files));
+  auto id = content_unique_id_of(config, req.kernel_dir, python_files, io.disk);
+  if (!id) return id.take_errors();
+  options.unique_id = std::move(*id);
   if (auto note = missing_git_note(io.process, io.env, options.unique_id))
     notes.push_back(std::move(*note));
   return Ok{};
