@@ -8,7 +8,9 @@
 
 namespace kb {
 
-std::string format_error(const Error& e) {
+std::string format_error(const Error& e) { return format_error(e, "error"); }
+
+std::string format_error(const Error& e, std::string_view label) {
   std::string out;
   if (e.loc && !e.loc->file.empty()) {
     out = e.loc->file;
@@ -16,7 +18,7 @@ std::string format_error(const Error& e) {
     if (e.loc->line > 0 && e.loc->col > 0) out += fmt::format(":{}", e.loc->col);
     out += ": ";
   }
-  out += "error: " + e.message;
+  out += fmt::format("{}: {}", label, e.message);
   if (!e.hint.empty()) out += "\n  hint: " + e.hint;
   return out;
 }

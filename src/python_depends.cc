@@ -1,4 +1,4 @@
-#include "kb/python_depends.h"
+#include "src/python_depends.h"
 
 #include <algorithm>
 #include <array>

@@ -109,8 +109,7 @@ void set_kb_error(const Errors& errors) {
 // them.
 void warn(const std::vector<Error>& warnings) {
   for (const auto& w : warnings) {
-    std::string text = format_error(w);
-    if (auto pos = text.find("error: "); pos != std::string::npos) text.replace(pos, 6, "warning:");
+    std::string text = format_error(w, "warning");
     if (PyErr_WarnEx(PyExc_UserWarning, text.c_str(), 2) != 0) throw py::error_already_set();
   }
 }
@@ -244,14 +243,15 @@ py::object plan_py(const std::string& dir, const std::vector<std::string>& varia
   {
     py::gil_scoped_release nogil;
     RealIo real;
-    BuildRequest req;
-    req.kernel_dir = absolute(dir);
-    req.out_dir = out_dir ? absolute(*out_dir) : req.kernel_dir + "/build";
+    // The CLI's defaults (cores, MemAvailable), so Python plans exactly as `kb build` does.
+    MachineFacts facts = read_machine_facts(
+        real.disk, kb_path ? absolute(*kb_path) : find_in_path("kb", real.env).value_or("kb"), "");
+    Request req = default_request(absolute(dir), facts);
+    if (out_dir) req.out_dir = absolute(*out_dir);
     req.variants = variants;
-    req.jobs = jobs.value_or(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    if (jobs) req.jobs = *jobs;
     if (memory_budget) req.memory_budget_bytes = *memory_budget;
     req.unique_id = unique_id;
-    req.kb_path = kb_path ? absolute(*kb_path) : find_in_path("kb", real.env).value_or("kb");
     req.query = query;
     auto prepared = unwrap(prepare_build(req, real.io));
     warnings = std::move(prepared.report.config.warnings);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "kb/digest.h"
+#include "kb/path.h"
 
 namespace kb {
 
@@ -77,6 +78,18 @@ std::string content_unique_id(std::vector<std::pair<std::string, std::string>> f
     stream += std::to_string(bytes.size()) + ":" + bytes + "\n";
   }
   return std::string(k_content_id_prefix) + base32_lower(sha256_raw(stream)).substr(0, 10);
+}
+
+Result<std::string> content_unique_id_of(const Config& config, const std::string& kernel_dir,
+                                         const std::vector<std::string>& python_files,
+                                         const Disk& disk) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& rel : content_id_inputs(config, python_files)) {
+    auto bytes = disk.read_file(join_path(kernel_dir, rel));
+    if (!bytes) return bytes.take_errors();
+    files.emplace_back(rel, std::move(*bytes));
+  }
+  return content_unique_id(std::move(files));
 }
 
 std::vector<std::string> content_id_inputs(const Config& config,

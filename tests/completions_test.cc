@@ -1,4 +1,4 @@
-#include "src/completions.h"
+#include "src/cli/completions.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,7 +1,7 @@
-// python-depends at test time (kb/python_depends.h): the curated keys, the import check's
+// python-depends at test time (src/python_depends.h): the curated keys, the import check's
 // argv and the reading of its output.
 
-#include "kb/python_depends.h"
+#include "src/python_depends.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -61,6 +61,21 @@ TEST(UniqueId, ContentIdInputsCoverSourcesAndPython) {
   EXPECT_EQ(paths, expected);
 }
 
+TEST(UniqueId, ContentIdOfReadsTheInputsThroughDisk) {
+  Config c = sample_config();
+  FakeDisk disk;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& rel : content_id_inputs(c, {"__init__.py"})) {
+    disk.add_file("/k/" + rel, "bytes of " + rel);
+    files.emplace_back(rel, "bytes of " + rel);
+  }
+  auto id = content_unique_id_of(c, "/k", {"__init__.py"}, disk);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, content_unique_id(files));
+  FakeDisk empty;
+  EXPECT_FALSE(content_unique_id_of(c, "/k", {}, empty).ok()) << "a missing input is an error";
+}
+
 std::vector<std::string> git(std::vector<std::string> args) {
   std::vector<std::string> argv{"git", "-C", "/src/relu"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -10,6 +10,7 @@
 #include "kb/compdb.h"
 #include "kb/ninja_writer.h"
 #include "kb/path.h"
+#include "kb/unknown_variants.h"
 
 namespace kb::native {
 
@@ -41,19 +42,14 @@ Result<std::vector<const VariantBuild*>> selected_variants(const BuildPlan& plan
   std::vector<std::string> names;
   for (const auto& vb : plan.variants) names.push_back(vb.variant.name);
   Errors errors;
-  for (const auto& t : targets) {
-    auto it = std::find_if(plan.variants.begin(), plan.variants.end(),
-                           [&](const VariantBuild& vb) { return vb.variant.name == t; });
-    if (it != plan.variants.end()) {
-      out.push_back(&*it);
-      continue;
-    }
-    std::string near = closest_match(t, names);
-    errors.list.push_back({"no planned variant is named '" + t + "'", {},
-                           near.empty() ? "`kb plan` lists the variants"
-                                        : "did you mean '" + near + "'?"});
-  }
+  for (const auto& u : unknown_variants(targets, names))
+    errors.list.push_back({"no planned variant is named '" + u.name + "'", {},
+                           u.closest.empty() ? "`kb plan` lists the variants"
+                                             : "did you mean '" + u.closest + "'?"});
   if (!errors.list.empty()) return errors;
+  for (const auto& t : targets)
+    out.push_back(&*std::find_if(plan.variants.begin(), plan.variants.end(),
+                                 [&](const VariantBuild& vb) { return vb.variant.name == t; }));
   return out;
 }
 

@@ -10,9 +10,11 @@
 
 #include "flake.h"
 #include "kb/config.h"
+#include "kb/config_load.h"
 #include "kb/ninja_writer.h"
 #include "kb/path.h"
 #include "kb/unique_id.h"
+#include "kb/unknown_variants.h"
 #include "preflight.h"
 #include "tracked.h"
 
@@ -97,13 +99,7 @@ Result<std::string> content_id(const Config& config, const std::vector<std::stri
   std::vector<std::string> python;
   for (const auto& f : ext_files)
     if (f.starts_with(pkg)) python.push_back(f.substr(pkg.size()));
-  std::vector<std::pair<std::string, std::string>> contents;
-  for (const auto& rel : content_id_inputs(config, python)) {
-    auto bytes = disk.read_file(join_path(dir, rel));
-    if (!bytes.ok()) return bytes.take_errors();
-    contents.emplace_back(rel, std::move(*bytes));
-  }
-  return content_unique_id(std::move(contents));
+  return content_unique_id_of(config, dir, python, disk);
 }
 
 // What the checks found: errors stop the build, notes are shown before it.
@@ -111,28 +107,6 @@ struct Findings {
   std::vector<Error> errors;
   std::vector<Error> notes;
 };
-
-// DIR/build.toml, parsed, with every src file present. Problems go to `found`.
-std::optional<Config> load_kernel_config(const std::string& dir, const Disk& disk,
-                                         Findings& found) {
-  const std::string toml_path = join_path(dir, "build.toml");
-  auto text = disk.read_file(toml_path);
-  if (!text.ok()) {
-    found.errors.push_back(Error{"no build.toml in " + dir, {},
-                                 "run kb in a kernel directory (one with build.toml)"});
-    return std::nullopt;
-  }
-  auto config = parse_config(*text, toml_path);
-  if (!config.ok()) {
-    append(found.errors, config.take_errors().list);
-    return std::nullopt;
-  }
-  auto sources = check_source_files(*config, [&](const std::string& rel) {
-    return disk.stat(join_path(dir, rel));
-  });
-  if (!sources.ok()) append(found.errors, sources.take_errors().list);
-  return std::move(*config);
-}
 
 // The checks on flake.nix (or its absence) for `route`.
 void check_flake_file(const std::string& dir, NixRoute route, bool in_git,
@@ -213,8 +187,11 @@ Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk
   } else {
     append(found.errors, nix.take_errors().list);
   }
-  auto config = load_kernel_config(dir, disk, found);
-  if (!config) return Errors(std::move(found.errors));
+  auto config = load_config(dir, disk);
+  if (!config.ok()) {
+    append(found.errors, config.take_errors().list);
+    return Errors(std::move(found.errors));
+  }
   auto git = look_at_git(dir, process, env);
   if (!git.ok()) {
     append(found.errors, git.take_errors().list);
@@ -335,15 +312,12 @@ Result<NixPlan> nix_prepare(const NixBuildRequest& request, Disk& disk, Process&
     std::vector<Error> errors;
     std::string list;
     for (const auto& k : *known) list += (list.empty() ? "" : ", ") + k;
-    for (const auto& v : request.variants) {
-      if (std::find(known->begin(), known->end(), v) != known->end()) continue;
-      std::string close = closest_match(v, *known);
-      errors.push_back(Error{"variant '" + v + "' is not built by this kernel's flake on " +
+    for (const auto& u : unknown_variants(request.variants, *known))
+      errors.push_back(Error{"variant '" + u.name + "' is not built by this kernel's flake on " +
                                  plan->nix.system,
                              {},
-                             (close.empty() ? "" : "did you mean '" + close + "'? ") +
+                             (u.closest.empty() ? "" : "did you mean '" + u.closest + "'? ") +
                                  "it builds: " + (list.empty() ? "nothing" : list)});
-    }
     if (!errors.empty()) return Errors(std::move(errors));
   }
 
@@ -451,13 +425,12 @@ Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& dis
     // Shells are keyed by the Torch arch name (archVariants), not the stable-ABI one.
     auto known = evaluate_variants(*plan, process, env, "archVariants");
     if (!known.ok()) return known.take_errors();
-    if (std::find(known->begin(), known->end(), *variant) == known->end()) {
+    for (const auto& u : unknown_variants({*variant}, *known)) {
       std::string list;
       for (const auto& k : *known) list += (list.empty() ? "" : ", ") + k;
-      std::string close = closest_match(*variant, *known);
-      return Error{"the flake has no shell for variant '" + *variant + "' on " + plan->nix.system,
+      return Error{"the flake has no shell for variant '" + u.name + "' on " + plan->nix.system,
                    {},
-                   (close.empty() ? "" : "did you mean '" + close + "'? ") +
+                   (u.closest.empty() ? "" : "did you mean '" + u.closest + "'? ") +
                        "its arch variants: " + (list.empty() ? "none" : list)};
     }
   }

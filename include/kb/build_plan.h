@@ -24,7 +24,6 @@ struct BuildOptions {
   int jobs = 2;             // ninja -j
   int64_t memory_budget_bytes = 8LL << 30;  // for the nvcc pool depth
   std::string kb_path;      // absolute path of the kb binary (bundle and regeneration edges)
-  std::optional<std::string> launcher;  // compiler launcher, e.g. "ccache"
   std::string linker;  // -fuse-ld= name for the link steps (kb/linker.h); empty: the default
   std::string kb_version = "0.1.0";
   std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -61,6 +62,10 @@ struct Ok {};
 // Formats one error the way the CLI prints it:
 // "build.toml:14:1: error: unknown key 'x' in [kernel.a]\n  hint: did you mean 'y'?"
 std::string format_error(const Error& e);
+
+// format_error with `label` ("warning", "note") in place of "error", for findings that do
+// not stop a command.
+std::string format_error(const Error& e, std::string_view label);
 
 // Returns the candidate closest to `word` by edit distance, or "" if none is close enough
 // (at most 3 edits, and a third of the word's length). A word longer than 256 characters

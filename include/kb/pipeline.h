@@ -1,17 +1,21 @@
 #pragma once
-// kb's commands as short linear functions over the stages:
+// kb's stages and its commands, as short linear functions over them:
 // build.toml -> Config -> Toolchains -> Matrix -> BuildPlan -> build.ninja -> ninja -> bundles.
-// Each returns values (text to show, outcomes); only the CLI prints.
+// Each command takes one Request (kb/request.h) and the seams (Io) and returns a value (an
+// outcome); what the user sees on the way goes through Io::status. Only the CLI prints.
 
 #include <string>
 #include <vector>
 
 #include "kb/config.h"
+#include "kb/config_load.h"
 #include "kb/deps.h"
 #include "kb/disk.h"
 #include "kb/error.h"
 #include "kb/matrix.h"
 #include "kb/process.h"
+#include "kb/request.h"
+#include "kb/status.h"
 #include "kb/toolchain.h"
 
 namespace kb {
@@ -21,29 +25,8 @@ struct Io {
   Disk& disk;
   Process& process;
   const Environment& env;
+  Status& status = quiet_status();  // what the user sees while the command runs
 };
-
-// Where to look for toolchains (from --torch/--cuda/--rocm/--no-cache) and for the header
-// trees of the kernel's dependencies (--dep).
-struct ToolchainQuery {
-  std::vector<std::string> torch;
-  std::vector<std::string> cuda;
-  std::vector<std::string> rocm;
-  bool use_cache = true;
-  std::vector<std::string> deps = {};  // --dep NAME=PATH, PATH absolute (kb/deps.h)
-};
-
-// The most kb reads of a build.toml (real ones are a few KiB).
-inline constexpr int64_t k_max_build_toml_bytes = int64_t{4} << 20;
-
-// Reads and parses the build.toml at `path` (no check of the files it names). Fails when it
-// is no regular file, is larger than k_max_build_toml_bytes or cannot be read, and on every
-// problem parse_config finds.
-Result<Config> load_config_file(const std::string& path, const Disk& disk);
-
-// Reads and validates DIR/build.toml, including that every file named in src exists and is
-// a regular file. Fails with every problem found, each located in build.toml.
-Result<Config> load_config(const std::string& kernel_dir, const Disk& disk);
 
 // Discovers toolchains (cached in $KB_CACHE_DIR, else $XDG_CACHE_HOME/kb, else ~/.cache/kb),
 // each probe limited to KB_PROBE_TIMEOUT seconds (default: k_probe_timeout). Fails on a
@@ -80,21 +63,6 @@ Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const Toolcha
 
 namespace kb {
 
-// What `kb build` was asked for, with paths already made absolute by the caller.
-struct BuildRequest {
-  std::string kernel_dir;                  // absolute
-  std::string out_dir;                     // absolute; default kernel_dir/build
-  std::vector<std::string> variants;       // --variant; empty = all buildable
-  int jobs = 2;
-  int64_t memory_budget_bytes = 8LL << 30; // memory kb may plan nvcc concurrency against
-  std::optional<std::string> unique_id;    // --unique-id
-  std::optional<std::string> launcher;     // --launcher
-  std::string linker = "auto";             // --linker (kb/linker.h)
-  bool id_in_binding = false;              // --id-in-binding: never late-bind the namespace
-  std::string kb_path;                     // absolute path of this kb binary
-  ToolchainQuery query;
-};
-
 // Everything decided before anything is written.
 struct PreparedBuild {
   MatrixReport report;
@@ -115,6 +83,85 @@ struct PreparedBuild {
 // that cannot be used, a missing torch-ext/<mod>/__init__.py, or no buildable variant. An
 // unknown variant and no buildable variant also list, as errors, every toolchain the user
 // named that kb could not use (unusable_named_toolchains): the likeliest cause.
-Result<PreparedBuild> prepare_build(const BuildRequest& request, Io& io);
+// Reads request.kernel_dir, out_dir, variants, jobs, memory_budget_bytes, unique_id,
+// linker, id_in_binding, kb_path and query.
+Result<PreparedBuild> prepare_build(const Request& request, Io& io);
 
 }  // namespace kb
+
+#include "kb/native_backend.h"
+
+namespace kb::command {
+
+// The commands, one function each. Each reads only its Request and the seams, reports
+// progress and findings through io.status, and returns its outcome for the CLI to show.
+
+// `kb check-config`: the config of request.kernel_dir_given, checked as load_config checks
+// it. Fails as load_config does.
+Result<Config> check_config(const Request& request, Io& io);
+
+// `kb toolchains`: the toolchains request.query finds. Fails as find_toolchains does.
+Result<Toolchains> toolchains(const Request& request, Io& io);
+
+// What `kb matrix` found: the native matrix, or the flake's variant names (nix).
+struct MatrixOutcome {
+  std::optional<MatrixReport> native;    // set for the native backend
+  std::vector<std::string> nix_variants;  // the flake's variants (nix backend)
+};
+
+// `kb matrix` for request.backend: compute_matrix of request.kernel_dir_given (native), or the
+// variants the kernel's flake offers (nix). Fails as compute_matrix or nix_variants do.
+Result<MatrixOutcome> matrix(const Request& request, Io& io);
+
+// What `kb build` did.
+struct BuildOutcome {
+  std::optional<PreparedBuild> prepared;  // native: what was planned
+  std::string dry_run_text;               // --dry-run: the commands, and nothing was run
+  native::NativeOutcome run;              // native: ninja's result (a failure is a value)
+  std::vector<std::string> bundles;       // the bundle directories now up to date
+  // Whether ninja failed or was interrupted (run says how): no bundle list then.
+  bool failed() const { return run.exit_code != 0 || run.interrupted_by != 0; }
+};
+
+// `kb build` with request.backend. Native: loads the config, locks the build dir (not for a
+// dry run), prepares the build (prepare_build), reports its findings and dropped archs,
+// writes the Ninja files and runs ninja. Nix: prepares the flake build, locks the build dir
+// and runs nix build. A failed or interrupted ninja is a value (BuildOutcome::run). Fails
+// on any config, toolchain or plan error, a build dir locked by another kb (without
+// request.wait), and as run_native_build or nix_execute fail.
+Result<BuildOutcome> build(const Request& request, Io& io);
+
+// What `kb test` did.
+struct TestOutcome {
+  BuildOutcome build;  // native: the build before the tests; when it failed no test ran
+  int ran = 0;         // Torch installs the tests ran with
+  int exit_code = 0;   // the first non-zero pytest (or flake test) exit code, else 0
+};
+
+// `kb test`: native builds (as build does) and runs pytest on the kernel's tests once per
+// Torch install with the variant it loads; nix runs the flake's ci-test or test shell.
+// Fails on a config without tests, a build error, a shim that cannot be written, pytest
+// that cannot be started, or when no built variant suits any Torch install.
+Result<TestOutcome> test_kernel(const Request& request, Io& io);
+
+// `kb develop`: runs request.passthrough (else $SHELL) in the test environment of the first
+// Torch install, with the variant it loads (native), or in the flake's dev shell (nix).
+// Returns the command's exit code (its signal status when kb got SIGTERM or SIGHUP). Fails
+// when no Torch is found, a requested variant is not built, or the command cannot start.
+Result<int> develop(const Request& request, Io& io);
+
+// What `kb deps` found.
+struct DepsOutcome {
+  std::vector<DepStatus> deps;
+  std::vector<Error> missing;  // `kb deps fetch`: each dependency still missing
+};
+
+// `kb deps` (request.fetch: `kb deps fetch`): where each dependency comes from. Fails on a
+// config error, a bad --dep, and (fetch) as find_toolchains fails.
+Result<DepsOutcome> deps(const Request& request, Io& io);
+
+// `kb clean`: removes kb's outputs in request.out_dir, under its lock. Nothing to do when
+// kb never built there. Fails when the lock cannot be taken or a removal fails.
+Result<Ok> clean(const Request& request, Io& io);
+
+}  // namespace kb::command

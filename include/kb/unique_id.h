@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kb/config.h"
+#include "kb/disk.h"
 #include "kb/error.h"
 #include "kb/process.h"
 
@@ -44,6 +45,13 @@ std::string content_unique_id(std::vector<std::pair<std::string, std::string>> f
 // (relative to torch-ext/<mod>/). Sorted, without duplicates.
 std::vector<std::string> content_id_inputs(const Config& config,
                                            const std::vector<std::string>& python_files);
+
+// content_unique_id over content_id_inputs(config, python_files), each read through `disk`
+// below `kernel_dir`: the id of a kernel outside git, for both backends. Fails when one of
+// those files cannot be read.
+Result<std::string> content_unique_id_of(const Config& config, const std::string& kernel_dir,
+                                         const std::vector<std::string>& python_files,
+                                         const Disk& disk);
 
 // What git says about a kernel directory.
 struct GitState {

@@ -82,7 +82,7 @@ def plan(dir=".", variants=None, torch=None, cuda=None, rocm=None, cache=True, o
 
     variants: names to plan (default: every buildable one). out: the build directory
     (default DIR/build). unique_id: the op namespace suffix (default: from git, as kb build).
-    jobs: default the number of cores. memory_budget: bytes nvcc may use (default 8 GiB).
+    jobs: default the number of cores. memory_budget: bytes nvcc may use (default: MemAvailable, as for kb build).
     kb: the kb binary the plan's ninja edges call (default: kb on PATH).
     Raises KbError for an unknown variant (with the closest name), an invalid build.toml,
     or no buildable variant.

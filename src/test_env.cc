@@ -1,4 +1,4 @@
-#include "kb/kernel_test.h"
+#include "src/test_env.h"
 
 #include <array>
 

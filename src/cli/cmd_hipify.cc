@@ -1,24 +1,27 @@
-#include "src/cli_rocm.h"
-
+// The CLI handler of `kb internal-hipify` (docs/rocm.md).
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "kb/hipify.h"
+#include "src/cli/commands.h"
+#include "src/cli/print.h"
 
-namespace kb {
+namespace kb::cli {
 
-int cmd_internal_hipify(const ParsedArgs& args, Io& io) {
+int run_internal_hipify(const CliCall& call) {
+  const ParsedArgs& args = call.args;
+  Io& io = call.io;
   if (args.positional.size() != 2) {
     std::fprintf(stderr, "kb: internal-hipify needs an input and an output path\n");
-    return 2;
+    return k_exit_usage;
   }
   const std::string& in = args.positional[0];
   const std::string& out = args.positional[1];
   auto text = io.disk.read_file(in);
   if (!text) {
-    for (const auto& e : text.errors().list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
-    return 1;
+    print_errors(text.errors());
+    return k_exit_failure;
   }
   HipifyResult r = hipify_source(*text, in);
   for (const auto& u : r.unmapped)
@@ -29,15 +32,15 @@ int cmd_internal_hipify(const ParsedArgs& args, Io& io) {
   std::string dir = std::filesystem::path(out).parent_path().string();
   if (!dir.empty()) {
     if (auto made = io.disk.make_dirs(dir); !made) {
-      for (const auto& e : made.errors().list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
-      return 1;
+      print_errors(made.errors());
+      return k_exit_failure;
     }
   }
   if (auto written = io.disk.write_if_changed(out, r.text); !written) {
-    for (const auto& e : written.errors().list) std::fprintf(stderr, "kb: %s\n", format_error(e).c_str());
-    return 1;
+    print_errors(written.errors());
+    return k_exit_failure;
   }
-  return 0;
+  return k_exit_ok;
 }
 
-}  // namespace kb
+}  // namespace kb::cli

@@ -19,7 +19,15 @@ struct OptionSpec {
   std::string help;
 };
 
-// One subcommand: name, summary, options and how many positional arguments it takes.
+namespace cli {
+struct CliCall;
+}  // namespace cli
+
+// What runs a command: returns the process exit code (src/cli/commands.h).
+using CommandHandler = int (*)(const cli::CliCall& call);
+
+// One subcommand: name, summary, options, how many positional arguments it takes, and its
+// handler.
 struct CommandSpec {
   std::string name;
   std::string summary;
@@ -27,6 +35,7 @@ struct CommandSpec {
   int max_positional = 1;
   std::vector<OptionSpec> options;
   bool hidden = false;
+  CommandHandler handler = nullptr;
 };
 
 // The parsed command line.

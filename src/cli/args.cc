@@ -1,8 +1,10 @@
-#include "src/cli_args.h"
+#include "src/cli/args.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "src/cli/commands.h"
 
 namespace kb {
 
@@ -39,12 +41,12 @@ const OptionSpec k_dep{"dep", 0, true, true,
 
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
-      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}},
+      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}, false, cli::run_check_config},
       {"toolchains", "list the Torch installs, CUDA/ROCm toolkits and host tools found", "", 0,
-       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}},
+       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}, false, cli::run_toolchains},
       {"matrix", "list the variants this machine can build", "[DIR]", 1,
        {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
-        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}},
+        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}, false, cli::run_matrix},
       {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
@@ -60,26 +62,26 @@ const std::vector<CommandSpec>& command_table() {
         k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        k_allow_unsandboxed, k_wait}},
+        k_allow_unsandboxed, k_wait}, false, cli::run_build},
       {"test", "build, then run the kernel's tests with each Torch (pytest args after --)",
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
         k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
-        k_allow_unsandboxed, k_wait}},
+        k_allow_unsandboxed, k_wait}, false, cli::run_test},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
-        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}},
+        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}, false, cli::run_develop},
       {"deps", "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
-       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}},
-      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}},
+       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}, false, cli::run_deps},
+      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}, false, cli::run_clean},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
-       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}},
-      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}},
+       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}, false, cli::run_init_flake},
+      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}, false, cli::run_completions},
       {"internal-bundle", "assemble one bundle from its manifest (run by ninja)", "MANIFEST", 1, {},
-       true},
-      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true},
+       true, cli::run_internal_bundle},
+      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true, cli::run_internal_hipify},
   };
   return table;
 }
@@ -118,77 +120,95 @@ std::optional<Result<std::string>> help_request(const std::vector<std::string>& 
   return Result<std::string>(usage_text(table, (*spec)->name));
 }
 
+namespace {
+
+// The option of `spec` named `name` (long, without dashes), or null.
+const OptionSpec* find_long(const CommandSpec& spec, const std::string& name) {
+  for (const auto& o : spec.options)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+// The option of `spec` with short name `c`, or null.
+const OptionSpec* find_short(const CommandSpec& spec, char c) {
+  for (const auto& o : spec.options)
+    if (o.short_name == c) return &o;
+  return nullptr;
+}
+
+// Reads the option at args[i] ("--name", "--name=value", "-x", "-xVALUE"), and its value
+// from args[i + 1] when it takes one and none is inline (advancing i), into `out`. Fails on
+// an unknown option (naming the closest), a missing value, or a value given to a flag.
+Result<Ok> parse_option(const std::vector<std::string>& args, size_t& i, const CommandSpec& spec,
+                        ParsedArgs& out) {
+  const std::string& a = args[i];
+  const OptionSpec* opt = nullptr;
+  std::optional<std::string> inline_value;
+  if (a.rfind("--", 0) == 0) {
+    std::string name = a.substr(2);
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    opt = find_long(spec, name);
+    if (!opt) {
+      std::vector<std::string> opts;
+      for (const auto& o : spec.options) opts.push_back(o.name);
+      std::string near = closest_match(name, opts);
+      return Error{fmt::format("unknown option '--{}' for 'kb {}'", name, spec.name), {},
+                   near.empty() ? fmt::format("run 'kb {} --help'", spec.name)
+                                : fmt::format("did you mean '--{}'?", near)};
+    }
+  } else {
+    opt = find_short(spec, a[1]);
+    if (!opt)
+      return Error{fmt::format("unknown option '{}' for 'kb {}'", a, spec.name), {},
+                   fmt::format("run 'kb {} --help'", spec.name)};
+    if (a.size() > 2) inline_value = a.substr(2);
+  }
+  if (!opt->takes_value) {
+    if (inline_value) return Error{fmt::format("option '--{}' takes no value", opt->name), {}, ""};
+    out.values[opt->name];
+    return Ok{};
+  }
+  std::string value;
+  if (inline_value)
+    value = *inline_value;
+  else if (i + 1 < args.size())
+    value = args[++i];
+  else
+    return Error{fmt::format("option '--{}' needs a value", opt->name), {}, ""};
+  auto& slot = out.values[opt->name];
+  if (!opt->repeatable) slot.clear();
+  slot.push_back(value);
+  return Ok{};
+}
+
+}  // namespace
+
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
                               const std::vector<CommandSpec>& table) {
   if (args.empty()) return Error{"no command given", {}, "run 'kb --help' for the commands"};
   ParsedArgs out;
   auto found = find_command(args[0], table);
   if (!found) return found.take_errors();
-  const CommandSpec* spec = *found;
-  out.command = spec->name;
-  auto find_long = [&](const std::string& n) -> const OptionSpec* {
-    for (const auto& o : spec->options)
-      if (o.name == n) return &o;
-    return nullptr;
-  };
-  auto find_short = [&](char c) -> const OptionSpec* {
-    for (const auto& o : spec->options)
-      if (o.short_name == c) return &o;
-    return nullptr;
-  };
+  const CommandSpec& spec = **found;
+  out.command = spec.name;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
       out.passthrough.assign(args.begin() + i + 1, args.end());
       break;
     }
-    const OptionSpec* opt = nullptr;
-    std::optional<std::string> inline_value;
-    if (a.rfind("--", 0) == 0) {
-      std::string name = a.substr(2);
-      if (auto eq = name.find('='); eq != std::string::npos) {
-        inline_value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-      }
-      opt = find_long(name);
-      if (!opt) {
-        std::vector<std::string> opts;
-        for (const auto& o : spec->options) opts.push_back(o.name);
-        std::string near = closest_match(name, opts);
-        return Error{fmt::format("unknown option '--{}' for 'kb {}'", name, spec->name), {},
-                     near.empty() ? fmt::format("run 'kb {} --help'", spec->name)
-                                  : fmt::format("did you mean '--{}'?", near)};
-      }
-    } else if (a.size() >= 2 && a[0] == '-' && a[1] != '-') {
-      opt = find_short(a[1]);
-      if (!opt)
-        return Error{fmt::format("unknown option '{}' for 'kb {}'", a, spec->name), {},
-                     fmt::format("run 'kb {} --help'", spec->name)};
-      if (a.size() > 2) inline_value = a.substr(2);
-    } else {
-      if (static_cast<int>(out.positional.size()) >= spec->max_positional)
-        return Error{fmt::format("unexpected argument '{}' for 'kb {}'", a, spec->name), {},
-                     fmt::format("usage: kb {} {}", spec->name, spec->positional)};
-      out.positional.push_back(a);
+    bool is_option = a.rfind("--", 0) == 0 || (a.size() >= 2 && a[0] == '-' && a[1] != '-');
+    if (is_option) {
+      KB_TRY(parse_option(args, i, spec, out));
       continue;
     }
-    if (opt->takes_value) {
-      std::string value;
-      if (inline_value) {
-        value = *inline_value;
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return Error{fmt::format("option '--{}' needs a value", opt->name), {}, ""};
-      }
-      auto& slot = out.values[opt->name];
-      if (!opt->repeatable) slot.clear();
-      slot.push_back(value);
-    } else {
-      if (inline_value)
-        return Error{fmt::format("option '--{}' takes no value", opt->name), {}, ""};
-      out.values[opt->name];
-    }
+    if (static_cast<int>(out.positional.size()) >= spec.max_positional)
+      return Error{fmt::format("unexpected argument '{}' for 'kb {}'", a, spec.name), {},
+                   fmt::format("usage: kb {} {}", spec.name, spec.positional)};
+    out.positional.push_back(a);
   }
   return out;
 }

@@ -4,7 +4,7 @@
 // decided here from the option's name, and an option this file does not know gets no value
 // completion rather than a wrong one.
 
-#include "src/completions.h"
+#include "src/cli/completions.h"
 
 #include <fmt/format.h>
 

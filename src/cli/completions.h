@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "src/cli_args.h"
+#include "src/cli/args.h"
 
 namespace kb {
 

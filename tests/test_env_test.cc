@@ -1,6 +1,6 @@
 // kb test / kb develop: the variant each Torch loads, and the test environment.
 
-#include "kb/kernel_test.h"
+#include "src/test_env.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,80 @@
+// The CLI handlers of `kb build`, `kb clean` and `kb init-flake`.
+#include <cstdio>
+#include <string>
+
+#include "kb/nix_backend.h"
+#include "src/cli/commands.h"
+#include "src/cli/print.h"
+#include "src/cli/request_args.h"
+
+namespace kb::cli {
+
+int report_build_failure(const command::BuildOutcome& outcome) {
+  const native::NativeOutcome& run = outcome.run;
+  if (run.interrupted_by != 0) {
+    // Ninja has stopped (kb passed the signal on and waited): nothing of this build runs
+    // any more, and each bundle is its previous version or its new one, whole.
+    std::fprintf(stderr,
+                 "kb: interrupted (%s): ninja stopped; bundles it had not finished were left as "
+                 "they were\n",
+                 signal_name(run.interrupted_by).c_str());
+    return k_exit_signal_base + run.interrupted_by;
+  }
+  std::string failed;
+  for (const auto& v : run.unfinished_variants) failed += "\n  " + v;
+  std::fprintf(stderr, "kb: build failed (ninja exit %d); bundles not updated:%s\n", run.exit_code,
+               failed.c_str());
+  std::fprintf(stderr, "kb: previous bundles were left as they were. To see every command: %s\n",
+               run.rerun_command.c_str());
+  if (run.low_space) print_findings({*run.low_space}, "note");
+  return run.exit_code == k_exit_interrupted ? k_exit_interrupted : k_exit_failure;
+}
+
+int run_build(const CliCall& call) {
+  if (call.request.backend == BuildBackend::nix) {
+    // Options that shape kb's own Ninja build mean nothing to the flake's sealed build.
+    auto ignored = native_only_options(call.args);
+    std::string list;
+    for (const auto& opt : ignored) list += (list.empty() ? "" : ", ") + opt;
+    if (!ignored.empty())
+      std::fprintf(stderr,
+                   "kb: note: %s only shape%s the native build; the Nix build ignores %s (use "
+                   "--max-jobs and --cores for its parallelism)\n",
+                   list.c_str(), ignored.size() == 1 ? "s" : "", ignored.size() == 1 ? "it" : "them");
+  }
+  auto outcome = command::build(call.request, call.io);
+  if (!outcome) {
+    print_errors(outcome.errors());
+    return k_exit_failure;
+  }
+  if (call.request.dry_run) {
+    std::fwrite(outcome->dry_run_text.data(), 1, outcome->dry_run_text.size(), stdout);
+    return k_exit_ok;
+  }
+  if (outcome->failed()) return report_build_failure(*outcome);
+  for (const auto& b : outcome->bundles) std::printf("%s\n", b.c_str());
+  return k_exit_ok;
+}
+
+int run_init_flake(const CliCall& call) {
+  const Request& r = call.request;
+  std::string ref = r.kernel_builder.value_or(std::string(nix::k_default_kernel_builder));
+  auto written = nix::write_canonical_flake(r.kernel_dir, call.io.disk, ref, r.force);
+  if (!written) {
+    print_errors(written.errors());
+    return k_exit_failure;
+  }
+  std::printf("%s/flake.nix\n", r.kernel_dir.c_str());
+  return k_exit_ok;
+}
+
+int run_clean(const CliCall& call) {
+  auto cleaned = command::clean(call.request, call.io);
+  if (!cleaned) {
+    print_errors(cleaned.errors());
+    return k_exit_failure;
+  }
+  return k_exit_ok;
+}
+
+}  // namespace kb::cli

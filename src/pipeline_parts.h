@@ -1,0 +1,31 @@
+#pragma once
+// Pieces the command functions of src/pipeline*.cc share. Not installed.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kb/pipeline.h"
+
+namespace kb::command_parts {
+
+// Locks request.out_dir (native::lock_build_dir) for this process: with request.wait, waits
+// for another kb and says so through io.status; else fails naming it.
+Result<std::unique_ptr<FileLock>> lock_build_dir(const Request& request, Io& io);
+
+// The variant folders in `out` (what the loader will look at), limited to `wanted` when it
+// is not empty. Never fails: an unreadable build dir has none.
+std::vector<std::string> built_variants(const std::string& out,
+                                        const std::vector<std::string>& wanted, const Disk& disk);
+
+// `kb build --backend=nix`.
+Result<command::BuildOutcome> build_with_nix(const Request& request, Io& io);
+
+// `kb matrix --backend=nix`: the flake's variant names.
+Result<std::vector<std::string>> matrix_with_nix(const Request& request, Io& io);
+
+// `kb test` (test) or `kb develop` with --backend=nix: the flake's ci-test, test shell or dev
+// shell; returns its exit code.
+Result<int> shell_with_nix(const Request& request, Io& io, bool test);
+
+}  // namespace kb::command_parts
