@@ -83,6 +83,8 @@ std::vector<std::string> to_argv(const Request& r) {
   for (const auto& v : r.variants) add("--variant", v);
   if (r.launcher) add("--launcher", *r.launcher);
   add("--linker", r.linker);
+  if (r.cuda_archs) add("--cuda-archs", *r.cuda_archs);
+  if (r.rocm_archs) add("--rocm-archs", *r.rocm_archs);
   if (r.id_in_binding) argv.push_back("--id-in-binding");
   add("-j", std::to_string(r.jobs));
   return argv;

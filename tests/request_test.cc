@@ -116,6 +116,8 @@ TEST(ToArgv, RoundTripsThroughTheCliParser) {
     r.unique_id = "abc123";
     r.launcher = "ccache";
     r.linker = "mold";
+    r.cuda_archs = "8.0;9.0a";
+    r.rocm_archs = "native";
     r.id_in_binding = true;
     r.jobs = 17;
     requests.push_back(r);
@@ -131,6 +133,7 @@ TEST(ToArgv, RoundTripsThroughTheCliParser) {
   {
     Request r = build_request("/k");
     r.launcher = "";
+    r.cuda_archs = "all";
     r.query.deps = {"a=/x", "b=/y"};
     r.jobs = 4096;
     requests.push_back(r);

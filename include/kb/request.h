@@ -66,6 +66,8 @@ struct Request {
   std::optional<std::string> unique_id;  // --unique-id
   std::optional<std::string> launcher;   // --launcher
   std::string linker = "auto";           // --linker (kb/linker.h)
+  std::optional<std::string> cuda_archs; // --cuda-archs native|all|LIST (kb/arch_select.h)
+  std::optional<std::string> rocm_archs; // --rocm-archs native|all|LIST
   bool id_in_binding = false;            // --id-in-binding: never late-bind the namespace
   std::string kb_path;                   // absolute path of this kb binary
   std::string lock_owner;                // what names this process in the build lock (its pid)
@@ -97,7 +99,7 @@ Request default_request(const std::string& kernel_dir, const MachineFacts& facts
 // The `kb build` options that reproduce `request`'s plan, as the regeneration edge passes
 // them after `kb build DIR --out OUT --generate-only`: --torch, --cuda and --rocm made
 // absolute against request.cwd, --dep, --unique-id, --variant, --launcher, --linker,
-// --id-in-binding and -j. Pure.
+// --cuda-archs, --rocm-archs, --id-in-binding and -j. Pure.
 std::vector<std::string> to_argv(const Request& request);
 
 // `path` made absolute against `cwd` and normalised lexically ("a/../b" is "b"); a trailing

@@ -31,6 +31,12 @@ const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref o
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
 const OptionSpec k_linker{"linker", 0, true, false,
                           "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
+const OptionSpec k_cuda_archs{"cuda-archs", 0, true, false,
+                              "native (this machine's GPUs), all, or a capability list like \"8.0;9.0a\" "
+                              "(default: $KB_CUDA_ARCHS, else native when a GPU is visible, else all)"};
+const OptionSpec k_rocm_archs{"rocm-archs", 0, true, false,
+                              "native, all, or a gfx list like \"gfx90a;gfx942\" (default: $KB_ROCM_ARCHS, "
+                              "else native when a GPU is visible, else all)"};
 const OptionSpec k_wait{"wait", 0, false, false,
                         "when another kb is building in the build directory, wait for it (default: fail)"};
 const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
@@ -46,11 +52,12 @@ const std::vector<CommandSpec>& command_table() {
        {k_json, k_torch, k_cuda, k_rocm, k_no_cache}, false, cli::run_toolchains},
       {"matrix", "list the variants this machine can build", "[DIR]", 1,
        {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
-        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder}, false, cli::run_matrix},
+        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder, k_cuda_archs, k_rocm_archs},
+       false, cli::run_matrix},
       {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out,
+        k_out, k_cuda_archs, k_rocm_archs,
         {"dry-run", 'n', false, false, "print the commands without running them"},
         {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
         {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
@@ -67,12 +74,13 @@ const std::vector<CommandSpec>& command_table() {
        "[DIR] [-- PYTEST ARGS]", 1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
-        k_allow_unsandboxed, k_wait}, false, cli::run_test},
+        k_out, k_cuda_archs, k_rocm_archs, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep,
+        k_backend, k_kernel_builder, k_allow_unsandboxed, k_wait}, false, cli::run_test},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
-        k_out, k_torch, k_no_cache, k_backend, k_kernel_builder, k_allow_unsandboxed}, false, cli::run_develop},
+        k_out, k_cuda_archs, k_rocm_archs, k_torch, k_no_cache, k_backend, k_kernel_builder,
+        k_allow_unsandboxed}, false, cli::run_develop},
       {"deps", "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
        "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}, false, cli::run_deps},
       {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}, false, cli::run_clean},

@@ -28,6 +28,7 @@ ValueCompletion option_value(const OptionSpec& o) {
   if (o.name == "backend") return {ValueKind::words, "native nix", "backend"};
   if (o.name == "variant") return {ValueKind::variant, "", "variant"};
   if (o.name == "launcher") return {ValueKind::command, "", "launcher"};
+  if (o.name == "cuda-archs" || o.name == "rocm-archs") return {ValueKind::words, "native all", "archs"};
   if (o.name == "linker") return {ValueKind::words, "auto default bfd mold lld gold", "linker"};
   return {ValueKind::none, "", o.name};
 }

@@ -50,7 +50,8 @@ std::vector<std::string> dep_options(const ParsedArgs& args, const std::string& 
 
 std::vector<std::string> native_only_options(const ParsedArgs& args) {
   std::vector<std::string> out;
-  for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only"})
+  for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only",
+                          "cuda-archs", "rocm-archs"})
     if (args.has(opt)) out.push_back(std::string("--") + opt);
   return out;
 }
@@ -90,6 +91,8 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   if (args.has("unique-id")) r.unique_id = args.get("unique-id");
   if (args.has("launcher")) r.launcher = args.get("launcher");
   r.linker = args.get("linker", r.linker);
+  if (args.has("cuda-archs")) r.cuda_archs = args.get("cuda-archs");
+  if (args.has("rocm-archs")) r.rocm_archs = args.get("rocm-archs");
   r.id_in_binding = args.has("id-in-binding");
   r.dry_run = args.has("dry-run");
   r.generate_only = args.has("generate-only");
