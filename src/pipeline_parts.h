@@ -18,6 +18,10 @@ Result<std::unique_ptr<FileLock>> lock_build_dir(const Request& request, Io& io)
 std::vector<std::string> built_variants(const std::string& out,
                                         const std::vector<std::string>& wanted, const Disk& disk);
 
+// The file `name` in kb's cache directory ($KB_CACHE_DIR, else $XDG_CACHE_HOME/kb, else
+// ~/.cache/kb); "" when none of them is set (nothing is cached).
+std::string kb_cache_file(const Environment& env, std::string_view name);
+
 // `kb build --backend=nix`.
 Result<command::BuildOutcome> build_with_nix(const Request& request, Io& io);
 

@@ -9,18 +9,14 @@
 #include "kb/deps_resolve.h"
 #include "kb/discover.h"
 #include "kb/path.h"
+#include "src/pipeline_parts.h"
 
 namespace kb {
 
 namespace {
 
-// Where the toolchain cache lives; "" disables it.
 std::string cache_file(const Environment& env) {
-  if (auto d = env.get("KB_CACHE_DIR"); d && !d->empty()) return join_path(*d, "toolchains.json");
-  if (auto d = env.get("XDG_CACHE_HOME"); d && !d->empty())
-    return join_path(*d, "kb/toolchains.json");
-  if (auto h = env.get("HOME"); h && !h->empty()) return join_path(*h, ".cache/kb/toolchains.json");
-  return "";
+  return command_parts::kb_cache_file(env, "toolchains.json");
 }
 
 // KB_PROBE_TIMEOUT (seconds, > 0), else k_probe_timeout.
@@ -51,17 +47,20 @@ Result<Toolchains> find_toolchains(const ToolchainQuery& query, Io& io) {
 }
 
 Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const ToolchainQuery& query,
-                                    Io& io) {
+                                    Io& io, const ArchRequest& archs) {
   auto config = load_config(kernel_dir, io.disk);
   if (!config) return config.take_errors();
   auto toolchains = find_toolchains(query, io);
   if (!toolchains) return toolchains.take_errors();
+  auto selections = select_archs(archs, *config, *toolchains, io);
+  if (!selections) return selections.take_errors();
   auto matrix = make_matrix(*config, *toolchains);
   if (!matrix) return matrix.take_errors();
   auto deps = find_dependencies(*config, query, *toolchains, /*fetch=*/true, /*full_verify=*/false, io);
   if (!deps) return deps.take_errors();
   reject_unresolved_dependencies(*matrix, *config, *deps);
-  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix), std::move(*deps)};
+  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix), std::move(*deps),
+                      std::move(*selections)};
 }
 
 std::vector<std::string> pip_pythons(const Toolchains& toolchains) {
@@ -87,3 +86,15 @@ Result<std::vector<DepStatus>> find_dependencies(const Config& config, const Too
 }
 
 }  // namespace kb
+
+namespace kb::command_parts {
+
+std::string kb_cache_file(const Environment& env, std::string_view name) {
+  if (auto d = env.get("KB_CACHE_DIR"); d && !d->empty()) return join_path(*d, std::string(name));
+  if (auto d = env.get("XDG_CACHE_HOME"); d && !d->empty())
+    return join_path(*d, "kb/" + std::string(name));
+  if (auto h = env.get("HOME"); h && !h->empty()) return join_path(*h, ".cache/kb/" + std::string(name));
+  return "";
+}
+
+}  // namespace kb::command_parts

@@ -69,6 +69,15 @@ ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std
 // unsupported GPU. Never fails.
 ArchSelection resolve_rocm_archs(const ArchChoice& choice, const std::vector<std::string>& gpu_gfx);
 
+// The two selections one build uses. Default-constructed: build all (the reference's
+// release build, and what the Nix backend always does).
+struct ArchSelections {
+  ArchSelection cuda;
+  ArchSelection rocm;
+  // What the GPU probes said when they found nothing usable ("nvidia-smi: not found").
+  std::vector<std::string> probe_notes;
+};
+
 // The capabilities one CUDA kernel section builds with CUDA `cuda`, before the nvcc limit
 // (limit_to_nvcc): `section_caps` is the section's cuda-capabilities (nullopt when absent).
 // - all: the reference's rule (the default list, or the loose intersection).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kb/arch_select.h"
 #include "kb/config.h"
 #include "kb/config_load.h"
 #include "kb/deps.h"
@@ -39,7 +40,25 @@ struct MatrixReport {
   Toolchains toolchains;
   Matrix matrix;
   std::vector<DepStatus> deps;  // one per depends name of build.toml (kb/deps.h)
+  ArchSelections archs;         // what the CUDA and ROCm variants are built for
 };
+
+// How to choose the archs (kb/arch_select.h): --cuda-archs / --rocm-archs as given (nullopt:
+// not given; then $KB_CUDA_ARCHS / $KB_ROCM_ARCHS, else native). With `look_at_gpus` false,
+// native means all without asking the machine (the Nix backend, plans for another machine).
+struct ArchRequest {
+  std::optional<std::string> cuda;
+  std::optional<std::string> rocm;
+  bool look_at_gpus = true;
+  bool use_cache = true;  // the GPU probe's answer may come from kb's cache (not --no-cache)
+};
+
+// The selections for `request`: the choice from the option or environment, then, for a
+// native choice where the config has kernels of that backend and a toolkit was found, this
+// machine's GPUs (toolchains/gpu_cache.h, cached). Fails on a malformed option or
+// environment value.
+Result<ArchSelections> select_archs(const ArchRequest& request, const Config& config,
+                                    const Toolchains& toolchains, Io& io);
 
 // The interpreters pip may run with to fetch a dependency: each Torch install's (venvs made
 // by pip), then python3.
@@ -54,8 +73,9 @@ Result<std::vector<DepStatus>> find_dependencies(const Config& config, const Too
 
 // Loads the config, discovers toolchains, resolves the dependencies (fetching what is
 // missing), computes the matrix, and rejects the variants whose dependencies are missing.
+// Fails as load_config, find_toolchains, select_archs, make_matrix or find_dependencies do.
 Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const ToolchainQuery& query,
-                                    Io& io);
+                                    Io& io, const ArchRequest& archs = {});
 
 }  // namespace kb
 
