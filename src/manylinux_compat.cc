@@ -1,4 +1,5 @@
-// manylinux_compat_source: the hidden __libc_single_threaded definition (docs/abi.md).
+// The manylinux_2_28 link inputs: the hidden __libc_single_threaded definition and static libgcc
+// helpers (docs/abi.md).
 
 #include "kb/manylinux_compat.h"
 
@@ -17,6 +18,8 @@ std::string manylinux_compat_source() {
 __attribute__((visibility("hidden"))) char __libc_single_threaded = 0;
 )";
 }
+
+std::vector<std::string> manylinux_compat_link_args() { return {"-lgcc"}; }
 
 std::vector<std::string> manylinux_compat_compile_args() {
   return {"-x", "c", "-O2", "-fPIC", "-fvisibility=hidden"};

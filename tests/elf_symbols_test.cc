@@ -153,6 +153,41 @@ TEST_F(ElfSymbols, CompatObjectMakesTheLibraryPassManylinux228) {
   }
 }
 
+// GCC 12's _Float16 conversions come from libgcc_s at GCC_12.0.0 unless libgcc.a is linked
+// first; then they are private copies (neither imported nor exported) and still convert.
+TEST_F(ElfSymbols, StaticLibgccKeepsHalfConversionsWithinManylinux228) {
+  write("half.cc", R"(
+extern "C" float kb_widen(_Float16 h) { return h; }
+extern "C" _Float16 kb_narrow(float f) { return f; }
+)");
+  if (!sh("g++ -O2 -fPIC -shared half.cc -o libhalf_old.so")) GTEST_SKIP() << "g++ without _Float16";
+  auto tables = builtin_abi_tables();
+  ASSERT_TRUE(tables.ok());
+  ElfImports old = imports_of("libhalf_old.so");
+  if (version_of(old, "__extendhfsf2") != "GCC_12.0.0") GTEST_SKIP() << "this g++ inlines the conversions";
+  auto old_verdict = check_abi(old, *tables, AbiOptions{});
+  ASSERT_TRUE(old_verdict.ok());
+  EXPECT_EQ(old_verdict->size(), 2u);  // __extendhfsf2 and __truncsfhf2
+
+  std::string link = "g++ -O2 -fPIC -shared half.cc";
+  for (const auto& a : manylinux_compat_link_args()) link += " " + a;
+  ASSERT_TRUE(sh(link + " -o libhalf.so"));
+  ElfImports fixed = imports_of("libhalf.so");
+  EXPECT_EQ(version_of(fixed, "__extendhfsf2"), "(absent)");
+  EXPECT_EQ(version_of(fixed, "__truncsfhf2"), "(absent)");
+  auto verdict = check_abi(fixed, *tables, AbiOptions{});
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_TRUE(verdict->empty());
+  EXPECT_FALSE(sh("nm -D --defined-only libhalf.so | grep -q hf"));
+  write("use_half.cc", R"(
+extern "C" float kb_widen(_Float16);
+extern "C" _Float16 kb_narrow(float);
+int main() { return kb_widen(kb_narrow(1.5f)) == 1.5f && kb_widen(kb_narrow(65504.f)) == 65504.f ? 0 : 1; }
+)");
+  ASSERT_TRUE(sh("g++ use_half.cc -o use_half -L. -lhalf -Wl,-rpath,'$ORIGIN'"));
+  EXPECT_TRUE(sh("./use_half"));
+}
+
 // The compat copy only changes which branch libstdc++ takes: shared_ptr copies from many
 // threads still count exactly.
 TEST_F(ElfSymbols, CompatLibraryCountsReferencesExactlyAcrossThreads) {
