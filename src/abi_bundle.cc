@@ -66,7 +66,8 @@ std::optional<Version> stable_abi_target(std::string_view variant) {
   std::string_view digits = variant.substr(prefix.size());
   digits = digits.substr(0, digits.find('-'));
   // One digit of major, the rest minor (the loader's torch-stable-abi(\d)(\d+)).
-  if (digits.size() < 2 || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  if (digits.size() < 2 || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
   return Version({digits[0] - '0', std::stoi(std::string(digits.substr(1)))});
 }
 

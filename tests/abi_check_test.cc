@@ -177,6 +177,7 @@ TEST(AbiVariant, StableTargetComesFromTheVariantName) {
   EXPECT_EQ(stable_abi_target("torch-stable-abi210-cpu-aarch64-darwin"), Version({2, 10}));
   EXPECT_EQ(stable_abi_target("torch211-cxx11-cu130-x86_64-linux"), std::nullopt);
   EXPECT_EQ(stable_abi_target("torch-stable-abi-x"), std::nullopt);
+  EXPECT_EQ(stable_abi_target("torch-stable-abi2999999999999-cpu-x86_64-linux"), std::nullopt);
 }
 
 TEST(AbiVariant, TreeFindsVariantsAndReportsUnreadableLibraries) {
