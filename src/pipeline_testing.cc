@@ -3,11 +3,13 @@
 #include <csignal>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "kb/path.h"
 #include "src/pipeline_parts.h"
 #include "src/python_depends.h"
 #include "src/test_env.h"
+#include "toolchains/gpu_cache.h"
 
 namespace kb::command {
 
@@ -40,15 +42,78 @@ bool python_depends_import(const std::string& python, const std::vector<std::str
   return false;
 }
 
+// The backend.archs of the bundle `variant` in `out` (metadata.json); empty when it has none
+// or cannot be read (the loader then finds out).
+std::vector<std::string> bundle_archs(const std::string& out, const std::string& variant,
+                                      const Disk& disk) {
+  std::vector<std::string> archs;
+  auto text = disk.read_file(join_path(out, variant + "/metadata.json"));
+  if (!text.ok()) return archs;
+  auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("backend") || !doc["backend"].is_object()) return archs;
+  const auto& list = doc["backend"].value("archs", nlohmann::json::array());
+  if (list.is_array())
+    for (const auto& a : list)
+      if (a.is_string()) archs.push_back(a.get<std::string>());
+  return archs;
+}
+
+// The GPU the tests run on (the first visible one) for CUDA or ROCm targets; nullopt when
+// none is visible, or no target needs one.
+struct TestGpus {
+  std::optional<std::string> cuda;
+  std::optional<std::string> rocm;
+};
+
+TestGpus test_gpus(const Request& request, const std::vector<TestTarget>& targets, Io& io) {
+  TestGpus out;
+  auto first = [&](toolchains::GpuKind kind) -> std::optional<std::string> {
+    const std::string cache = request.query.use_cache
+                                  ? command_parts::kb_cache_file(io.env, "gpus.json")
+                                  : std::string();
+    auto probe = toolchains::find_gpus(kind, cache, io.process, io.disk, io.env);
+    if (probe.archs.empty()) return std::nullopt;
+    return probe.archs.front();
+  };
+  auto uses = [&](Backend b) {
+    return std::any_of(targets.begin(), targets.end(),
+                       [&](const TestTarget& t) { return t.variant && t.backend == b; });
+  };
+  if (uses(Backend::cuda)) out.cuda = first(toolchains::GpuKind::cuda);
+  if (uses(Backend::rocm)) out.rocm = first(toolchains::GpuKind::rocm);
+  return out;
+}
+
+// nullopt when target's bundle has code for the GPU the tests run on (or no GPU is known);
+// else the sentence that says why its tests cannot run here.
+std::optional<std::string> gpu_mismatch(const Request& request, const TestTarget& t,
+                                        const TestGpus& gpus, const Disk& disk) {
+  if (t.backend == Backend::cuda && gpus.cuda)
+    return cuda_bundle_mismatch(*t.variant, *gpus.cuda, bundle_archs(request.out_dir, *t.variant, disk));
+  if (t.backend == Backend::rocm && gpus.rocm &&
+      !rocm_bundle_runs_on(*gpus.rocm, bundle_archs(request.out_dir, *t.variant, disk)))
+    return fmt::format("{} has no code for this GPU ({}) (rebuild with --rocm-archs=native)",
+                       *t.variant, *gpus.rocm);
+  return std::nullopt;
+}
+
 // Runs pytest with each target's Torch in turn; returns the first failure's exit code.
 Result<Ok> run_tests(const Request& request, const Config& config, const std::string& tests,
                      const std::vector<TestTarget>& targets, Io& io, TestOutcome& outcome) {
   const std::string repo_id = test_repo_id(config);
+  const TestGpus gpus = test_gpus(request, targets, io);
   for (const auto& t : targets) {
     if (!t.variant) {
       io.status.finding(Error{fmt::format("not testing with {} (torch {}): {}", t.python,
                                           t.torch_version, t.why_none), {}, ""},
                         "note");
+      continue;
+    }
+    if (auto mismatch = gpu_mismatch(request, t, gpus, io.disk)) {
+      io.status.finding(Error{*mismatch, {}, ""}, "error");
+      io.status.progress("not running the tests with " + t.python);
+      ++outcome.ran;
+      if (outcome.exit_code == 0) outcome.exit_code = 1;
       continue;
     }
     io.status.progress(fmt::format("testing {} with {} (torch {}): {}", repo_id, t.python,
