@@ -98,8 +98,13 @@ Result<BuildOutcome> build_native(const Request& request, Io& io) {
   auto ran = native::run_native_build(prepared->plan, run, io.disk, io.process, io.env);
   if (!ran) return ran.take_errors();
   outcome.run = std::move(*ran);
-  if (!outcome.failed() && !run.generate_only)
+  if (!outcome.failed() && !run.generate_only) {
     for (const auto& v : prepared->plan.variants) outcome.bundles.push_back(v.bundle_dir);
+    auto verdicts = command_parts::check_built_bundles(request, prepared->plan, io);
+    if (!verdicts) return verdicts.take_errors();
+    outcome.abi = std::move(*verdicts);
+    for (const auto& v : outcome.abi) outcome.abi_failed |= request.abi == "error" && !v.ok();
+  }
   outcome.prepared = std::move(*prepared);
   return outcome;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kb/abi_check.h"
 #include "kb/arch_select.h"
 #include "kb/config.h"
 #include "kb/config_load.h"
@@ -141,6 +142,10 @@ struct BuildOutcome {
   std::vector<std::string> bundles;       // the bundle directories now up to date
   // Whether ninja failed or was interrupted (run says how): no bundle list then.
   bool failed() const { return run.exit_code != 0 || run.interrupted_by != 0; }
+  // --abi=warn|error: the verdict on each Linux bundle written (kb/abi_check.h).
+  std::vector<VariantVerdict> abi;
+  // Whether a verdict failed and request.abi is "error".
+  bool abi_failed = false;
 };
 
 // `kb build` with request.backend. Native: loads the config, locks the build dir (not for a
@@ -150,6 +155,11 @@ struct BuildOutcome {
 // on any config, toolchain or plan error, a build dir locked by another kb (without
 // request.wait), and as run_native_build or nix_execute fail.
 Result<BuildOutcome> build(const Request& request, Io& io);
+
+// `kb check-abi`: the verdict on each variant under request.kernel_dir (a kernel dir, a build
+// dir or one bundle; check_abi_tree) against request.manylinux and request.python_abi.
+// Fails on an unknown policy, a malformed --python-abi, or when no bundle is found.
+Result<std::vector<VariantVerdict>> check_abi(const Request& request, Io& io);
 
 // What `kb test` did.
 struct TestOutcome {

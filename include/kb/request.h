@@ -81,6 +81,9 @@ struct Request {
   int nix_cores = 0;                     // --cores (nix); 0 = Nix's default
   bool allow_unsandboxed = false;        // --allow-unsandboxed (nix)
   bool json = false;                     // --json
+  std::string abi = "warn";              // build --abi: warn (print each verdict), error, off
+  std::string manylinux = "manylinux_2_28";  // check-abi --manylinux (kb/abi_check.h)
+  std::string python_abi = "3.9";        // check-abi --python-abi
   bool all = false;                      // matrix --all
   bool force = false;                    // init-flake --force
   bool fetch = false;                    // `kb deps fetch`

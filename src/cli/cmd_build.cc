@@ -52,8 +52,31 @@ int run_build(const CliCall& call) {
     return k_exit_ok;
   }
   if (outcome->failed()) return report_build_failure(*outcome);
+  for (const auto& v : outcome->abi) std::fprintf(stderr, "kb: %s\n", format_verdict_line(v).c_str());
+  if (outcome->abi_failed) {
+    std::fprintf(stderr, "kb: --abi=error: the bundles above do not load everywhere the reference's do\n");
+    return k_exit_failure;
+  }
   for (const auto& b : outcome->bundles) std::printf("%s\n", b.c_str());
   return k_exit_ok;
+}
+
+int run_check_abi(const CliCall& call) {
+  auto verdicts = command::check_abi(call.request, call.io);
+  if (!verdicts) {
+    print_errors(verdicts.errors());
+    return k_exit_failure;
+  }
+  bool ok = true;
+  for (const auto& v : *verdicts) ok = ok && v.ok();
+  if (call.request.json) {
+    std::fputs(format_verdicts_json(*verdicts).c_str(), stdout);
+  } else {
+    for (const auto& v : *verdicts)
+      std::fputs(v.ok() ? (format_verdict_line(v) + "\n").c_str() : format_verdict_details(v).c_str(),
+                 stdout);
+  }
+  return ok ? k_exit_ok : k_exit_failure;
 }
 
 int run_init_flake(const CliCall& call) {

@@ -29,6 +29,8 @@ ValueCompletion option_value(const OptionSpec& o) {
   if (o.name == "variant") return {ValueKind::variant, "", "variant"};
   if (o.name == "launcher") return {ValueKind::command, "", "launcher"};
   if (o.name == "cuda-archs" || o.name == "rocm-archs") return {ValueKind::words, "native all", "archs"};
+  if (o.name == "abi") return {ValueKind::words, "warn error off", "abi check"};
+  if (o.name == "manylinux") return {ValueKind::words, "manylinux_2_28 manylinux_2_34 manylinux2014", "policy"};
   if (o.name == "linker") return {ValueKind::words, "auto default bfd mold lld gold", "linker"};
   return {ValueKind::none, "", o.name};
 }

@@ -101,6 +101,12 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   if (args.has("kernel-builder")) r.kernel_builder = args.get("kernel-builder");
   r.allow_unsandboxed = args.has("allow-unsandboxed");
   r.json = args.has("json");
+  r.abi = args.get("abi", r.abi);
+  if (r.abi != "warn" && r.abi != "error" && r.abi != "off")
+    return Error{"--abi must be warn, error or off, not '" + r.abi + "'", {},
+                 "warn prints each bundle's ABI verdict, error also fails the build on a violation"};
+  r.manylinux = args.get("manylinux", r.manylinux);
+  r.python_abi = args.get("python-abi", r.python_abi);
   r.all = args.has("all");
   r.force = args.has("force");
   r.passthrough = args.passthrough;

@@ -14,7 +14,7 @@ for example in relu fused-ops; do
   dir=$(copy_example "$example")
   step "kb build examples/$example"
   kb_ok build "$dir"
-  kb_out | grep -E '^abi (ok|FAIL)' || fail "kb build printed no abi verdict for $example"
+  kb_out | grep -E 'abi (ok|FAIL)' || fail "kb build printed no abi verdict for $example"
   step "kb check-abi examples/$example"
   kb_ok check-abi "$dir" --json
   kb_out | python3 -c '
