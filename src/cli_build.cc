@@ -17,7 +17,7 @@
 #include "kb/discover.h"
 #include "kb/linker.h"
 #include "kb/native_backend.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/nix_backend.h"
 
 namespace kb {

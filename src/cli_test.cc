@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "kb/kernel_test.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/nix_backend.h"
 #include "kb/path.h"
 #include "kb/python_depends.h"

@@ -24,7 +24,7 @@
 #include <cstring>
 #include <optional>
 
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 
 namespace kb {
 

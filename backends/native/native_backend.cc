@@ -8,7 +8,7 @@
 #include "backends/native/ninja_file.h"
 #include "kb/bundle.h"
 #include "kb/compdb.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/path.h"
 
 namespace kb::native {

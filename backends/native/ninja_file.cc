@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kb/ninja_writer.h"
+#include "kb/shell.h"
 
 namespace kb::native {
 

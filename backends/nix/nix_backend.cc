@@ -10,7 +10,7 @@
 
 #include "flake.h"
 #include "kb/config.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/path.h"
 #include "kb/unique_id.h"
 #include "preflight.h"
