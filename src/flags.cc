@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kb/arch.h"
+#include "kb/path.h"
 
 namespace kb {
 
@@ -55,8 +56,7 @@ Argv kernel_includes(const FlagContext& ctx, const std::vector<std::string>& dir
 // compiler's system directories and break libstdc++'s #include_next, and /usr/lib is
 // searched anyway.
 bool rocm_prefix_is_system(const RocmToolkit& rocm) {
-  std::string root = rocm.root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  std::string root = without_trailing_slash(rocm.root);
   return root == "/usr" || root.empty();
 }
 

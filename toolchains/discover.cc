@@ -40,11 +40,9 @@ std::string real_path(const std::string& path) {
 
 std::string absolute_path(const std::string& path) {
   std::error_code ec;
-  auto abs = std::filesystem::absolute(path, ec);
+  auto cwd = std::filesystem::current_path(ec);
   if (ec) return path;
-  std::string out = abs.lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
+  return kb::absolute_path(path, cwd.string());
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "kb/ninja_writer.h"
+#include "kb/path.h"
 #include "kb/shell.h"
 
 namespace kb::native {
@@ -181,9 +182,7 @@ Result<std::string> render_variant(const VariantBuild& vb, const NinjaOptions& o
 }  // namespace
 
 std::string ninja_dir(std::string_view build_dir) {
-  std::string dir(build_dir);
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir + "/.kb";
+  return without_trailing_slash(build_dir) + "/.kb";
 }
 
 std::string variant_ninja_path(const VariantBuild& variant) {
