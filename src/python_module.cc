@@ -251,7 +251,7 @@ py::object plan_py(const std::string& dir, const std::vector<std::string>& varia
     req.jobs = jobs.value_or(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     if (memory_budget) req.memory_budget_bytes = *memory_budget;
     req.unique_id = unique_id;
-    req.kb_path = kb_path ? absolute(*kb_path) : find_in_path("kb", real.env).value_or("kb");
+    req.kb_path = kb_path ? absolute(*kb_path) : find_in_path("kb", real.env, real.disk).value_or("kb");
     req.query = query;
     auto prepared = unwrap(prepare_build(req, real.io));
     warnings = std::move(prepared.report.config.warnings);

@@ -378,8 +378,8 @@ class RealNinjaBuild : public ::testing::Test {
  protected:
   void SetUp() override {
     env = Environment::from_process();
-    auto n = find_in_path("ninja", env);
-    auto cxx = find_in_path("g++", env);
+    auto n = find_in_path("ninja", env, RealDisk());
+    auto cxx = find_in_path("g++", env, RealDisk());
     if (!n || !cxx) GTEST_SKIP() << "needs ninja and g++ on PATH";
     ninja = *n;
     gxx = *cxx;

@@ -40,14 +40,14 @@ bool has_cudart(const Disk& disk, const std::string& dir) {
 }
 
 // The file a toolkit's cuda_runtime.h really is, symlinks resolved.
-std::string real_header(const CudaToolkit& tk) {
-  return real_path(join_path(tk.include_dir, "cuda_runtime.h"));
+std::string real_header(const Disk& disk, const CudaToolkit& tk) {
+  return disk.real_path(join_path(tk.include_dir, "cuda_runtime.h"));
 }
 
 // True when the toolkit's include dir holds its headers itself rather than symlinks to
 // another toolkit's (as /usr/local/include does when it mirrors /usr/local/cuda/include).
-bool owns_headers(const CudaToolkit& tk) {
-  return dir_name(real_header(tk)) == real_path(tk.include_dir);
+bool owns_headers(const Disk& disk, const CudaToolkit& tk) {
+  return dir_name(real_header(disk, tk)) == disk.real_path(tk.include_dir);
 }
 
 }  // namespace
@@ -121,10 +121,11 @@ std::vector<Candidate> cuda_candidates(const ProbeContext& ctx,
                                        const std::vector<std::string>& site_dirs) {
   std::vector<Candidate> out;
   auto root_nvcc = [](const std::string& root) { return join_path(root, "bin/nvcc"); };
-  for (const auto& dir : requested) out.push_back({root_nvcc(absolute_path(dir)), "--cuda"});
+  std::string cwd = ctx.disk.current_dir();
+  for (const auto& dir : requested) out.push_back({root_nvcc(absolute_path(dir, cwd)), "--cuda"});
   for (const char* var : {"CUDA_HOME", "CUDA_PATH"})
     if (auto v = ctx.env.get(var); v && !v->empty()) out.push_back({root_nvcc(*v), var});
-  if (auto nvcc = find_in_path("nvcc", ctx.env)) out.push_back({*nvcc, "PATH"});
+  if (auto nvcc = find_in_path("nvcc", ctx.env, ctx.disk)) out.push_back({*nvcc, "PATH"});
   std::string local = ctx.system_path("/usr/local");
   if (auto names = ctx.disk.list_dir(local); names.ok())
     for (const auto& n : *names)
@@ -143,7 +144,7 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       ctx.reject("cuda", c, "no nvcc at " + c.path);
       continue;
     }
-    if (!seen.insert(real_path(c.path)).second) continue;  // same toolkit, another name
+    if (!seen.insert(ctx.disk.real_path(c.path)).second) continue;  // same toolkit, another name
 
     CudaToolkit tk;
     tk.nvcc = c.path;
@@ -207,11 +208,11 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
     // (/usr/local/include/* -> the toolkit's headers) is a toolkit already found by another
     // name: its headers resolve to the same file. Keep one, under the name that owns them.
     auto same = std::find_if(ctx.out.cuda.begin(), ctx.out.cuda.end(), [&](const CudaToolkit& o) {
-      return o.version == tk.version && real_header(o) == real_header(tk);
+      return o.version == tk.version && real_header(ctx.disk, o) == real_header(ctx.disk, tk);
     });
     if (same != ctx.out.cuda.end()) {
-      std::string why = " (both headers resolve to " + real_header(tk) + ")";
-      if (owns_headers(tk) && !owns_headers(*same)) {
+      std::string why = " (both headers resolve to " + real_header(ctx.disk, tk) + ")";
+      if (owns_headers(ctx.disk, tk) && !owns_headers(ctx.disk, *same)) {
         ctx.reject("cuda", {same->nvcc, ""},
                    "the same CUDA " + tk.version.major_minor() + " as " + tk.nvcc + why);
         *same = std::move(tk);

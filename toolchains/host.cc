@@ -43,7 +43,7 @@ namespace {
 // counts is that this compiler can drive it; one ~10 ms process each, on a cold lookup.
 void probe_linkers(ProbeContext& ctx, HostCompiler& cxx) {
   for (const char* name : k_fast_linkers) {
-    auto path = find_in_path(std::string("ld.") + name, ctx.env);
+    auto path = find_in_path(std::string("ld.") + name, ctx.env, ctx.disk);
     if (!path) continue;
     ctx.witness(*path);
     Candidate c{*path, "PATH"};
@@ -76,7 +76,7 @@ void probe_cxx(ProbeContext& ctx) {
   candidates.push_back({"c++", "PATH"});
 
   for (const auto& c : candidates) {
-    auto path = find_in_path(c.path, ctx.env);
+    auto path = find_in_path(c.path, ctx.env, ctx.disk);
     if (!path) {
       if (c.origin == "CXX") ctx.reject("cxx", c, "not found (looked in PATH)");
       continue;
@@ -116,7 +116,7 @@ void probe_cxx(ProbeContext& ctx) {
 }
 
 void probe_ninja(ProbeContext& ctx) {
-  auto path = find_in_path("ninja", ctx.env);
+  auto path = find_in_path("ninja", ctx.env, ctx.disk);
   if (!path) return;
   ctx.witness(*path);
   auto out = run_probe(ctx, {*path, "--version"});

@@ -135,9 +135,10 @@ std::vector<std::string> gfx_targets_from_bitcode(const std::vector<std::string>
 std::vector<Candidate> rocm_candidates(const ProbeContext& ctx,
                                        const std::vector<std::string>& requested) {
   std::vector<Candidate> out;
-  for (const auto& dir : requested) out.push_back({absolute_path(dir), "--rocm"});
+  std::string cwd = ctx.disk.current_dir();
+  for (const auto& dir : requested) out.push_back({absolute_path(dir, cwd), "--rocm"});
   if (auto v = ctx.env.get("ROCM_PATH"); v && !v->empty()) out.push_back({*v, "ROCM_PATH"});
-  if (auto hipcc = find_in_path("hipcc", ctx.env)) {
+  if (auto hipcc = find_in_path("hipcc", ctx.env, ctx.disk)) {
     std::string prefix = dir_name(dir_name(*hipcc));
     if (base_name(prefix) == "hip") prefix = dir_name(prefix);  // ROCm < 5: /opt/rocm/hip/bin
     out.push_back({prefix, "hipcc on PATH"});
@@ -161,7 +162,7 @@ void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       ctx.reject("rocm", c, "no such directory");
       continue;
     }
-    if (!seen.insert(real_path(c.path)).second) continue;
+    if (!seen.insert(ctx.disk.real_path(c.path)).second) continue;
 
     RocmToolkit tk;
     tk.root = c.path;

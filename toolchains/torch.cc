@@ -182,7 +182,7 @@ std::vector<Candidate> torch_candidates(const std::vector<std::string>& requeste
                                         const Environment& env, const Disk& disk) {
   std::vector<Candidate> out;
   auto add = [&](const std::string& entry, const std::string& origin) {
-    std::string path = absolute_path(entry);
+    std::string path = absolute_path(entry, disk.current_dir());
     if (disk.stat(path).is_dir) {
       std::string python = join_path(path, "bin/python");
       if (!disk.exists(python) && disk.exists(join_path(path, "bin/python3")))
@@ -200,7 +200,7 @@ std::vector<Candidate> torch_candidates(const std::vector<std::string>& requeste
       if (!entry.empty()) add(entry, "KB_TORCH");
     return out;
   }
-  if (auto python = find_in_path("python3", env)) out.push_back({*python, "PATH"});
+  if (auto python = find_in_path("python3", env, disk)) out.push_back({*python, "PATH"});
   return out;
 }
 

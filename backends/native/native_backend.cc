@@ -179,7 +179,7 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   }
   std::string ninja = options.ninja;
   if (ninja.empty()) {
-    auto found = find_in_path("ninja", env);
+    auto found = find_in_path("ninja", env, disk);
     if (!found && !options.generate_only) {
       return Error{"ninja not found in PATH", {},
                    "install it (Debian: apt install ninja-build) or put it on PATH"};
