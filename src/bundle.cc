@@ -71,19 +71,16 @@ Result<Ok> fill_stage(const BundleManifest& m, Disk& disk) {
     KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, rel), content));
 
   // The digest covers what was staged, read back, so it matches the bundle byte for byte.
-  auto files = disk.list_files_recursive(m.stage_dir);
-  if (!files) return files.take_errors();
+  KB_TRY_ASSIGN(auto files, disk.list_files_recursive(m.stage_dir));
   std::vector<std::pair<std::string, std::string>> contents;
-  for (const auto& rel : *files) {
+  for (const auto& rel : files) {
     if (digest_excludes(rel)) continue;
-    auto bytes = disk.read_file(join_path(m.stage_dir, rel));
-    if (!bytes) return bytes.take_errors();
-    contents.emplace_back(rel, std::move(*bytes));
+    KB_TRY_ASSIGN(auto bytes, disk.read_file(join_path(m.stage_dir, rel)));
+    contents.emplace_back(rel, std::move(bytes));
   }
-  auto metadata = metadata_with_digest(m.metadata_json, compute_digest(contents));
-  if (!metadata) return metadata.take_errors();
+  KB_TRY_ASSIGN(auto metadata, metadata_with_digest(m.metadata_json, compute_digest(contents)));
   // Last: a directory with metadata.json is what the loader accepts as a variant.
-  KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, "metadata.json"), *metadata));
+  KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, "metadata.json"), metadata));
   return Ok{};
 }
 
@@ -104,11 +101,9 @@ Result<Ok> assemble_bundle(const BundleManifest& m, Disk& disk) {
 }
 
 Result<Ok> assemble_bundle_from_file(const std::string& manifest_path, Disk& disk) {
-  auto text = disk.read_file(manifest_path);
-  if (!text) return text.take_errors();
-  auto m = parse_bundle_manifest(*text);
-  if (!m) return m.take_errors();
-  return assemble_bundle(*m, disk);
+  KB_TRY_ASSIGN(auto text, disk.read_file(manifest_path));
+  KB_TRY_ASSIGN(auto m, parse_bundle_manifest(text));
+  return assemble_bundle(m, disk);
 }
 
 }  // namespace kb

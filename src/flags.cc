@@ -89,8 +89,6 @@ Argv io_suffix(const CompileIo& io) {
   return {"-MD", "-MF", io.depfile, "-c", io.source, "-o", io.object};
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 }  // namespace
 
 std::string cxx_standard_flag(const Version& torch) {
@@ -144,8 +142,8 @@ std::vector<std::string> filter_cuda_flags(const std::vector<std::string>& cuda_
   std::vector<std::string> out;
   for (const auto& f : cuda_flags) {
     std::string_view v = f;
-    while (starts_with(v, "-")) v.remove_prefix(1);
-    if (starts_with(v, "static-global-template-stub=")) continue;
+    while (v.starts_with("-")) v.remove_prefix(1);
+    if (v.starts_with("static-global-template-stub=")) continue;
     out.push_back(f);
   }
   return out;

@@ -151,24 +151,24 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
     tk.root = dir_name(dir_name(c.path));
     auto version_out = run_probe(ctx, {c.path, "--version"});
     if (!version_out.ok()) {
-      ctx.reject("cuda", c, version_out.errors().list.front().message);
+      ctx.reject("cuda", c, first_message(version_out.errors()));
       continue;
     }
     auto version = parse_nvcc_version(version_out->out);
     if (!version.ok()) {
-      ctx.reject("cuda", c, version.errors().list.front().message);
+      ctx.reject("cuda", c, first_message(version.errors()));
       continue;
     }
     tk.version = *version;
     auto codes_out = run_probe(ctx, {c.path, "--list-gpu-code"});
     if (!codes_out.ok()) {
       ctx.reject("cuda", c,
-                 codes_out.errors().list.front().message + " (CUDA 11.0 or newer is needed)");
+                 first_message(codes_out.errors()) + " (CUDA 11.0 or newer is needed)");
       continue;
     }
     auto codes = parse_nvcc_gpu_codes(codes_out->out);
     if (!codes.ok()) {
-      ctx.reject("cuda", c, codes.errors().list.front().message);
+      ctx.reject("cuda", c, first_message(codes.errors()));
       continue;
     }
     tk.gpu_codes = std::move(*codes);

@@ -49,12 +49,12 @@ void probe_linkers(ProbeContext& ctx, HostCompiler& cxx) {
     Candidate c{*path, "PATH"};
     auto out = run_probe(ctx, {cxx.path, std::string("-fuse-ld=") + name, "-Wl,--version"});
     if (!out.ok()) {
-      ctx.reject("linker", c, out.errors().list.front().message);
+      ctx.reject("linker", c, first_message(out.errors()));
       continue;
     }
     auto version = parse_linker_version(name, out->out);
     if (!version.ok()) {
-      ctx.reject("linker", c, version.errors().list.front().message);
+      ctx.reject("linker", c, first_message(version.errors()));
       continue;
     }
     cxx.linkers.push_back({name, *path, *version});
@@ -121,12 +121,12 @@ void probe_ninja(ProbeContext& ctx) {
   ctx.witness(*path);
   auto out = run_probe(ctx, {*path, "--version"});
   if (!out.ok()) {
-    ctx.reject("ninja", {*path, "PATH"}, out.errors().list.front().message);
+    ctx.reject("ninja", {*path, "PATH"}, first_message(out.errors()));
     return;
   }
   auto v = parse_ninja_version(out->out);
   if (!v.ok()) {
-    ctx.reject("ninja", {*path, "PATH"}, v.errors().list.front().message);
+    ctx.reject("ninja", {*path, "PATH"}, first_message(v.errors()));
     return;
   }
   ctx.out.ninja = NinjaTool{*path, *v};

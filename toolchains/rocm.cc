@@ -193,7 +193,7 @@ void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
           }
         }
       } else {
-        hipcc_problem = parsed.errors().list.front().message;
+        hipcc_problem = first_message(parsed.errors());
       }
     }
     if (tk.hip_version.empty() && has_header) {

@@ -148,7 +148,7 @@ Result<TorchProbeAnswer> parse_torch_probe(std::string_view json_text, const std
   }
   auto facts = parse_torch_version_py(str("version_py"));
   if (!facts.ok()) {
-    a.problem = facts.errors().list.front().message;
+    a.problem = first_message(facts.errors());
     return a;
   }
 
@@ -214,12 +214,12 @@ std::vector<std::string> probe_torch(ProbeContext& ctx, const std::vector<Candid
     }
     auto captured = run_probe(ctx, {c.path, "-c", torch_probe_script()});
     if (!captured.ok()) {
-      ctx.reject("torch", c, captured.errors().list.front().message);
+      ctx.reject("torch", c, first_message(captured.errors()));
       continue;
     }
     auto answer = parse_torch_probe(captured->out, c.path);
     if (!answer.ok()) {
-      ctx.reject("torch", c, answer.errors().list.front().message);
+      ctx.reject("torch", c, first_message(answer.errors()));
       continue;
     }
     ctx.witness(answer->executable);

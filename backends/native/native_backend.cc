@@ -105,9 +105,7 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
     if (auto text = disk.read_file(log); text.ok()) nopts.durations_ms = parse_ninja_log(*text);
   }
   // Rendered before anything is written: a plan Ninja cannot express writes nothing.
-  auto rendered = render_ninja(plan, nopts);
-  if (!rendered) return rendered.take_errors();
-  const NinjaFiles& files = *rendered;
+  KB_TRY_ASSIGN(const NinjaFiles files, render_ninja(plan, nopts));
   KB_TRY(disk.make_dirs(dir));
   Writer w{disk, written};
   for (const auto& vb : plan.variants) {
@@ -125,9 +123,7 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
   std::string record_path = join_path(dir, k_variants_record);
   std::string previous;
   if (disk.exists(record_path)) {
-    auto text = disk.read_file(record_path);
-    if (!text) return text.take_errors();
-    previous = std::move(*text);
+    KB_TRY_ASSIGN(previous, disk.read_file(record_path));
   }
   KB_TRY(w.put(record_path, variants_record(plan, previous)));
   // Last, so that an earlier failure leaves the previous build.ninja with its inputs.
@@ -257,9 +253,8 @@ Result<Ok> clean_build(const std::string& build_dir, Disk& disk) {
   if (!disk.stat(dir).is_dir) return Ok{};
   std::string record = join_path(dir, k_variants_record);
   if (disk.exists(record)) {
-    auto text = disk.read_file(record);
-    if (!text) return text.take_errors();
-    for (const auto& name : parse_variants_record(*text)) {
+    KB_TRY_ASSIGN(auto text, disk.read_file(record));
+    for (const auto& name : parse_variants_record(text)) {
       if (is_plain_name(name)) KB_TRY(disk.remove_all(join_path(build_dir, name)));
     }
   }

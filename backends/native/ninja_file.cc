@@ -318,9 +318,8 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   NinjaFiles files;
   std::string dir = ninja_dir(options.build_dir);
   for (const auto& vb : plan.variants) {
-    auto text = render_variant(vb, options);
-    if (!text) return text.take_errors();
-    files.variants.push_back({variant_ninja_path(vb), std::move(*text)});
+    KB_TRY_ASSIGN(auto text, render_variant(vb, options));
+    files.variants.push_back({variant_ninja_path(vb), std::move(text)});
   }
 
   NinjaWriter w;
