@@ -103,7 +103,7 @@ std::vector<BundleCopy> python_copies(const Config& config, const BuildOptions& 
   return out;
 }
 
-struct Planner {
+struct PlanBuilder {
   const Config& config;
   const Toolchains& tc;
   const BuildOptions& options;
@@ -351,7 +351,7 @@ Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolch
                                   const std::vector<std::string>& python_files) {
   if (options.unique_id.empty())
     return Error{"no unique id for the op namespace", {}, "this is a bug in kb's pipeline"};
-  Planner p{config, toolchains, options, python_files};
+  PlanBuilder p{config, toolchains, options, python_files};
   p.jobs = std::max(1, options.jobs);
   p.cuda_sources = count_cuda_sources(config, matrix);
 

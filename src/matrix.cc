@@ -30,9 +30,9 @@ struct Candidate {
   Version toolkit;  // CUDA/ROCm version of the variant; empty for cpu
 };
 
-class Planner {
+class MatrixBuilder {
  public:
-  Planner(const Config& config, const Toolchains& tc) : m_config(config), m_tc(tc) {}
+  MatrixBuilder(const Config& config, const Toolchains& tc) : m_config(config), m_tc(tc) {}
 
   Result<Matrix> run() {
     std::vector<Backend> backends;
@@ -391,7 +391,7 @@ class Planner {
 }  // namespace
 
 Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains) {
-  return Planner(config, toolchains).run();
+  return MatrixBuilder(config, toolchains).run();
 }
 
 }  // namespace kb
