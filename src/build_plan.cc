@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "kb/bundle.h"
+#include "kb/bundle_manifest.h"
 #include "kb/bundle_files.h"
 #include "kb/deps.h"
 #include "kb/hipify.h"
@@ -346,6 +346,21 @@ struct PlanBuilder {
 
 }  // namespace
 
+BundleManifest manifest_for(const VariantBuild& vb) {
+  // work_dir is <build_dir>/.kb/<variant>; the stage is its sibling tree
+  // <build_dir>/.kb/stage/<variant>, on the same file system as the bundle so that the
+  // final swap is a rename.
+  std::filesystem::path kb_dir = std::filesystem::path(vb.work_dir).parent_path();
+  BundleManifest m;
+  m.stage_dir = (kb_dir / "stage" / vb.variant.name).string();
+  m.bundle_dir = vb.bundle_dir;
+  m.copies = vb.copies;
+  m.generated = vb.generated;
+  m.metadata_json = vb.metadata_json;
+  m.stamp = vb.bundle_stamp;
+  return m;
+}
+
 Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolchains,
                                   const Matrix& matrix, const BuildOptions& options,
                                   const std::vector<std::string>& python_files) {
@@ -365,7 +380,8 @@ Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolch
       for (auto& e : vb.take_errors().list) errors.push_back(std::move(e));
       continue;
     }
-    vb->work_files[vb->bundle_manifest] = bundle_manifest_text(manifest_for(*vb));
+    vb->manifest = manifest_for(*vb);
+    vb->work_files[vb->bundle_manifest] = bundle_manifest_text(vb->manifest);
     plan.nvcc_threads_max = std::max(plan.nvcc_threads_max, vb->nvcc_threads);
     plan.variants.push_back(std::move(*vb));
   }

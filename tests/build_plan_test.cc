@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kb/bundle.h"
+#include "kb/bundle_manifest.h"
 #include "kb/bundle_files.h"
 #include "kb/compdb.h"
 #include "tests/fakes.h"
@@ -194,6 +194,7 @@ TEST_F(BuildPlanTest, ManifestIsAWorkFileMatchingManifestFor) {
   auto m = parse_bundle_manifest(vb.work_files.at(vb.bundle_manifest));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(*m, manifest_for(vb));
+  EXPECT_EQ(*m, vb.manifest);  // the plan carries what it wrote
   EXPECT_EQ(m->stage_dir, "/src/relu/build/.kb/stage/torch211-cxx11-cu130-x86_64-linux");
 }
 

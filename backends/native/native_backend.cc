@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "backends/native/ninja_file.h"
-#include "kb/bundle.h"
 #include "kb/compdb.h"
 #include "kb/shell.h"
 #include "kb/path.h"
@@ -109,14 +108,8 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
   KB_TRY(disk.make_dirs(dir));
   Writer w{disk, written};
   for (const auto& vb : plan.variants) {
+    // The manifest is among them: make_build_plan writes vb.manifest's text there.
     for (const auto& [path, content] : vb.work_files) KB_TRY(w.put(path, content));
-    // make_build_plan puts the manifest among the work files; a plan made another way
-    // (tests, tools embedding kb) still gets one.
-    if (std::string manifest = bundle_manifest_path(vb); !vb.work_files.contains(manifest)) {
-      BundleManifest m = manifest_for(vb);
-      m.stamp = bundle_stamp_path(vb);
-      KB_TRY(w.put(manifest, bundle_manifest_text(m)));
-    }
   }
   for (const auto& f : files.variants) KB_TRY(w.put(f.path, f.text));
   KB_TRY(w.put(join_path(options.build_dir, k_compdb), render_compdb(plan, dir)));
@@ -158,7 +151,7 @@ std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options)
     for (const auto& h : vb.hipify) text += shell_join(h.argv) + "\n";  // ROCm: CUDA -> HIP
     for (const auto& c : vb.compiles) text += shell_join(compile_command(c, options.launcher)) + "\n";
     if (vb.link) text += shell_join(vb.link->argv) + "\n";
-    text += shell_join(bundle_command(options.kb_path, bundle_manifest_path(vb))) + "\n";
+    text += shell_join(bundle_command(options.kb_path, vb.bundle_manifest)) + "\n";
   }
   return text;
 }

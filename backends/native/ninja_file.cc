@@ -163,18 +163,18 @@ Result<std::string> render_variant(const VariantBuild& vb, const NinjaOptions& o
     bundle_inputs.push_back(vb.link->output);
   }
   for (const auto& copy : vb.copies) bundle_inputs.push_back(copy.from);
-  std::string manifest = bundle_manifest_path(vb);
+  const std::string& manifest = vb.bundle_manifest;
   bundle_inputs.push_back(manifest);
   std::set<std::string> seen;
   std::erase_if(bundle_inputs, [&](const std::string& p) { return !seen.insert(p).second; });
   w.newline();
-  w.build({.outputs = {bundle_stamp_path(vb)},
+  w.build({.outputs = {vb.bundle_stamp},
            .rule = "bundle",
            .inputs = bundle_inputs,
            .variables = edge_vars(bundle_command(options.kb_path, manifest),
                                   "BUNDLE " + vb.variant.name)});
   w.newline();
-  w.build({.outputs = {vb.variant.name}, .rule = "phony", .inputs = {bundle_stamp_path(vb)}});
+  w.build({.outputs = {vb.variant.name}, .rule = "phony", .inputs = {vb.bundle_stamp}});
   KB_TRY(faithful(w, variant_ninja_path(vb)));
   return w.take();
 }
@@ -187,15 +187,6 @@ std::string ninja_dir(std::string_view build_dir) {
 
 std::string variant_ninja_path(const VariantBuild& variant) {
   return variant.work_dir + "/variant.ninja";
-}
-
-std::string bundle_manifest_path(const VariantBuild& variant) {
-  return variant.bundle_manifest.empty() ? variant.work_dir + "/bundle.json"
-                                         : variant.bundle_manifest;
-}
-
-std::string bundle_stamp_path(const VariantBuild& variant) {
-  return variant.bundle_stamp.empty() ? variant.work_dir + "/bundle.stamp" : variant.bundle_stamp;
 }
 
 std::vector<std::string> compile_command(const CompileStep& step,
@@ -318,6 +309,10 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   NinjaFiles files;
   std::string dir = ninja_dir(options.build_dir);
   for (const auto& vb : plan.variants) {
+    // The plan owns the bundle's paths; a stage that made them up here could disagree.
+    if (vb.bundle_manifest.empty() || vb.bundle_stamp.empty())
+      return Error{"variant " + vb.variant.name + " has no bundle manifest or stamp path", {},
+                   "this is a bug in kb's planner (make_build_plan sets both)"};
     KB_TRY_ASSIGN(auto text, render_variant(vb, options));
     files.variants.push_back({variant_ninja_path(vb), std::move(text)});
   }
@@ -364,7 +359,7 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   }
 
   std::vector<std::string> stamps;
-  for (const auto& vb : plan.variants) stamps.push_back(bundle_stamp_path(vb));
+  for (const auto& vb : plan.variants) stamps.push_back(vb.bundle_stamp);
   w.newline();
   w.build({.outputs = {"all"}, .rule = "phony", .inputs = stamps});
   w.default_targets({"all"});
