@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kb/arch.h"
 #include "kb/bundle_manifest.h"
 #include "kb/bundle_files.h"
 #include "kb/deps.h"
@@ -239,6 +240,7 @@ struct PlanBuilder {
       s.source = hipified(vb, m.rel);
     }
     s.argv = hip_compile_argv(ctx, m.section, m.archs, includes, {s.source, s.object, s.depfile});
+    s.device_passes = static_cast<int>(std::set<std::string>(m.archs.begin(), m.archs.end()).size());
     return s;
   }
 
@@ -309,6 +311,7 @@ struct PlanBuilder {
         int threads = nvcc_threads(m.archs.size());
         CompileStep s = step(vb, m.rel, CompileStep::Tool::nvcc);
         s.argv = nvcc_compile_argv(*ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.device_passes = static_cast<int>(gencode_flags(m.archs).size() / 2);
         s.uses_unique_id = !vb.late_bound;
         vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
         vb.compiles.push_back(std::move(s));

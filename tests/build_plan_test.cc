@@ -311,6 +311,8 @@ TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
   EXPECT_THAT(gencode, ElementsAre("arch=compute_90a,code=sm_90a", "arch=compute_120,code=sm_120",
                                    "arch=compute_120,code=compute_120",
                                    "arch=compute_100f,code=sm_100f"));
+  // The planner counts the passes it asked for (the scheduler's first guess reads them).
+  EXPECT_EQ(find_step(vb, "relu_cuda/relu.cu")->device_passes, 4);
   // cuda-flags appended across sections; the include dirs are the last section's.
   auto lineinfo = std::find(argv.begin(), argv.end(), "-lineinfo");
   auto blackwell_flag = std::find(argv.begin(), argv.end(), "-DBLACKWELL");

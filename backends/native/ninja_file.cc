@@ -44,18 +44,6 @@ std::string short_digest(std::string_view text) {
   return fmt::format("{:016x}", h);
 }
 
-// Device passes of a compile: one per -gencode (nvcc) or --offload-arch (hip), at least one.
-int64_t device_passes(const CompileStep& step) {
-  int64_t n = 0;
-  for (const auto& a : step.argv) {
-    if (a == "-gencode" || a == "--generate-code" || a.starts_with("-gencode=") ||
-        a.starts_with("--generate-code=") || a.starts_with("--offload-arch=")) {
-      ++n;
-    }
-  }
-  return std::max<int64_t>(n, 1);
-}
-
 // Durations compared in steps of 25%: timings wobble from run to run, and an order that
 // followed every wobble would rewrite build.ninja after every build. Within a step the
 // plan's order decides.
@@ -243,11 +231,7 @@ std::map<std::string, int64_t> parse_ninja_log(std::string_view text) {
 }
 
 int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads) {
-  // Calibrated on the GPU machine (measurements.md, docs/performance.md): a host TU with
-  // <torch/library.h> 5 s, <torch/all.h> 14 s; a stable-ABI binding 1.3 s; a Torch-free
-  // kernel .cpp 0.1-0.4 s. A .cu with Torch's headers 54 s for one arch, 121 s for five,
-  // 60 s for five with --threads 5; a Torch-free .cu 1.4 s for one round of archs, 2.8 s
-  // for two.
+  // The levels and their calibration: docs/performance.md, "The scheduler's first guess".
   if (step.tool == CompileStep::Tool::cxx) {
     switch (step.torch_includes) {
       case TorchIncludes::full: return 10'000;
@@ -255,7 +239,7 @@ int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads) {
       case TorchIncludes::none: return 500;
     }
   }
-  int64_t passes = device_passes(step);
+  int64_t passes = std::max(step.device_passes, 1);
   int64_t threads = std::clamp<int64_t>(nvcc_threads, 1, passes);
   int64_t rounds = (passes + threads - 1) / threads;
   switch (step.torch_includes) {

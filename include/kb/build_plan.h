@@ -61,6 +61,9 @@ struct CompileStep {
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool binding = false;           // a [torch] src TU
   TorchIncludes torch_includes = TorchIncludes::none;  // for the first guess of its duration
+  // nvcc/hip: the device code passes it runs (one per -gencode or --offload-arch); 1 for a
+  // host compile. Also for the first guess of its duration.
+  int device_passes = 1;
   // Its command line carries the unique id (-DTORCH_EXTENSION_NAME=<ops name> on every TU of
   // a variant that is not late-bound).
   bool uses_unique_id = false;
@@ -113,8 +116,7 @@ struct VariantBuild {
 BundleManifest manifest_for(const VariantBuild& vb);
 
 // Assumed peak memory of one nvcc process per --threads thread on a TU that includes
-// Torch's headers: measured 2.5 GB for one such TU (measurements.md) and 2.25-3 GB per
-// thread by peers (peers-and-performance.md §3.2). See docs/bundle.md, "nvcc concurrency".
+// Torch's headers; the measurements behind it: docs/bundle.md, "nvcc concurrency".
 inline constexpr int64_t k_nvcc_bytes_per_thread = (5LL << 30) / 2;  // 2.5 GiB
 
 struct BuildPlan {

@@ -133,7 +133,7 @@ Result<std::vector<std::string>> nix_variants(const NixBuildRequest& request, Di
                                               Process& process, const Environment& env);
 
 // `kb test --backend=nix` or `kb develop --backend=nix`: the flake's test and dev shells
-// (kernel-builder-format.md §5.3).
+// (docs/nix-backend.md; docs/testing.md).
 struct NixShellRequest {
   NixBuildRequest build;             // kernel_dir, kernel_builder, options; at most one variant
   bool test = false;                 // kb test (else kb develop)
