@@ -27,31 +27,22 @@ struct ActiveSection {
   const std::vector<std::string>* archs;
 };
 
-Result<std::vector<ActiveSection>> active_sections(const Config& config, const Variant& v) {
+// The variant's sections as the matrix resolved them.
+std::vector<ActiveSection> active_sections(const Variant& v) {
   std::vector<ActiveSection> out;
-  for (const auto& s : v.sections) {
-    auto it = std::find_if(config.kernels.begin(), config.kernels.end(),
-                           [&](const KernelSection& k) { return k.name == s.section; });
-    if (it == config.kernels.end())
-      return Error{fmt::format("variant {} names kernel section '{}', which build.toml lacks",
-                               v.name, s.section),
-                   {}, "this is a bug in kb's matrix"};
-    out.push_back({&*it, &s.archs});
-  }
+  for (const auto& s : v.sections) out.push_back({&s.kernel, &s.archs});
   return out;
 }
 
 // The .cu compiles of the whole plan: each distinct .cu of a variant's sections once.
-int count_cuda_sources(const Config& config, const Matrix& matrix) {
+int count_cuda_sources(const Matrix& matrix) {
   int n = 0;
   for (const auto& v : matrix.variants) {
     if (v.noarch || v.backend != Backend::cuda) continue;
     std::set<std::string> seen;
     for (const auto& s : v.sections)
-      for (const auto& k : config.kernels)
-        if (k.name == s.section)
-          for (const auto& f : k.src)
-            if (classify_source(f.value) == SourceKind::cuda) seen.insert(object_stem(f.value));
+      for (const auto& f : s.kernel.src)
+        if (classify_source(f.value) == SourceKind::cuda) seen.insert(object_stem(f.value));
     n += static_cast<int>(seen.size());
   }
   return n;
@@ -272,8 +263,7 @@ struct PlanBuilder {
     VariantBuild vb = skeleton(v);
     auto ctx = flag_context(v, vb);
     if (!ctx) return ctx.take_errors();
-    auto sections = active_sections(config, v);
-    if (!sections) return sections.take_errors();
+    const std::vector<ActiveSection> sections = active_sections(v);
 
     for (const auto& src : config.torch.src) {
       if (classify_source(src.value) != SourceKind::cxx) continue;  // headers are not compiled
@@ -295,8 +285,8 @@ struct PlanBuilder {
       vb.compiles.push_back(std::move(s));
       vb.work_files[source] = ops_id_source(vb.ops_name);
     }
-    if (v.backend == Backend::rocm) rocm_hipify(vb, *sections);
-    for (const MergedSource& m : merge_sources(*sections)) {
+    if (v.backend == Backend::rocm) rocm_hipify(vb, sections);
+    for (const MergedSource& m : merge_sources(sections)) {
       SourceKind kind = classify_source(m.rel);
       if (kind == SourceKind::cxx) {
         CompileStep s = step(vb, m.rel, CompileStep::Tool::cxx);
@@ -371,7 +361,7 @@ Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolch
     return Error{"no unique id for the op namespace", {}, "this is a bug in kb's pipeline"};
   PlanBuilder p{config, toolchains, options, python_files};
   p.jobs = std::max(1, options.jobs);
-  p.cuda_sources = count_cuda_sources(config, matrix);
+  p.cuda_sources = count_cuda_sources(matrix);
 
   BuildPlan plan;
   plan.jobs = p.jobs;

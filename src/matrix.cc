@@ -318,7 +318,7 @@ class MatrixBuilder {
       } else if (b == Backend::rocm) {
         ok = rocm_section(*k, m_tc.rocm[*c.rocm], v) && ok;
       } else {
-        v.sections.push_back({k->name, {}, {}});
+        v.sections.push_back({k->name, {}, {}, *k});
       }
     }
     if (ok) add_variant(std::move(v), torch_desc(c.torch));
@@ -351,7 +351,7 @@ class MatrixBuilder {
                         show(kv), fmt::join(plain, ";")));
       return false;
     }
-    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes)});
+    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes), k});
     return true;
   }
 
@@ -383,7 +383,7 @@ class MatrixBuilder {
                         fmt::join(reference_rocm_archs(), ";")));
       return false;
     }
-    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes)});
+    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes), k});
     return true;
   }
 };

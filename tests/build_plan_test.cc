@@ -295,7 +295,8 @@ TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
   blackwell.cxx_flags = {};
   config.kernels.insert(config.kernels.begin() + 1, blackwell);
   Variant v = cuda_variant({"9.0a"});
-  v.sections = {{"relu_cuda", {"9.0a", "12.0+PTX"}, {}}, {"relu_blackwell", {"10.0f", "12.0"}, {}}};
+  v.sections = {{"relu_cuda", {"9.0a", "12.0+PTX"}, {}, config.kernels[0]},
+                {"relu_blackwell", {"10.0f", "12.0"}, {}, blackwell}};
   auto p = plan({v});
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   const VariantBuild& vb = p->variants[0];

@@ -434,7 +434,7 @@ Variant sample_variant(const Config& config, Backend backend, size_t torch,
   v.cuda = cuda;
   for (const auto& k : config.kernels)
     if (k.backend == backend)
-      v.sections.push_back({k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}});
+      v.sections.push_back({k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}, k});
   return v;
 }
 

@@ -18,6 +18,7 @@ struct SectionArchs {
   std::string section;             // kernel section name
   std::vector<std::string> archs;  // "8.0", "9.0a", "12.1+PTX" (natural order) or "gfx90a"
   std::vector<std::string> notes; // capabilities dropped, each with why
+  KernelSection kernel{};          // the section itself, as build.toml gives it (the planner's input)
 };
 
 // One buildable variant.
