@@ -261,46 +261,58 @@ struct PlanBuilder {
                                to_string(v.backend)),
                    {}, "leave this backend out with --variant, or build it with the reference"};
     VariantBuild vb = skeleton(v);
-    auto ctx = flag_context(v, vb);
-    if (!ctx) return ctx.take_errors();
-    const std::vector<ActiveSection> sections = active_sections(v);
+    KB_TRY_ASSIGN(const FlagContext ctx, flag_context(v, vb));
+    add_binding_compiles(vb, ctx);
+    add_kernel_compiles(vb, ctx, active_sections(v));
+    KB_TRY(check_compiles(vb));
+    add_link_and_bundle(vb, ctx);
+    return vb;
+  }
 
+  // The [torch] src TUs and, for a late-bound variant, gen/ops_id.c with the unique id.
+  void add_binding_compiles(VariantBuild& vb, const FlagContext& ctx) const {
     for (const auto& src : config.torch.src) {
       if (classify_source(src.value) != SourceKind::cxx) continue;  // headers are not compiled
       CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
-      s.argv = binding_compile_argv(*ctx, config.torch, {s.source, s.object, s.depfile});
+      s.argv = binding_compile_argv(ctx, config.torch, {s.source, s.object, s.depfile});
       s.binding = true;
       s.uses_unique_id = !vb.late_bound;
       if (!options.torch_includes.contains(src.value)) s.torch_includes = TorchIncludes::full;
       vb.compiles.push_back(std::move(s));
     }
-    if (vb.late_bound) {
-      std::string source = join_path(vb.work_dir, "gen/ops_id.c");
-      CompileStep s;
-      s.source = source;
-      s.object = join_path(vb.work_dir, "obj/gen/ops_id.c.o");
-      s.depfile = s.object + ".d";
-      s.description = fmt::format("CC {} ops_id.c ({})", v.name, vb.ops_name);
-      s.argv = ops_id_compile_argv(*ctx, {s.source, s.object, s.depfile});
-      vb.compiles.push_back(std::move(s));
-      vb.work_files[source] = ops_id_source(vb.ops_name);
-    }
-    if (v.backend == Backend::rocm) rocm_hipify(vb, sections);
+    if (!vb.late_bound) return;
+    std::string source = join_path(vb.work_dir, "gen/ops_id.c");
+    CompileStep s;
+    s.source = source;
+    s.object = join_path(vb.work_dir, "obj/gen/ops_id.c.o");
+    s.depfile = s.object + ".d";
+    s.description = fmt::format("CC {} ops_id.c ({})", vb.variant.name, vb.ops_name);
+    s.argv = ops_id_compile_argv(ctx, {s.source, s.object, s.depfile});
+    vb.compiles.push_back(std::move(s));
+    vb.work_files[source] = ops_id_source(vb.ops_name);
+  }
+
+  // The [kernel.*] sources of the variant's sections, each once with what every section
+  // gives it (ROCm: hipified first).
+  void add_kernel_compiles(VariantBuild& vb, const FlagContext& ctx,
+                           const std::vector<ActiveSection>& sections) const {
+    Backend backend = vb.variant.backend;
+    if (backend == Backend::rocm) rocm_hipify(vb, sections);
     for (const MergedSource& m : merge_sources(sections)) {
       SourceKind kind = classify_source(m.rel);
       if (kind == SourceKind::cxx) {
         CompileStep s = step(vb, m.rel, CompileStep::Tool::cxx);
-        s.argv = kernel_cxx_compile_argv(*ctx, m.section, {s.source, s.object, s.depfile});
+        s.argv = kernel_cxx_compile_argv(ctx, m.section, {s.source, s.object, s.depfile});
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
-      } else if (v.backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
-        CompileStep s = hip_step(vb, *ctx, m);
+      } else if (backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
+        CompileStep s = hip_step(vb, ctx, m);
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
-      } else if (kind == SourceKind::cuda && v.backend == Backend::cuda) {
+      } else if (kind == SourceKind::cuda && backend == Backend::cuda) {
         int threads = nvcc_threads(m.archs.size());
         CompileStep s = step(vb, m.rel, CompileStep::Tool::nvcc);
-        s.argv = nvcc_compile_argv(*ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.argv = nvcc_compile_argv(ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
         s.device_passes = static_cast<int>(gencode_flags(m.archs).size() / 2);
         s.uses_unique_id = !vb.late_bound;
         vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
@@ -308,23 +320,31 @@ struct PlanBuilder {
       }
     }
     order_hipified_headers(vb);
+  }
+
+  // Fails when an object is compiled twice or nothing is compiled at all.
+  static Result<Ok> check_compiles(const VariantBuild& vb) {
     std::set<std::string> objects;
     for (const auto& s : vb.compiles)
       if (!objects.insert(s.object).second)
         return Error{fmt::format("'{}' is compiled twice for variant {}: it is listed in [torch] src "
                                  "and in a [kernel.*] src",
-                                 s.source, v.name),
+                                 s.source, vb.variant.name),
                      {}, "list a binding source in [torch] src only, and kernel sources in [kernel.*] src"};
     if (vb.compiles.empty())
-      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", v.name), {},
-                   "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", vb.variant.name),
+                   {}, "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+    return Ok{};
+  }
 
+  // The link of every object into <ops>.abi3.so, and what the bundle holds besides it.
+  void add_link_and_bundle(VariantBuild& vb, const FlagContext& ctx) const {
     LinkStep link;
     link.output = join_path(vb.work_dir, vb.ops_name + ".abi3.so");
     std::vector<std::string> objs;
     for (const auto& s : vb.compiles) objs.push_back(s.object);
-    link.argv = link_argv(*ctx, objs, link.output);
-    link.description = fmt::format("LINK {} {}.abi3.so", v.name, vb.ops_name);
+    link.argv = link_argv(ctx, objs, link.output);
+    link.description = fmt::format("LINK {} {}.abi3.so", vb.variant.name, vb.ops_name);
 
     vb.copies = python_copies(config, options, arch_bundle_files(python_files, config.torch.pyext));
     vb.copies.push_back({link.output, vb.ops_name + ".abi3.so"});
@@ -332,8 +352,7 @@ struct PlanBuilder {
     vb.generated["_ops.py"] = arch_ops_py(vb.ops_name);
     vb.work_files[join_path(vb.work_dir, "gen/registration.h")] =
         vb.late_bound ? late_bound_registration_header() : registration_header();
-    vb.metadata_json = metadata(v, vb.ops_name, v.metadata_archs());
-    return vb;
+    vb.metadata_json = metadata(vb.variant, vb.ops_name, vb.variant.metadata_archs());
   }
 };
 
