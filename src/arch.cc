@@ -145,17 +145,51 @@ bool cuda_capability_can_match(const std::string& cap) {
          !cuda_loose_intersection({cap}, all_default_cuda_targets()).archs.empty();
 }
 
-ArchIntersection cuda_loose_intersection(const std::vector<std::string>& requested,
-                                         const std::vector<std::string>& supported) {
-  ArchIntersection out;
+namespace {
 
-  // Targets: the supported list without "+PTX", naturally ordered, unique.
+// The supported list without "+PTX", naturally ordered, unique.
+std::vector<std::string> plain_targets(const std::vector<std::string>& supported) {
   std::vector<std::string> targets;
   for (const auto& s : supported) {
     std::string t = strip_ptx(s);
     if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(t);
   }
   std::sort(targets.begin(), targets.end(), natural_arch_less);
+  return targets;
+}
+
+// A note for each plain source that serves no target, saying why: a higher source serves its
+// targets, or there is no target it could serve (of its major, unless it asked for PTX).
+void explain_unused(const std::vector<std::string>& plain, const std::set<std::string>& used,
+                    const std::vector<std::string>& targets, const std::set<std::string>& ptx,
+                    const std::vector<std::string>& all_targets, std::vector<std::string>& notes) {
+  for (const auto& s : plain) {
+    if (used.count(s)) continue;
+    auto sc = parse_cap(s);
+    bool could_serve = false;
+    for (const auto& t : targets) {
+      auto tc = parse_cap(t);
+      if (sc && tc && cap_number(*sc) <= cap_number(*tc) && (sc->major == tc->major || ptx.count(s)))
+        could_serve = true;
+    }
+    std::string shown = ptx.count(s) ? s + "+PTX" : s;
+    if (could_serve)
+      notes.push_back(fmt::format("{}: dropped, a higher requested capability serves its targets", shown));
+    else if (ptx.count(s))
+      notes.push_back(fmt::format("{}: dropped, no supported target at or above it (supported: {})", shown,
+                                  fmt::join(all_targets, ";")));
+    else
+      notes.push_back(fmt::format("{}: dropped, no supported target of major {} at or above it (supported: {})",
+                                  shown, sc ? sc->major : 0, fmt::join(all_targets, ";")));
+  }
+}
+
+}  // namespace
+
+ArchIntersection cuda_loose_intersection(const std::vector<std::string>& requested,
+                                         const std::vector<std::string>& supported) {
+  ArchIntersection out;
+  std::vector<std::string> targets = plain_targets(supported);
   const std::vector<std::string> all_targets = targets;
 
   // Sources: "+PTX" removed but remembered.
@@ -206,25 +240,7 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
       if (std::find(chosen.begin(), chosen.end(), *best) == chosen.end()) chosen.push_back(*best);
     }
   }
-  for (const auto& s : plain) {
-    if (used.count(s)) continue;
-    auto sc = parse_cap(s);
-    bool could_serve = false;
-    for (const auto& t : targets) {
-      auto tc = parse_cap(t);
-      if (sc && tc && cap_number(*sc) <= cap_number(*tc) && (sc->major == tc->major || ptx.count(s)))
-        could_serve = true;
-    }
-    std::string shown = ptx.count(s) ? s + "+PTX" : s;
-    if (could_serve)
-      out.notes.push_back(fmt::format("{}: dropped, a higher requested capability serves its targets", shown));
-    else if (ptx.count(s))
-      out.notes.push_back(fmt::format("{}: dropped, no supported target at or above it (supported: {})", shown,
-                                      fmt::join(all_targets, ";")));
-    else
-      out.notes.push_back(fmt::format("{}: dropped, no supported target of major {} at or above it (supported: {})",
-                                      shown, sc ? sc->major : 0, fmt::join(all_targets, ";")));
-  }
+  explain_unused(plain, used, targets, ptx, all_targets, out.notes);
 
   for (auto& c : chosen)
     if (ptx.count(c)) c += "+PTX";

@@ -30,6 +30,11 @@ std::vector<std::string> gpus_for(const ArchChoice& choice, toolchains::GpuKind 
 
 }  // namespace
 
+ArchRequest arch_request(const Request& request) {
+  return ArchRequest{request.cuda_archs, request.rocm_archs, /*look_at_gpus=*/true,
+                     request.query.use_cache};
+}
+
 Result<ArchSelections> select_archs(const ArchRequest& request, const Config& config,
                                     const Toolchains& toolchains, Io& io) {
   auto cuda_choice = choose_cuda_archs(request.cuda.value_or(""), io.env.get("KB_CUDA_ARCHS"));

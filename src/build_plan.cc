@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "kb/bundle.h"
+#include "kb/arch.h"
+#include "kb/bundle_manifest.h"
 #include "kb/bundle_files.h"
 #include "kb/deps.h"
 #include "kb/hipify.h"
@@ -26,31 +27,22 @@ struct ActiveSection {
   const std::vector<std::string>* archs;
 };
 
-Result<std::vector<ActiveSection>> active_sections(const Config& config, const Variant& v) {
+// The variant's sections as the matrix resolved them.
+std::vector<ActiveSection> active_sections(const Variant& v) {
   std::vector<ActiveSection> out;
-  for (const auto& s : v.sections) {
-    auto it = std::find_if(config.kernels.begin(), config.kernels.end(),
-                           [&](const KernelSection& k) { return k.name == s.section; });
-    if (it == config.kernels.end())
-      return Error{fmt::format("variant {} names kernel section '{}', which build.toml lacks",
-                               v.name, s.section),
-                   {}, "this is a bug in kb's matrix"};
-    out.push_back({&*it, &s.archs});
-  }
+  for (const auto& s : v.sections) out.push_back({&s.kernel, &s.archs});
   return out;
 }
 
 // The .cu compiles of the whole plan: each distinct .cu of a variant's sections once.
-int count_cuda_sources(const Config& config, const Matrix& matrix) {
+int count_cuda_sources(const Matrix& matrix) {
   int n = 0;
   for (const auto& v : matrix.variants) {
     if (v.noarch || v.backend != Backend::cuda) continue;
     std::set<std::string> seen;
     for (const auto& s : v.sections)
-      for (const auto& k : config.kernels)
-        if (k.name == s.section)
-          for (const auto& f : k.src)
-            if (classify_source(f.value) == SourceKind::cuda) seen.insert(object_stem(f.value));
+      for (const auto& f : s.kernel.src)
+        if (classify_source(f.value) == SourceKind::cuda) seen.insert(object_stem(f.value));
     n += static_cast<int>(seen.size());
   }
   return n;
@@ -103,7 +95,7 @@ std::vector<BundleCopy> python_copies(const Config& config, const BuildOptions& 
   return out;
 }
 
-struct Planner {
+struct PlanBuilder {
   const Config& config;
   const Toolchains& tc;
   const BuildOptions& options;
@@ -239,6 +231,7 @@ struct Planner {
       s.source = hipified(vb, m.rel);
     }
     s.argv = hip_compile_argv(ctx, m.section, m.archs, includes, {s.source, s.object, s.depfile});
+    s.device_passes = static_cast<int>(std::set<std::string>(m.archs.begin(), m.archs.end()).size());
     return s;
   }
 
@@ -268,70 +261,90 @@ struct Planner {
                                to_string(v.backend)),
                    {}, "leave this backend out with --variant, or build it with the reference"};
     VariantBuild vb = skeleton(v);
-    auto ctx = flag_context(v, vb);
-    if (!ctx) return ctx.take_errors();
-    auto sections = active_sections(config, v);
-    if (!sections) return sections.take_errors();
+    KB_TRY_ASSIGN(const FlagContext ctx, flag_context(v, vb));
+    add_binding_compiles(vb, ctx);
+    add_kernel_compiles(vb, ctx, active_sections(v));
+    KB_TRY(check_compiles(vb));
+    add_link_and_bundle(vb, ctx);
+    return vb;
+  }
 
+  // The [torch] src TUs and, for a late-bound variant, gen/ops_id.c with the unique id.
+  void add_binding_compiles(VariantBuild& vb, const FlagContext& ctx) const {
     for (const auto& src : config.torch.src) {
       if (classify_source(src.value) != SourceKind::cxx) continue;  // headers are not compiled
       CompileStep s = step(vb, src.value, CompileStep::Tool::cxx);
-      s.argv = binding_compile_argv(*ctx, config.torch, {s.source, s.object, s.depfile});
+      s.argv = binding_compile_argv(ctx, config.torch, {s.source, s.object, s.depfile});
       s.binding = true;
       s.uses_unique_id = !vb.late_bound;
       if (!options.torch_includes.contains(src.value)) s.torch_includes = TorchIncludes::full;
       vb.compiles.push_back(std::move(s));
     }
-    if (vb.late_bound) {
-      std::string source = join_path(vb.work_dir, "gen/ops_id.c");
-      CompileStep s;
-      s.source = source;
-      s.object = join_path(vb.work_dir, "obj/gen/ops_id.c.o");
-      s.depfile = s.object + ".d";
-      s.description = fmt::format("CC {} ops_id.c ({})", v.name, vb.ops_name);
-      s.argv = ops_id_compile_argv(*ctx, {s.source, s.object, s.depfile});
-      vb.compiles.push_back(std::move(s));
-      vb.work_files[source] = ops_id_source(vb.ops_name);
-    }
-    if (v.backend == Backend::rocm) rocm_hipify(vb, *sections);
-    for (const MergedSource& m : merge_sources(*sections)) {
+    if (!vb.late_bound) return;
+    std::string source = join_path(vb.work_dir, "gen/ops_id.c");
+    CompileStep s;
+    s.source = source;
+    s.object = join_path(vb.work_dir, "obj/gen/ops_id.c.o");
+    s.depfile = s.object + ".d";
+    s.description = fmt::format("CC {} ops_id.c ({})", vb.variant.name, vb.ops_name);
+    s.argv = ops_id_compile_argv(ctx, {s.source, s.object, s.depfile});
+    vb.compiles.push_back(std::move(s));
+    vb.work_files[source] = ops_id_source(vb.ops_name);
+  }
+
+  // The [kernel.*] sources of the variant's sections, each once with what every section
+  // gives it (ROCm: hipified first).
+  void add_kernel_compiles(VariantBuild& vb, const FlagContext& ctx,
+                           const std::vector<ActiveSection>& sections) const {
+    Backend backend = vb.variant.backend;
+    if (backend == Backend::rocm) rocm_hipify(vb, sections);
+    for (const MergedSource& m : merge_sources(sections)) {
       SourceKind kind = classify_source(m.rel);
       if (kind == SourceKind::cxx) {
         CompileStep s = step(vb, m.rel, CompileStep::Tool::cxx);
-        s.argv = kernel_cxx_compile_argv(*ctx, m.section, {s.source, s.object, s.depfile});
+        s.argv = kernel_cxx_compile_argv(ctx, m.section, {s.source, s.object, s.depfile});
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
-      } else if (v.backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
-        CompileStep s = hip_step(vb, *ctx, m);
+      } else if (backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
+        CompileStep s = hip_step(vb, ctx, m);
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
-      } else if (kind == SourceKind::cuda && v.backend == Backend::cuda) {
+      } else if (kind == SourceKind::cuda && backend == Backend::cuda) {
         int threads = nvcc_threads(m.archs.size());
         CompileStep s = step(vb, m.rel, CompileStep::Tool::nvcc);
-        s.argv = nvcc_compile_argv(*ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.argv = nvcc_compile_argv(ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.device_passes = static_cast<int>(gencode_flags(m.archs).size() / 2);
         s.uses_unique_id = !vb.late_bound;
         vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
         vb.compiles.push_back(std::move(s));
       }
     }
     order_hipified_headers(vb);
+  }
+
+  // Fails when an object is compiled twice or nothing is compiled at all.
+  static Result<Ok> check_compiles(const VariantBuild& vb) {
     std::set<std::string> objects;
     for (const auto& s : vb.compiles)
       if (!objects.insert(s.object).second)
         return Error{fmt::format("'{}' is compiled twice for variant {}: it is listed in [torch] src "
                                  "and in a [kernel.*] src",
-                                 s.source, v.name),
+                                 s.source, vb.variant.name),
                      {}, "list a binding source in [torch] src only, and kernel sources in [kernel.*] src"};
     if (vb.compiles.empty())
-      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", v.name), {},
-                   "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", vb.variant.name),
+                   {}, "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+    return Ok{};
+  }
 
+  // The link of every object into <ops>.abi3.so, and what the bundle holds besides it.
+  void add_link_and_bundle(VariantBuild& vb, const FlagContext& ctx) const {
     LinkStep link;
     link.output = join_path(vb.work_dir, vb.ops_name + ".abi3.so");
     std::vector<std::string> objs;
     for (const auto& s : vb.compiles) objs.push_back(s.object);
-    link.argv = link_argv(*ctx, objs, link.output);
-    link.description = fmt::format("LINK {} {}.abi3.so", v.name, vb.ops_name);
+    link.argv = link_argv(ctx, objs, link.output);
+    link.description = fmt::format("LINK {} {}.abi3.so", vb.variant.name, vb.ops_name);
 
     vb.copies = python_copies(config, options, arch_bundle_files(python_files, config.torch.pyext));
     vb.copies.push_back({link.output, vb.ops_name + ".abi3.so"});
@@ -339,21 +352,35 @@ struct Planner {
     vb.generated["_ops.py"] = arch_ops_py(vb.ops_name);
     vb.work_files[join_path(vb.work_dir, "gen/registration.h")] =
         vb.late_bound ? late_bound_registration_header() : registration_header();
-    vb.metadata_json = metadata(v, vb.ops_name, v.metadata_archs());
-    return vb;
+    vb.metadata_json = metadata(vb.variant, vb.ops_name, vb.variant.metadata_archs());
   }
 };
 
 }  // namespace
+
+BundleManifest manifest_for(const VariantBuild& vb) {
+  // work_dir is <build_dir>/.kb/<variant>; the stage is its sibling tree
+  // <build_dir>/.kb/stage/<variant>, on the same file system as the bundle so that the
+  // final swap is a rename.
+  std::filesystem::path kb_dir = std::filesystem::path(vb.work_dir).parent_path();
+  BundleManifest m;
+  m.stage_dir = (kb_dir / "stage" / vb.variant.name).string();
+  m.bundle_dir = vb.bundle_dir;
+  m.copies = vb.copies;
+  m.generated = vb.generated;
+  m.metadata_json = vb.metadata_json;
+  m.stamp = vb.bundle_stamp;
+  return m;
+}
 
 Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolchains,
                                   const Matrix& matrix, const BuildOptions& options,
                                   const std::vector<std::string>& python_files) {
   if (options.unique_id.empty())
     return Error{"no unique id for the op namespace", {}, "this is a bug in kb's pipeline"};
-  Planner p{config, toolchains, options, python_files};
+  PlanBuilder p{config, toolchains, options, python_files};
   p.jobs = std::max(1, options.jobs);
-  p.cuda_sources = count_cuda_sources(config, matrix);
+  p.cuda_sources = count_cuda_sources(matrix);
 
   BuildPlan plan;
   plan.jobs = p.jobs;
@@ -365,7 +392,8 @@ Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolch
       for (auto& e : vb.take_errors().list) errors.push_back(std::move(e));
       continue;
     }
-    vb->work_files[vb->bundle_manifest] = bundle_manifest_text(manifest_for(*vb));
+    vb->manifest = manifest_for(*vb);
+    vb->work_files[vb->bundle_manifest] = bundle_manifest_text(vb->manifest);
     plan.nvcc_threads_max = std::max(plan.nvcc_threads_max, vb->nvcc_threads);
     plan.variants.push_back(std::move(*vb));
   }

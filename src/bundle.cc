@@ -4,60 +4,12 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "kb/bundle_files.h"
 #include "kb/digest.h"
 #include "kb/path.h"
 
 namespace kb {
-
-void to_json(nlohmann::json& j, const BundleManifest& m) {
-  nlohmann::json copies = nlohmann::json::array();
-  for (const auto& c : m.copies) copies.push_back({{"from", c.from}, {"to", c.to}});
-  j = nlohmann::json{{"stage_dir", m.stage_dir},         {"bundle_dir", m.bundle_dir},
-                     {"copies", std::move(copies)},      {"generated", m.generated},
-                     {"metadata_json", m.metadata_json}, {"stamp", m.stamp}};
-}
-
-void from_json(const nlohmann::json& j, BundleManifest& m) {
-  j.at("stage_dir").get_to(m.stage_dir);
-  j.at("bundle_dir").get_to(m.bundle_dir);
-  m.copies.clear();
-  for (const auto& c : j.at("copies"))
-    m.copies.push_back({c.at("from").get<std::string>(), c.at("to").get<std::string>()});
-  j.at("generated").get_to(m.generated);
-  j.at("metadata_json").get_to(m.metadata_json);
-  j.at("stamp").get_to(m.stamp);
-}
-
-std::string bundle_manifest_text(const BundleManifest& m) {
-  return nlohmann::json(m).dump(2) + "\n";
-}
-
-Result<BundleManifest> parse_bundle_manifest(std::string_view text) {
-  try {
-    return nlohmann::json::parse(text).get<BundleManifest>();
-  } catch (const nlohmann::json::exception& e) {
-    return Error{fmt::format("bad bundle manifest: {}", e.what()), {},
-                 "run kb build again to rewrite it"};
-  }
-}
-
-BundleManifest manifest_for(const VariantBuild& vb) {
-  // work_dir is <build_dir>/.kb/<variant>; the stage is its sibling tree
-  // <build_dir>/.kb/stage/<variant>, on the same file system as the bundle so that the
-  // final swap is a rename.
-  std::filesystem::path kb_dir = std::filesystem::path(vb.work_dir).parent_path();
-  BundleManifest m;
-  m.stage_dir = (kb_dir / "stage" / vb.variant.name).string();
-  m.bundle_dir = vb.bundle_dir;
-  m.copies = vb.copies;
-  m.generated = vb.generated;
-  m.metadata_json = vb.metadata_json;
-  m.stamp = vb.bundle_stamp;
-  return m;
-}
 
 namespace {
 
@@ -71,19 +23,16 @@ Result<Ok> fill_stage(const BundleManifest& m, Disk& disk) {
     KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, rel), content));
 
   // The digest covers what was staged, read back, so it matches the bundle byte for byte.
-  auto files = disk.list_files_recursive(m.stage_dir);
-  if (!files) return files.take_errors();
+  KB_TRY_ASSIGN(auto files, disk.list_files_recursive(m.stage_dir));
   std::vector<std::pair<std::string, std::string>> contents;
-  for (const auto& rel : *files) {
+  for (const auto& rel : files) {
     if (digest_excludes(rel)) continue;
-    auto bytes = disk.read_file(join_path(m.stage_dir, rel));
-    if (!bytes) return bytes.take_errors();
-    contents.emplace_back(rel, std::move(*bytes));
+    KB_TRY_ASSIGN(auto bytes, disk.read_file(join_path(m.stage_dir, rel)));
+    contents.emplace_back(rel, std::move(bytes));
   }
-  auto metadata = metadata_with_digest(m.metadata_json, compute_digest(contents));
-  if (!metadata) return metadata.take_errors();
+  KB_TRY_ASSIGN(auto metadata, metadata_with_digest(m.metadata_json, compute_digest(contents)));
   // Last: a directory with metadata.json is what the loader accepts as a variant.
-  KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, "metadata.json"), *metadata));
+  KB_TRY(disk.write_file_atomic(join_path(m.stage_dir, "metadata.json"), metadata));
   return Ok{};
 }
 
@@ -104,11 +53,9 @@ Result<Ok> assemble_bundle(const BundleManifest& m, Disk& disk) {
 }
 
 Result<Ok> assemble_bundle_from_file(const std::string& manifest_path, Disk& disk) {
-  auto text = disk.read_file(manifest_path);
-  if (!text) return text.take_errors();
-  auto m = parse_bundle_manifest(*text);
-  if (!m) return m.take_errors();
-  return assemble_bundle(*m, disk);
+  KB_TRY_ASSIGN(auto text, disk.read_file(manifest_path));
+  KB_TRY_ASSIGN(auto m, parse_bundle_manifest(text));
+  return assemble_bundle(m, disk);
 }
 
 }  // namespace kb

@@ -128,6 +128,7 @@ class Parser {
   void read_kernel(const std::string& name, const toml::table& t);
   std::optional<Backend> read_kernel_backend(const Section& s);
   void read_cuda_capabilities(const Section& s, KernelSection& k);
+  void read_rocm_archs(const Section& s, KernelSection& k);
   void read_depends(const Section& s, std::vector<std::string>& out, std::vector<SourceLoc>& locs);
   void warn_unbuilt_kernels();
   // The position just after the last character of `text`.
@@ -610,7 +611,7 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
   if (allowed("cuda-minver"))
     k.cuda_minver = m_r.version_at(s, "cuda-minver");
   if (allowed("rocm-archs"))
-    k.rocm_archs = m_r.strings_at(s, "rocm-archs");
+    read_rocm_archs(s, k);
   if (allowed("hip-flags"))
     k.hip_flags = m_r.string_list_at(s, "hip-flags");
   if (allowed("sycl-flags"))
@@ -668,6 +669,47 @@ void Parser::read_cuda_capabilities(const Section& s, KernelSection& k) {
                                   " serves no target of any CUDA version (" + targets +
                                   "); it contributes nothing to the build",
                               cap->loc, ""});
+}
+
+// rocm-archs, checked as cuda-capabilities are: the matrix keeps only the reference's ROCm
+// targets, so a name outside that list is a note (it contributes nothing), and an empty list,
+// or one with no supported target, can never build and is an error.
+void Parser::read_rocm_archs(const Section& s, KernelSection& k) {
+  const toml::node* n = s.table->get("rocm-archs");
+  auto archs = m_r.strings_at(s, "rocm-archs");
+  if (!n || !archs)
+    return;
+  k.rocm_archs = archs;
+  std::string what = describe(s, "rocm-archs");
+  const auto& supported = reference_rocm_archs();
+  std::string targets;
+  for (const auto& t : supported)
+    targets += (targets.empty() ? "" : ";") + t;
+  const toml::array* array = n->as_array();
+  if (array && array->empty()) {
+    m_r.error(m_r.loc(*n), what + " is empty, so the kernel would build for no ROCm target",
+              "list targets, e.g. [\"gfx942\"], or remove the key to build for every supported "
+              "target (" + targets + ")");
+    return;
+  }
+  if (!array || archs->size() != array->size())
+    return;
+  std::vector<const Located*> unknown;
+  for (const Located& arch : *archs)
+    if (std::find(supported.begin(), supported.end(), arch.value) == supported.end())
+      unknown.push_back(&arch);
+  if (unknown.size() == archs->size()) {
+    m_r.error(m_r.loc(*n), what + " names no supported ROCm target (" + targets + ")",
+              "list at least one of them, e.g. \"gfx942\"");
+    return;
+  }
+  for (const Located* arch : unknown) {
+    std::string close = closest_match(arch->value, supported);
+    m_c.notes.push_back(Error{"\"" + arch->value + "\" in " + what +
+                                  " is not one of the supported ROCm targets (" + targets +
+                                  "); it contributes nothing to the build",
+                              arch->loc, close.empty() ? "" : "did you mean \"" + close + "\"?"});
+  }
 }
 
 std::optional<Backend> Parser::read_kernel_backend(const Section& s) {

@@ -198,7 +198,22 @@ FileStat RealDisk::stat(const std::string& path) const {
   out.is_regular = S_ISREG(st.st_mode);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   out.size = static_cast<int64_t>(st.st_size);
+  out.is_executable = out.is_regular && (st.st_mode & 0111) != 0 && ::access(path.c_str(), X_OK) == 0;
   return out;
+}
+
+std::string RealDisk::real_path(const std::string& path) const {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string out(resolved);
+  std::free(resolved);
+  return out;
+}
+
+std::string RealDisk::current_dir() const {
+  std::error_code ec;
+  auto cwd = fs::current_path(ec);
+  return ec ? std::string() : cwd.string();
 }
 
 Result<Ok> RealDisk::write_file_atomic(const std::string& path, const std::string& content) {

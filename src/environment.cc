@@ -1,8 +1,6 @@
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <string_view>
 
+#include "kb/disk.h"
 #include "kb/path.h"
 #include "kb/process.h"
 
@@ -28,37 +26,20 @@ std::optional<std::string> Environment::get(const std::string& name) const {
   return it->second;
 }
 
-namespace {
-
-bool is_executable_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  return ::access(path.c_str(), X_OK) == 0;
-}
-
-std::string make_absolute(const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  std::string cwd(4096, '\0');
-  if (::getcwd(cwd.data(), cwd.size()) == nullptr) return path;
-  cwd.resize(cwd.find('\0'));
-  if (path == "." || path.empty()) return cwd;
-  if (path.rfind("./", 0) == 0) return cwd + path.substr(1);
-  return cwd + "/" + path;
-}
-
-}  // namespace
-
-std::optional<std::string> find_in_path(const std::string& program, const Environment& env) {
+std::optional<std::string> find_in_path(const std::string& program, const Environment& env,
+                                        const Disk& disk) {
   if (program.empty()) return std::nullopt;
-  if (program.find('/') != std::string::npos) {
-    if (!is_executable_file(program)) return std::nullopt;
-    return make_absolute(program);
-  }
+  std::string cwd = disk.current_dir();
+  auto executable = [&](const std::string& path) -> std::optional<std::string> {
+    std::string absolute = absolute_path(path, cwd);
+    if (!disk.stat(absolute).is_executable) return std::nullopt;
+    return absolute;
+  };
+  if (program.find('/') != std::string::npos) return executable(program);
   // Without PATH, use the POSIX default that execvp falls back to.
   for (const auto& dir : split_colon_list(env.get("PATH").value_or("/bin:/usr/bin"))) {
     // An empty PATH entry means the current directory (POSIX).
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (is_executable_file(candidate)) return make_absolute(candidate);
+    if (auto found = executable(join_path(dir.empty() ? "." : dir, program))) return found;
   }
   return std::nullopt;
 }

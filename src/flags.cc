@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "kb/arch.h"
+#include "kb/path.h"
 
 namespace kb {
 
@@ -55,8 +56,7 @@ Argv kernel_includes(const FlagContext& ctx, const std::vector<std::string>& dir
 // compiler's system directories and break libstdc++'s #include_next, and /usr/lib is
 // searched anyway.
 bool rocm_prefix_is_system(const RocmToolkit& rocm) {
-  std::string root = rocm.root;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  std::string root = without_trailing_slash(rocm.root);
   return root == "/usr" || root.empty();
 }
 
@@ -88,8 +88,6 @@ Argv host_prefix(const FlagContext& ctx) {
 Argv io_suffix(const CompileIo& io) {
   return {"-MD", "-MF", io.depfile, "-c", io.source, "-o", io.object};
 }
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 }  // namespace
 
@@ -144,8 +142,8 @@ std::vector<std::string> filter_cuda_flags(const std::vector<std::string>& cuda_
   std::vector<std::string> out;
   for (const auto& f : cuda_flags) {
     std::string_view v = f;
-    while (starts_with(v, "-")) v.remove_prefix(1);
-    if (starts_with(v, "static-global-template-stub=")) continue;
+    while (v.starts_with("-")) v.remove_prefix(1);
+    if (v.starts_with("static-global-template-stub=")) continue;
     out.push_back(f);
   }
   return out;

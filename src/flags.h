@@ -1,6 +1,7 @@
 #pragma once
 // Compiler and linker command lines for one variant, per kind of translation unit, with
-// the flags the reference's generated CMake applies (kernel-builder-format.md §4.1). Pure.
+// the flags the reference's generated CMake applies (docs/bundle.md, "Compile commands";
+// docs/conformance.md). Pure.
 
 #include <optional>
 #include <string>

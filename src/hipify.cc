@@ -90,7 +90,6 @@ const std::string_view* find(const std::array<Pair, N>& table, std::string_view 
   return nullptr;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -270,22 +269,22 @@ class Translator {
     if (const auto* to = find(k_names, name)) return std::string(*to);
     if (name == "cub" && followed_by_scope(end)) return "hipcub";
     for (const auto& [from, to] : k_prefixes)
-      if (starts_with(name, from)) return std::string(to) + std::string(name.substr(from.size()));
-    if (starts_with(name, "cudaDevAttr")) {
+      if (name.starts_with(from)) return std::string(to) + std::string(name.substr(from.size()));
+    if (name.starts_with("cudaDevAttr")) {
       unmapped(name);
       return std::string(name);
     }
-    if (name.size() > 4 && starts_with(name, "cuda") && is_upper(name[4]))
+    if (name.size() > 4 && name.starts_with("cuda") && is_upper(name[4]))
       return "hip" + std::string(name.substr(4));
     for (std::string_view p : k_unmapped_prefixes) {
-      if (starts_with(name, p)) {
+      if (name.starts_with(p)) {
         unmapped(name);
         return std::string(name);
       }
     }
     // The driver API: cuLaunchKernel, CUdeviceptr, CUresult.
-    if (name.size() > 2 && ((starts_with(name, "cu") && is_upper(name[2])) ||
-                            (starts_with(name, "CU") && is_lower(name[2]))))
+    if (name.size() > 2 && ((name.starts_with("cu") && is_upper(name[2])) ||
+                            (name.starts_with("CU") && is_lower(name[2]))))
       unmapped(name);
     return std::string(name);
   }

@@ -1,5 +1,7 @@
 #include "kb/matrix.h"
 
+#include "kb/arch_select.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -30,9 +32,10 @@ struct Candidate {
   Version toolkit;  // CUDA/ROCm version of the variant; empty for cpu
 };
 
-class Planner {
+class MatrixBuilder {
  public:
-  Planner(const Config& config, const Toolchains& tc) : m_config(config), m_tc(tc) {}
+  MatrixBuilder(const Config& config, const Toolchains& tc, const ArchSelections& archs)
+      : m_config(config), m_tc(tc), m_archs(archs) {}
 
   Result<Matrix> run() {
     std::vector<Backend> backends;
@@ -63,6 +66,7 @@ class Planner {
  private:
   const Config& m_config;
   const Toolchains& m_tc;
+  const ArchSelections& m_archs;  // what the user asked to build for (kb/arch_select.h)
   Matrix m_matrix;
   std::vector<Error> m_errors;
   std::set<std::string> m_error_keys;
@@ -318,7 +322,7 @@ class Planner {
       } else if (b == Backend::rocm) {
         ok = rocm_section(*k, m_tc.rocm[*c.rocm], v) && ok;
       } else {
-        v.sections.push_back({k->name, {}, {}});
+        v.sections.push_back({k->name, {}, {}, *k});
       }
     }
     if (ok) add_variant(std::move(v), torch_desc(c.torch));
@@ -331,13 +335,15 @@ class Planner {
           fmt::format("{}: cuda-minver {} is above CUDA {}", k.name, show(*k.cuda_minver), show(kv)));
       return true;
     }
-    std::vector<std::string> requested;
-    if (k.cuda_capabilities)
-      for (const auto& cap : *k.cuda_capabilities) requested.push_back(cap.value);
-    else
-      requested = default_cuda_archs(kv);
+    std::optional<std::vector<std::string>> caps;
+    if (k.cuda_capabilities) {
+      caps.emplace();
+      for (const auto& cap : *k.cuda_capabilities) caps->push_back(cap.value);
+    }
+    std::vector<std::string> requested = caps ? *caps : default_cuda_archs(kv);
     std::vector<std::string> supported = default_cuda_archs(kv);
-    ArchIntersection archs = limit_to_nvcc(cuda_loose_intersection(requested, supported), tk.gpu_codes, kv);
+    ArchIntersection archs =
+        limit_to_nvcc(cuda_section_archs(caps, m_archs.cuda, kv), tk.gpu_codes, kv);
     if (archs.archs.empty()) {
       std::string why = fmt::format("requested {}", fmt::join(requested, ";"));
       if (!archs.notes.empty()) why += fmt::format("; {}", fmt::join(archs.notes, "; "));
@@ -351,15 +357,18 @@ class Planner {
                         show(kv), fmt::join(plain, ";")));
       return false;
     }
-    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes)});
+    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes), k});
     return true;
   }
 
   bool rocm_section(const KernelSection& k, const RocmToolkit& tk, Variant& v) {
-    std::vector<std::string> requested;
-    if (k.rocm_archs)
-      for (const auto& a : *k.rocm_archs) requested.push_back(a.value);
-    ArchIntersection archs = rocm_intersection(requested, k.rocm_archs.has_value(), tk.gfx_targets);
+    std::optional<std::vector<std::string>> given;
+    if (k.rocm_archs) {
+      given.emplace();
+      for (const auto& a : *k.rocm_archs) given->push_back(a.value);
+    }
+    std::vector<std::string> requested = given.value_or(std::vector<std::string>{});
+    ArchIntersection archs = rocm_section_archs(given, m_archs.rocm, tk.gfx_targets);
     // Name the compiler that cannot build a target (gfx942 with Debian's clang 15): the
     // device library lists the ISAs the toolkit builds (toolchains/rocm.cc).
     for (auto& note : archs.notes) {
@@ -383,15 +392,16 @@ class Planner {
                         fmt::join(reference_rocm_archs(), ";")));
       return false;
     }
-    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes)});
+    v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes), k});
     return true;
   }
 };
 
 }  // namespace
 
-Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains) {
-  return Planner(config, toolchains).run();
+Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains,
+                           const ArchSelections& archs) {
+  return MatrixBuilder(config, toolchains, archs).run();
 }
 
 }  // namespace kb

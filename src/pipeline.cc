@@ -4,6 +4,7 @@
 // src/pipeline_nix.cc, the planning half of `kb build` in src/prepare_build.cc.
 #include "kb/pipeline.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -63,10 +64,31 @@ std::string building_line(const Request& request, const PreparedBuild& prepared)
   std::string names;
   for (const auto& v : prepared.plan.variants) names += "\n  " + v.variant.name;
   const std::string& linker = prepared.options.linker;
-  return fmt::format("building {} variant(s) of {} (unique id {}, -j{}, nvcc pool {}, linker {}):{}",
-                     prepared.plan.variants.size(), prepared.report.config.name,
-                     prepared.options.unique_id, request.jobs, prepared.plan.nvcc_pool_depth,
-                     linker.empty() ? "default" : linker, names);
+  std::string line = fmt::format(
+      "building {} variant(s) of {} (unique id {}, -j{}, nvcc pool {}, linker {}):{}",
+      prepared.plan.variants.size(), prepared.report.config.name, prepared.options.unique_id,
+      request.jobs, prepared.plan.nvcc_pool_depth, linker.empty() ? "default" : linker, names);
+  auto builds = [&](Backend b) {
+    return std::any_of(prepared.plan.variants.begin(), prepared.plan.variants.end(),
+                       [&](const VariantBuild& v) { return v.variant.backend == b; });
+  };
+  const ArchSelections& archs = prepared.report.archs;
+  if (builds(Backend::cuda)) line += "\nCUDA " + describe_arch_selection(archs.cuda, "--cuda-archs");
+  if (builds(Backend::rocm)) line += "\nROCm " + describe_arch_selection(archs.rocm, "--rocm-archs");
+  return line;
+}
+
+// What the arch selection noticed: GPUs the toolkit cannot target exactly, several GPUs, and
+// (when native was asked for by name) why a probe found nothing.
+void report_arch_notes(const ArchSelections& archs, Status& status) {
+  for (const auto* notes : {&archs.cuda.notes, &archs.rocm.notes})
+    for (const auto& n : *notes) status.finding(Error{n, {}, ""}, "note");
+  // Why no GPU was found matters only to who asked for this machine's GPUs by name; the
+  // default says "no GPU visible" on the archs line.
+  const bool asked = archs.cuda.choice.source != ArchChoice::Source::default_choice ||
+                     archs.rocm.choice.source != ArchChoice::Source::default_choice;
+  if (asked)
+    for (const auto& n : archs.probe_notes) status.finding(Error{n, {}, ""}, "note");
 }
 
 // `kb build` with the native backend.
@@ -94,7 +116,10 @@ Result<BuildOutcome> build_native(const Request& request, Io& io) {
     outcome.prepared = std::move(*prepared);
     return outcome;
   }
-  if (!run.generate_only) io.status.progress(building_line(request, *prepared));
+  if (!run.generate_only) {
+    report_arch_notes(prepared->report.archs, io.status);
+    io.status.progress(building_line(request, *prepared));
+  }
   auto ran = native::run_native_build(prepared->plan, run, io.disk, io.process, io.env);
   if (!ran) return ran.take_errors();
   outcome.run = std::move(*ran);
@@ -127,7 +152,7 @@ Result<MatrixOutcome> matrix(const Request& request, Io& io) {
     outcome.nix_variants = std::move(*names);
     return outcome;
   }
-  auto report = compute_matrix(request.kernel_dir_given, request.query, io);
+  auto report = compute_matrix(request.kernel_dir_given, request.query, io, arch_request(request));
   if (!report) return report.take_errors();
   outcome.native = std::move(*report);
   return outcome;

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "kb/nix_backend.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "src/pipeline_parts.h"
 #include "src/test_env.h"
 

@@ -118,7 +118,7 @@ std::map<std::string, TorchIncludes> scan_torch_includes(const Config& config,
 }  // namespace
 
 Result<PreparedBuild> prepare_build(const Request& req, Io& io) {
-  auto report = compute_matrix(req.kernel_dir, req.query, io);
+  auto report = compute_matrix(req.kernel_dir, req.query, io, arch_request(req));
   if (!report) return report.take_errors();
   const Config& config = report->config;
   KB_TRY(require_dependencies(report->matrix, report->deps, req.variants));

@@ -24,7 +24,8 @@
 #include <cstring>
 #include <optional>
 
-#include "kb/ninja_writer.h"
+#include "kb/disk.h"
+#include "kb/shell.h"
 
 namespace kb {
 
@@ -63,7 +64,7 @@ class SpawnArgs {
 // Resolves argv[0] in env's PATH; fails with a message naming the program.
 Result<std::string> resolve_program(const std::vector<std::string>& argv, const Environment& env) {
   if (argv.empty() || argv[0].empty()) return Error{"cannot run an empty command", {}, ""};
-  auto found = find_in_path(argv[0], env);
+  auto found = find_in_path(argv[0], env, RealDisk());
   if (!found) {
     if (argv[0].find('/') != std::string::npos)
       return Error{"cannot run '" + argv[0] + "': no such executable file", {}, ""};

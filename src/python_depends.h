@@ -10,7 +10,7 @@
 
 namespace kb {
 
-// A curated python-depends key and what it stands for (kernel-builder-format.md §6.2).
+// A curated python-depends key and what it stands for (docs/dependencies.md, "Python dependencies").
 struct PythonDepend {
   std::string key;     // "nvidia-cutlass-dsl"
   std::string pip;     // the package to install: "nvidia-cutlass-dsl"

@@ -245,7 +245,7 @@ py::object plan_py(const std::string& dir, const std::vector<std::string>& varia
     RealIo real;
     // The CLI's defaults (cores, MemAvailable), so Python plans exactly as `kb build` does.
     MachineFacts facts = read_machine_facts(
-        real.disk, kb_path ? absolute(*kb_path) : find_in_path("kb", real.env).value_or("kb"), "");
+        real.disk, kb_path ? absolute(*kb_path) : find_in_path("kb", real.env, real.disk).value_or("kb"), "");
     Request req = default_request(absolute(dir), facts);
     if (out_dir) req.out_dir = absolute(*out_dir);
     req.variants = variants;

@@ -54,7 +54,7 @@ Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const Toolcha
   if (!toolchains) return toolchains.take_errors();
   auto selections = select_archs(archs, *config, *toolchains, io);
   if (!selections) return selections.take_errors();
-  auto matrix = make_matrix(*config, *toolchains);
+  auto matrix = make_matrix(*config, *toolchains, *selections);
   if (!matrix) return matrix.take_errors();
   auto deps = find_dependencies(*config, query, *toolchains, /*fetch=*/true, /*full_verify=*/false, io);
   if (!deps) return deps.take_errors();

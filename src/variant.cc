@@ -64,6 +64,27 @@ constexpr std::string_view k_forms =
     "variant names look like torch211-cxx11-cu130-x86_64-linux, torch-stable-abi211-cu130-x86_64-linux, "
     "tvm-ffi01-cu130-x86_64-linux or torch-cuda";
 
+// The compute token of `name` ("cpu", "cu130", "rocm64", ...) into v.backend and v.compute.
+Result<Ok> read_compute(std::string_view name, std::string_view compute, VariantName& v) {
+  if (compute == "cpu" || compute == "metal" || compute == "tpu" || compute == "neuron") {
+    v.backend = *parse_backend(compute);
+    return Ok{};
+  }
+  for (Backend b : {Backend::rocm, Backend::cuda, Backend::xpu, Backend::cann}) {
+    std::string_view prefix = versioned_prefix(b);
+    if (compute.substr(0, prefix.size()) != prefix) continue;
+    auto cv = compute_version(compute.substr(prefix.size()));
+    if (!cv)
+      return bad(name, fmt::format("bad {} version in \"{}\" (expected e.g. {}130 for 13.0)",
+                                   to_string(b), compute, prefix));
+    v.backend = b;
+    v.compute = *cv;
+    return Ok{};
+  }
+  return bad(name, fmt::format("unknown compute \"{}\"", compute),
+             "compute is cpu, metal, tpu, neuron, cu<XY>, rocm<XY>, xpu<YYYYM> or cann<XY>");
+}
+
 }  // namespace
 
 std::string VariantName::format() const {
@@ -145,26 +166,7 @@ Result<VariantName> VariantName::parse(std::string_view name) {
                std::string(k_forms));
   std::string_view compute = parts[i], cpu = parts[i + 1], os = parts[i + 2];
 
-  if (compute == "cpu" || compute == "metal" || compute == "tpu" || compute == "neuron") {
-    v.backend = *parse_backend(compute);
-  } else {
-    bool matched = false;
-    for (Backend b : {Backend::rocm, Backend::cuda, Backend::xpu, Backend::cann}) {
-      std::string_view prefix = versioned_prefix(b);
-      if (compute.substr(0, prefix.size()) != prefix) continue;
-      auto cv = compute_version(compute.substr(prefix.size()));
-      if (!cv)
-        return bad(name, fmt::format("bad {} version in \"{}\" (expected e.g. {}130 for 13.0)",
-                                     to_string(b), compute, prefix));
-      v.backend = b;
-      v.compute = *cv;
-      matched = true;
-      break;
-    }
-    if (!matched)
-      return bad(name, fmt::format("unknown compute \"{}\"", compute),
-                 "compute is cpu, metal, tpu, neuron, cu<XY>, rocm<XY>, xpu<YYYYM> or cann<XY>");
-  }
+  KB_TRY(read_compute(name, compute, v));
 
   if (cpu != "x86_64" && cpu != "aarch64")
     return bad(name, fmt::format("unknown cpu \"{}\" (expected x86_64 or aarch64)", cpu));

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kb/bundle.h"
+#include "kb/bundle_manifest.h"
 #include "kb/bundle_files.h"
 #include "kb/compdb.h"
 #include "tests/fakes.h"
@@ -194,6 +194,7 @@ TEST_F(BuildPlanTest, ManifestIsAWorkFileMatchingManifestFor) {
   auto m = parse_bundle_manifest(vb.work_files.at(vb.bundle_manifest));
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(*m, manifest_for(vb));
+  EXPECT_EQ(*m, vb.manifest);  // the plan carries what it wrote
   EXPECT_EQ(m->stage_dir, "/src/relu/build/.kb/stage/torch211-cxx11-cu130-x86_64-linux");
 }
 
@@ -294,7 +295,8 @@ TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
   blackwell.cxx_flags = {};
   config.kernels.insert(config.kernels.begin() + 1, blackwell);
   Variant v = cuda_variant({"9.0a"});
-  v.sections = {{"relu_cuda", {"9.0a", "12.0+PTX"}, {}}, {"relu_blackwell", {"10.0f", "12.0"}, {}}};
+  v.sections = {{"relu_cuda", {"9.0a", "12.0+PTX"}, {}, config.kernels[0]},
+                {"relu_blackwell", {"10.0f", "12.0"}, {}, blackwell}};
   auto p = plan({v});
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   const VariantBuild& vb = p->variants[0];
@@ -310,6 +312,8 @@ TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
   EXPECT_THAT(gencode, ElementsAre("arch=compute_90a,code=sm_90a", "arch=compute_120,code=sm_120",
                                    "arch=compute_120,code=compute_120",
                                    "arch=compute_100f,code=sm_100f"));
+  // The planner counts the passes it asked for (the scheduler's first guess reads them).
+  EXPECT_EQ(find_step(vb, "relu_cuda/relu.cu")->device_passes, 4);
   // cuda-flags appended across sections; the include dirs are the last section's.
   auto lineinfo = std::find(argv.begin(), argv.end(), "-lineinfo");
   auto blackwell_flag = std::find(argv.begin(), argv.end(), "-DBLACKWELL");

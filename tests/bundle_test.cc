@@ -138,6 +138,27 @@ TEST_F(BundleTest, RunningTwiceGivesTheSameBundle) {
   EXPECT_EQ(disk.content("/b/v/metadata.json"), first);
 }
 
+TEST(FakeDiskTest, SymlinksAreFollowedAndResolved) {
+  FakeDisk d;
+  d.add_file("/opt/cuda-12.8/include/cuda_runtime.h", "h");
+  d.add_file("/opt/cuda-12.8/bin/nvcc", "", /*executable=*/true);
+  d.add_symlink("/opt/cuda", "cuda-12.8");                       // relative to /opt
+  d.add_symlink("/usr/include/cuda_runtime.h", "/opt/cuda/include/cuda_runtime.h");
+  d.add_symlink("/loop", "/loop");
+  EXPECT_TRUE(d.stat("/opt/cuda/bin/nvcc").is_executable);
+  EXPECT_FALSE(d.stat("/opt/cuda/include/cuda_runtime.h").is_executable);
+  EXPECT_EQ(*d.read_file("/usr/include/cuda_runtime.h"), "h");
+  EXPECT_EQ(d.real_path("/usr/include/cuda_runtime.h"), "/opt/cuda-12.8/include/cuda_runtime.h");
+  EXPECT_EQ(d.real_path("/opt/cuda/"), "/opt/cuda-12.8");
+  EXPECT_THAT(*d.list_dir("/opt/cuda"), ElementsAre("bin", "include"));
+  EXPECT_THAT(*d.list_dir("/opt"), ElementsAre("cuda", "cuda-12.8"));
+  EXPECT_FALSE(d.stat("/loop").exists);
+  EXPECT_EQ(d.real_path("/loop"), "/loop");
+  d.cwd = "/opt";
+  EXPECT_EQ(d.current_dir(), "/opt");
+  EXPECT_EQ(d.real_path("cuda"), "/opt/cuda-12.8");
+}
+
 TEST(FakeDiskTest, BasicOperations) {
   FakeDisk d;
   ASSERT_TRUE(d.write_file_atomic("/a/b/c.txt", "x").ok());

@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "kb/disk.h"
 #include "kb/process.h"
 
 namespace kb {
@@ -56,7 +57,7 @@ class TempDir {
 };
 
 std::optional<std::string> shell_path(const std::string& shell) {
-  return find_in_path(shell, Environment::from_process());
+  return find_in_path(shell, Environment::from_process(), RealDisk());
 }
 
 // Runs `shell -n file`: the shell's own syntax check. Returns its stderr, "" when accepted.

@@ -515,6 +515,51 @@ TEST(ConfigModel, ModuleNameReplacesEveryDash) {
   EXPECT_EQ(c.module_name(), "a_b_c");
 }
 
+// A ROCm kernel with `rocm_archs` as its rocm-archs value (on line 13).
+std::string rocm_kernel(const std::string& rocm_archs) {
+  return R"([general]
+name = "relu"
+version = 1
+edition = 5
+license = "Apache-2.0"
+backends = ["rocm"]
+
+[torch]
+src = ["torch-ext/torch_binding.cpp"]
+
+[kernel.relu]
+backend = "rocm"
+rocm-archs = )" + rocm_archs + R"(
+depends = ["torch"]
+src = ["relu/relu.cu"]
+)";
+}
+
+TEST(ConfigValid, RocmArchsAreCheckedAsCapabilitiesAre) {
+  // Only the reference's targets are built: a name outside them is a note at its entry; a list
+  // with none of them, or an empty one, is an error at the key, ROCm toolkit or not.
+  Config c = parse_ok(rocm_kernel(R"(["gfx942", "gfx9422"])"));
+  EXPECT_THAT(strings(*c.kernels[0].rocm_archs), ElementsAre("gfx942", "gfx9422"));
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_THAT(c.notes[0].message,
+              HasSubstr("\"gfx9422\" in 'rocm-archs' in [kernel.relu] is not one of the supported "
+                        "ROCm targets"));
+  ASSERT_TRUE(c.notes[0].loc.has_value());
+  EXPECT_EQ(c.notes[0].loc->line, 13);
+  EXPECT_EQ(c.notes[0].hint, "did you mean \"gfx942\"?");
+
+  auto unknown = parse_errors(rocm_kernel(R"(["gfx9999"])"));
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_THAT(unknown[0].message, HasSubstr("names no supported ROCm target (gfx906;"));
+  ASSERT_TRUE(unknown[0].loc.has_value());
+  EXPECT_EQ(unknown[0].loc->line, 13);
+
+  auto empty = parse_errors(rocm_kernel("[]"));
+  ASSERT_EQ(empty.size(), 1u);
+  EXPECT_THAT(empty[0].message, HasSubstr("is empty, so the kernel would build for no ROCm target"));
+  EXPECT_EQ(empty[0].loc->line, 13);
+}
+
 TEST(ConfigValid, CapabilitiesAsTheReferenceAcceptsThem) {
   // Any well-formed capability is accepted; one that serves no target of any CUDA version is
   // a note at its entry, not an error.

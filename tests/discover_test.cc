@@ -1,5 +1,5 @@
-// discover_toolchains end to end on a fake machine (a temporary tree of fake tools, answered
-// by a FakeProcess), the cache's "no process on a warm run" promise, and one integration
+// discover_toolchains end to end on a fake machine (a FakeDisk tree of fake tools, answered
+// by a ProbeAnswers), the cache's "no process on a warm run" promise, and one integration
 // test against this machine's real nvcc and Torch venv.
 
 #include "kb/discover.h"
@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/fakes.h"
 #include "toolchains/cuda.h"
 
 namespace kb {
@@ -43,7 +44,7 @@ double thread_cpu_us() {
 }
 
 // Answers capture() by (argv[0], argv[1]) with canned output and counts every call.
-class FakeProcess : public Process {
+class ProbeAnswers : public Process {
  public:
   void on(const std::string& program, const std::string& arg, std::string out, int exit_code = 0) {
     m_answers[{program, arg}] = Captured{exit_code, std::move(out), ""};
@@ -77,30 +78,23 @@ class FakeProcess : public Process {
   std::set<std::string> m_hanging;
 };
 
-// A temporary directory standing in for "/" (DiscoveryRequest::system_root).
+// A machine on a FakeDisk, below a root standing in for "/" (DiscoveryRequest::system_root).
 class FakeMachine : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "kb-discover-test-XXXXXX").string();
-    root = ::mkdtemp(tmpl.data());
     request.system_root = root;
     env.set("PATH", root + "/bin");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root, ec);
+    disk.cwd = root + "/home";
   }
 
   std::string at(const std::string& rel) const { return root + "/" + rel; }
   // Creates a file (and its parents); executable when `exec`.
   void file(const std::string& rel, const std::string& content = "", bool exec = false) {
-    fs::create_directories(fs::path(at(rel)).parent_path());
-    std::ofstream(at(rel)) << content;
-    if (exec) ::chmod(at(rel).c_str(), 0755);
+    disk.add_file(at(rel), content, exec);
   }
   void tool(const std::string& rel) { file(rel, "#!/bin/sh\nexit 1\n", true); }
   void symlink(const std::string& target, const std::string& rel) {
-    fs::create_directory_symlink(target, at(rel));
+    disk.add_symlink(at(rel), target);
   }
 
   // A venv with torch 2.11 (+cu130) and, optionally, the CUDA 13 nvcc wheel; returns what
@@ -173,18 +167,18 @@ class FakeMachine : public ::testing::Test {
     });
   }
 
-  std::string root;
+  std::string root = "/machine";
   DiscoveryRequest request;
   Environment env;
-  FakeProcess process;
-  RealDisk disk;
+  ProbeAnswers process;
+  FakeDisk disk;
 };
 
 TEST_F(FakeMachine, FindsTorchCudaAndHostTools) {
   make_torch_venv("venv", /*with_nvcc_wheel=*/true);
   make_plain_python("plain");
   make_cuda_12_8();
-  fs::create_directories(at("usr/local/cuda-11.0"));  // a leftover directory without nvcc
+  disk.add_dir(at("usr/local/cuda-11.0"));  // a leftover directory without nvcc
   make_host_tools();
   request.torch = {at("venv"), at("plain/bin/python")};
 
@@ -230,10 +224,9 @@ TEST_F(FakeMachine, FindsTorchCudaAndHostTools) {
 TEST_F(FakeMachine, WrapperNvccOverASymlinkFarmIsTheSameToolkit) {
   make_cuda_12_8();
   file("usr/local/bin/nvcc", "#!/bin/sh\nexec /usr/local/cuda-12.8/bin/nvcc \"$@\"\n", true);
-  fs::create_directories(at("usr/local/include"));
-  fs::create_symlink(at("usr/local/cuda-12.8/include/cuda_runtime.h"),
-                     at("usr/local/include/cuda_runtime.h"));
-  fs::create_directory_symlink(at("usr/local/cuda-12.8/lib64"), at("usr/local/lib64"));
+  disk.add_dir(at("usr/local/include"));
+  symlink(at("usr/local/cuda-12.8/include/cuda_runtime.h"), "usr/local/include/cuda_runtime.h");
+  symlink(at("usr/local/cuda-12.8/lib64"), "usr/local/lib64");
   std::string wrapper = at("usr/local/bin/nvcc");
   process.on(wrapper, "--version", "Cuda compilation tools, release 12.8, V12.8.93\n");
   process.on(wrapper, "--list-gpu-code", "sm_90\n");
@@ -403,8 +396,8 @@ TEST_F(FakeMachine, MissingRequestedPathsFailTogether) {
 // nowhere is an error that says it was looked for in PATH too.
 TEST_F(FakeMachine, BareTorchNameIsLookedUpInPath) {
   std::string answer = make_torch_venv("venv", false);
-  fs::create_directories(at("bin"));
-  fs::create_symlink(at("venv/bin/python"), at("bin/python3.12"));
+  disk.add_dir(at("bin"));
+  symlink(at("venv/bin/python"), "bin/python3.12");
   env.set("PATH", at("bin"));
   request.torch = {"python3.12"};
   process.on(at("bin/python3.12"), "-c", answer);
@@ -460,7 +453,7 @@ TEST_F(FakeMachine, OptRocmWithoutHipccUsesHeaderAndReleaseFile) {
   file(p + "amdgcn/bitcode/ocml.bc");
   file(p + ".info/version", "6.2.0-66\n");
   symlink("rocm-6.2.0", "opt/rocm");
-  fs::create_directories(at("opt/rocm-5.0.0"));  // an empty leftover
+  disk.add_dir(at("opt/rocm-5.0.0"));  // an empty leftover
 
   Toolchains t = discover();
   ASSERT_EQ(t.rocm.size(), 1u);
@@ -626,7 +619,7 @@ TEST(DiscoverIntegration, RealMachine) {
   std::string home = env.get("HOME").value_or("/root");
   std::string venv = home + "/.cache/kb-deps/torch-2.11";
   if (!fs::exists(venv + "/bin/python")) GTEST_SKIP() << "no Torch venv at " << venv;
-  auto nvcc = find_in_path("nvcc", env);
+  auto nvcc = find_in_path("nvcc", env, RealDisk());
   if (!nvcc) GTEST_SKIP() << "no nvcc on PATH";
 
   std::string tmpl = (fs::temp_directory_path() / "kb-discover-real-XXXXXX").string();

@@ -132,6 +132,19 @@ TEST_F(RealDiskTest, StatReportsKindSizeAndAbsence) {
   EXPECT_TRUE(disk.exists(at("d/f")));
 }
 
+TEST_F(RealDiskTest, ExecutableBitRealPathAndCurrentDir) {
+  ASSERT_TRUE(disk.write_file_atomic(at("d/tool"), "#!/bin/sh\n").ok());
+  EXPECT_FALSE(disk.stat(at("d/tool")).is_executable);
+  ::chmod(at("d/tool").c_str(), 0755);
+  EXPECT_TRUE(disk.stat(at("d/tool")).is_executable);
+  EXPECT_FALSE(disk.stat(at("d")).is_executable);  // a searchable directory is no program
+  fs::create_directory_symlink("d", at("link"));
+  std::string real_root = fs::canonical(root).string();
+  EXPECT_EQ(disk.real_path(at("link/tool")), real_root + "/d/tool");
+  EXPECT_EQ(disk.real_path(at("missing")), at("missing"));
+  EXPECT_EQ(disk.current_dir(), fs::current_path().string());
+}
+
 TEST_F(RealDiskTest, ListDirSortedAndRecursiveRelative) {
   ASSERT_TRUE(disk.write_file_atomic(at("t/b.txt"), "").ok());
   ASSERT_TRUE(disk.write_file_atomic(at("t/a/z.py"), "").ok());

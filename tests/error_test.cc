@@ -12,6 +12,27 @@
 namespace kb {
 namespace {
 
+Result<int> parse_digit(char c) {
+  if (c < '0' || c > '9') return Error{std::string("not a digit: ") + c, {}, ""};
+  return c - '0';
+}
+
+// Two digits as a number, through KB_TRY_ASSIGN (a declaration and an assignment).
+Result<int> two_digits(const std::string& s) {
+  KB_TRY_ASSIGN(int tens, parse_digit(s[0]));
+  int ones = 0;
+  KB_TRY_ASSIGN(ones, parse_digit(s[1]));
+  return tens * 10 + ones;
+}
+
+TEST(TryAssign, GivesTheValueOrReturnsTheErrors) {
+  EXPECT_EQ(*two_digits("42"), 42);
+  auto bad = two_digits("4x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(first_message(bad.errors()), "not a digit: x");
+  EXPECT_EQ(first_message(Errors(std::vector<Error>{})), "");
+}
+
 TEST(ErrorFormat, FileLineColMessageAndHint) {
   Error e{"unknown key 'nmae' in [general]", SourceLoc{"build.toml", 14, 1},
           "did you mean 'name'?"};

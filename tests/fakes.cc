@@ -38,9 +38,46 @@ bool FakeDisk::fails(std::string_view op, const std::string& path) const {
   return fail_if && fail_if(op, path);
 }
 
+void FakeDisk::add_symlink(const std::string& path, std::string target) {
+  std::string p = norm(path);
+  add_dir(parent(p));
+  m_links[p] = std::move(target);
+  m_created[p] = m_clock++;
+}
+
+std::optional<std::string> FakeDisk::resolve(const std::string& path, bool follow_last) const {
+  std::string p = norm(path);
+  for (int hops = 0; hops < 40; ++hops) {
+    // The first component (from the left) that is a link, if any.
+    std::optional<std::string> link;
+    for (size_t i = 1; i <= p.size(); ++i) {
+      if (i < p.size() && p[i] != '/') continue;
+      if (i == p.size() && !follow_last) break;
+      std::string prefix = p.substr(0, i);
+      if (m_links.count(prefix)) {
+        link = prefix;
+        break;
+      }
+    }
+    if (!link) return p;
+    const std::string& target = m_links.at(*link);
+    std::string base = !target.empty() && target[0] == '/' ? target : parent(*link) + "/" + target;
+    p = norm(base + p.substr(link->size()));
+  }
+  return std::nullopt;
+}
+
+std::string FakeDisk::real_path(const std::string& path) const {
+  std::string abs = !path.empty() && path[0] == '/' ? path : cwd + "/" + path;
+  auto r = resolve(abs);
+  if (!r || !stat(*r).exists) return path;
+  return *r;
+}
+
 void FakeDisk::add_dir(const std::string& path) {
   for (std::string p = norm(path); !p.empty() && p != "." && !m_dirs.count(p); p = parent(p)) {
     m_dirs.insert(p);
+    m_created[p] = m_clock++;
     if (p == "/") break;
   }
 }
@@ -80,7 +117,7 @@ void FakeDisk::hold_lock(const std::string& path, std::string holder) {
 }
 
 Result<std::string> FakeDisk::read_file(const std::string& path, int64_t max_bytes) const {
-  std::string p = norm(path);
+  std::string p = resolve(path).value_or(norm(path));
   if (fails("read", p)) return fake_error("read", p);
   if (auto s = m_special.find(p); s != m_special.end())
     return Error{"cannot read '" + p + "': it is " + s->second + ", not a regular file", {}, ""};
@@ -92,11 +129,21 @@ Result<std::string> FakeDisk::read_file(const std::string& path, int64_t max_byt
 }
 
 FileStat FakeDisk::stat(const std::string& path) const {
-  std::string p = norm(path);
+  auto resolved = resolve(path);
+  if (!resolved) return {};
+  const std::string& p = *resolved;
   if (auto it = m_files.find(p); it != m_files.end())
     return FileStat{true, false, it->second.mtime_ns, static_cast<int64_t>(it->second.content.size()),
-                    true};
-  if (m_dirs.count(p)) return FileStat{true, true, 0, 0, false};
+                    true, it->second.executable};
+  if (m_dirs.count(p)) {
+    // As on a real file system, adding an entry changes the directory's mtime.
+    int64_t mtime = m_created.count(p) ? m_created.at(p) : 0;
+    for (const auto& [f, file] : m_files)
+      if (parent(f) == p) mtime = std::max(mtime, file.mtime_ns);
+    for (const auto& [entry, created] : m_created)
+      if (entry != p && parent(entry) == p) mtime = std::max(mtime, created);
+    return FileStat{true, true, mtime, 0, false};
+  }
   if (m_special.count(p)) return FileStat{true, false, 0, 0, false};
   return {};
 }
@@ -169,7 +216,7 @@ Result<Ok> FakeDisk::make_dirs(const std::string& path) {
 }
 
 Result<std::vector<std::string>> FakeDisk::list_dir(const std::string& path) const {
-  std::string p = norm(path);
+  std::string p = resolve(path).value_or(norm(path));
   if (fails("list_dir", p)) return fake_error("list_dir", p);
   if (!m_dirs.count(p)) return Error{"cannot list '" + p + "': no such directory", {}, ""};
   std::set<std::string> names;
@@ -179,6 +226,7 @@ Result<std::vector<std::string>> FakeDisk::list_dir(const std::string& path) con
   };
   for (const auto& [f, _] : m_files) add(f);
   for (const auto& d : m_dirs) add(d);
+  for (const auto& [l, _] : m_links) add(l);
   return std::vector<std::string>(names.begin(), names.end());
 }
 
@@ -386,7 +434,7 @@ Variant sample_variant(const Config& config, Backend backend, size_t torch,
   v.cuda = cuda;
   for (const auto& k : config.kernels)
     if (k.backend == backend)
-      v.sections.push_back({k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}});
+      v.sections.push_back({k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}, k});
   return v;
 }
 

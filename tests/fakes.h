@@ -35,6 +35,10 @@ class FakeDisk : public Disk {
   void add_file(const std::string& path, std::string content, bool executable = false);
   // Adds a directory (and its parents) without logging it.
   void add_dir(const std::string& path);
+  // Adds a symbolic link at `path` (and its parent directories) pointing to `target`,
+  // relative to the link's directory unless absolute. stat, read_file, list_dir and
+  // real_path follow it.
+  void add_symlink(const std::string& path, std::string target);
   // Adds something that exists but is neither a regular file nor a directory (a FIFO, a
   // device): stat says so, and reading it fails as RealDisk's read_file does.
   void add_special(const std::string& path, std::string kind = "a FIFO");
@@ -59,10 +63,14 @@ class FakeDisk : public Disk {
   std::vector<std::string> log;
   // What available_bytes answers for every path (nullopt: cannot be told).
   std::optional<int64_t> available;
+  // What current_dir answers.
+  std::string cwd = "/cwd";
 
   using Disk::read_file;
   Result<std::string> read_file(const std::string& path, int64_t max_bytes) const override;
   FileStat stat(const std::string& path) const override;
+  std::string real_path(const std::string& path) const override;
+  std::string current_dir() const override { return cwd; }
   Result<Ok> write_file_atomic(const std::string& path, const std::string& content) override;
   Result<bool> write_if_changed(const std::string& path, const std::string& content) override;
   Result<Ok> make_dirs(const std::string& path) override;
@@ -80,10 +88,15 @@ class FakeDisk : public Disk {
 
  private:
   bool fails(std::string_view op, const std::string& path) const;
+  // `path` normalised, with the symlinks among its components replaced by their targets
+  // (the final component too when `follow_last`); nullopt on a loop.
+  std::optional<std::string> resolve(const std::string& path, bool follow_last = true) const;
   void put(const std::string& path, std::string content, bool executable);
   std::map<std::string, File> m_files;
   std::set<std::string> m_dirs;
   std::map<std::string, std::string> m_special;         // path -> kind
+  std::map<std::string, std::string> m_links;           // path -> target as given
+  std::map<std::string, int64_t> m_created;             // directory or link -> m_clock then
   std::map<std::string, std::string> m_foreign_locks;   // path -> holder text
   std::set<std::string> m_locked;
   int64_t m_clock = 1;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "backends/native/ninja_file.h"
+#include "kb/build_plan.h"
+#include "kb/bundle_manifest.h"
 #include "kb/ninja_writer.h"
 #include "tests/fakes.h"
 
@@ -44,6 +46,8 @@ VariantBuild host_variant(const std::string& name, const std::string& kernel_dir
   vb.link = link;
   vb.copies = {{link.output, "pkg/x.so"}};
   vb.work_files[vb.work_dir + "/gen/registration.h"] = "#pragma once\n";
+  vb.manifest = manifest_for(vb);  // as make_build_plan completes every variant
+  vb.work_files[vb.bundle_manifest] = bundle_manifest_text(vb.manifest);
   return vb;
 }
 
@@ -109,17 +113,6 @@ TEST(NativeBackend, GenerateOnlyWritesEveryFileAndRunsNothing) {
   auto again = run_native_build(plan, o, disk, process, Environment());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->written.empty());
-}
-
-TEST(NativeBackend, KeepsManifestThePlanProvides) {
-  BuildPlan plan = two_variant_plan();
-  plan.variants[0].work_files["/b/.kb/v1/bundle.json"] = "{\"from\": \"plan\"}";
-  FakeDisk disk;
-  FakeProcess process;
-  NativeRunOptions o = fake_options();
-  o.generate_only = true;
-  ASSERT_TRUE(run_native_build(plan, o, disk, process, Environment()).ok());
-  EXPECT_EQ(disk.content("/b/.kb/v1/bundle.json"), "{\"from\": \"plan\"}");
 }
 
 TEST(NativeBackend, RunsNinjaAttachedWithStatusAndTargets) {
@@ -378,8 +371,8 @@ class RealNinjaBuild : public ::testing::Test {
  protected:
   void SetUp() override {
     env = Environment::from_process();
-    auto n = find_in_path("ninja", env);
-    auto cxx = find_in_path("g++", env);
+    auto n = find_in_path("ninja", env, RealDisk());
+    auto cxx = find_in_path("g++", env, RealDisk());
     if (!n || !cxx) GTEST_SKIP() << "needs ninja and g++ on PATH";
     ninja = *n;
     gxx = *cxx;

@@ -169,6 +169,17 @@ TEST(RenderNinja, RefusesAPlanNinjaCannotExpress) {
   EXPECT_THAT(other.errors().list.front().message, HasSubstr("a '|' in"));
 }
 
+TEST(RenderNinja, RefusesAPlanWithoutBundlePaths) {
+  for (bool stamp : {false, true}) {
+    BuildPlan plan;
+    plan.variants.push_back(arch_variant("v1", {"binding.cpp"}));
+    (stamp ? plan.variants[0].bundle_stamp : plan.variants[0].bundle_manifest).clear();
+    auto files = render_ninja(plan, options());
+    ASSERT_FALSE(files.ok());
+    EXPECT_THAT(first_message(files.errors()), HasSubstr("v1 has no bundle manifest or stamp"));
+  }
+}
+
 TEST(RenderNinja, SameInputSameText) {
   BuildPlan plan;
   plan.variants.push_back(arch_variant("v1", {"a.cu"}));
@@ -251,6 +262,8 @@ TEST(RenderNinja, NoarchVariantBundlesItsFilesOnly) {
   vb.variant.name = "torch-universal";
   vb.work_dir = "/b/.kb/torch-universal";
   vb.bundle_dir = "/b/torch-universal";
+  vb.bundle_manifest = vb.work_dir + "/bundle.json";
+  vb.bundle_stamp = vb.work_dir + "/bundle.stamp";
   vb.copies = {{"/k/torch-ext/m/__init__.py", "m/__init__.py"}};
   plan.variants.push_back(vb);
   NinjaFiles files = *render_ninja(plan, options());
@@ -334,9 +347,9 @@ TEST(ScheduleCompiles, WithoutHistoryTheGuessFollowsWhatEachTuIncludesOfTorch) {
 TEST(EstimateCost, MoreArchsCostMoreAndThreadsHelp) {
   CompileStep one;
   one.tool = CompileStep::Tool::nvcc;
-  one.argv = {"nvcc", "-gencode", "arch=compute_90,code=sm_90"};
+  one.device_passes = 1;
   CompileStep five = one;
-  for (int i = 0; i < 4; ++i) five.argv.insert(five.argv.end(), {"-gencode", "arch=x"});
+  five.device_passes = 5;
   EXPECT_GT(estimate_cost_ms(five, 1), estimate_cost_ms(one, 1));
   EXPECT_LT(estimate_cost_ms(five, 5), estimate_cost_ms(five, 1));
   EXPECT_EQ(estimate_cost_ms(one, 4), estimate_cost_ms(one, 1));

@@ -1,4 +1,5 @@
 #include "kb/ninja_writer.h"
+#include "kb/shell.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,33 +22,6 @@ TEST(NinjaEscapePath, EscapesDollarSpaceColon) {
   EXPECT_EQ(ninja_escape_path("/a/b.o"), "/a/b.o");
   EXPECT_EQ(ninja_escape_path("/my dir/a$b:c.o"), "/my$ dir/a$$b$:c.o");
   EXPECT_EQ(ninja_escape_path("C:"), "C$:");
-}
-
-TEST(ShellQuote, BareWhenSafe) {
-  EXPECT_EQ(shell_quote("-DFOO=1"), "-DFOO=1");
-  EXPECT_EQ(shell_quote("/usr/bin/g++"), "/usr/bin/g++");
-  EXPECT_EQ(shell_quote("-Wl,--as-needed"), "-Wl,--as-needed");
-  EXPECT_EQ(shell_quote("arch=compute_90,code=sm_90"), "arch=compute_90,code=sm_90");
-  EXPECT_EQ(shell_quote("x@y%z+w:v"), "x@y%z+w:v");
-}
-
-TEST(ShellQuote, QuotesEverythingElse) {
-  EXPECT_EQ(shell_quote(""), "''");
-  EXPECT_EQ(shell_quote("my file.cu"), "'my file.cu'");
-  EXPECT_EQ(shell_quote("$HOME"), "'$HOME'");
-  EXPECT_EQ(shell_quote("~/x"), "'~/x'");
-  EXPECT_EQ(shell_quote("#x"), "'#x'");
-  EXPECT_EQ(shell_quote("*.cu"), "'*.cu'");
-  EXPECT_EQ(shell_quote("a;b"), "'a;b'");
-  EXPECT_EQ(shell_quote("-DNAME=\"x\""), "'-DNAME=\"x\"'");
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-  EXPECT_EQ(shell_quote("'"), "''\\'''");
-}
-
-TEST(ShellJoin, QuotesEachArgumentAndAnAssignmentLikeProgram) {
-  EXPECT_EQ(shell_join({"g++", "-c", "a b.cc", "-o", "a.o"}), "g++ -c 'a b.cc' -o a.o");
-  EXPECT_EQ(shell_join({"A=b", "A=b"}), "'A=b' A=b");
-  EXPECT_EQ(shell_join({}), "");
 }
 
 TEST(ShellJoin, TwoLayersForAPathWithSpaceAndDollar) {

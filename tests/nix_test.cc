@@ -272,7 +272,7 @@ TEST(NixFlake, ParsesVariantsJson) {
 // ---- flake.nix checks ---------------------------------------------------------------------
 
 TEST(NixFlakeCheck, CanonicalFlakeIsClean) {
-  std::string text = canonical_flake_nix();
+  std::string text = canonical_flake_nix(k_default_kernel_builder);
   FlakeCheck c = check_flake_nix(text, "flake.nix", std::nullopt);
   EXPECT_TRUE(c.errors.empty());
   EXPECT_TRUE(c.warnings.empty());
@@ -341,7 +341,7 @@ TEST(NixFlakeCheck, RemovedBundleFunctionsRevAndSelf) {
 
   // A `rev` outside the call's arguments is not the call's.
   FlakeCheck rev_elsewhere = check_flake_nix(
-      canonical_flake_nix() + "\n# and\n{ pinned = { rev = \"abc\"; }; }\n", "flake.nix",
+      canonical_flake_nix(k_default_kernel_builder) + "\n# and\n{ pinned = { rev = \"abc\"; }; }\n", "flake.nix",
       std::nullopt);
   EXPECT_TRUE(rev_elsewhere.errors.empty());
 
@@ -353,7 +353,7 @@ TEST(NixFlakeCheck, RemovedBundleFunctionsRevAndSelf) {
 }
 
 TEST(NixFlakeCheck, CommentsAreIgnored) {
-  std::string text = canonical_flake_nix() +
+  std::string text = canonical_flake_nix(k_default_kernel_builder) +
                      "# once: kernel-builder.lib.genFlakeOutputs\n"
                      "/* lib.x86_64-linux.mkTorchExtensionBundle */\n";
   FlakeCheck c = check_flake_nix(text, "flake.nix", std::nullopt);
@@ -434,7 +434,7 @@ class NixFlow : public NixOnPath {
     disk.add_file("/k/torch-ext/torch_binding.cpp", "");
     disk.add_file("/k/torch-ext/relu/__init__.py", "");
     disk.add_file("/k/relu_cpu/relu.cpp", "");
-    disk.add_file("/k/flake.nix", canonical_flake_nix());
+    disk.add_file("/k/flake.nix", canonical_flake_nix(k_default_kernel_builder));
     disk.add_file("/k/flake.lock", "{}");
     process.on({nix, "--version"}, "nix (Nix) 2.8.0\n");
     process.on({nix, "show-config", "--json"},
@@ -595,7 +595,7 @@ TEST_F(NixFlow, WritesTheCanonicalFlakeOnlyWhenAsked) {
   EXPECT_FALSE(write_canonical_flake("/k", disk).ok());
   ASSERT_TRUE(disk.remove_all("/k/flake.nix").ok());
   ASSERT_TRUE(write_canonical_flake("/k", disk).ok());
-  EXPECT_EQ(disk.content("/k/flake.nix"), canonical_flake_nix());
+  EXPECT_EQ(disk.content("/k/flake.nix"), canonical_flake_nix(k_default_kernel_builder));
 }
 
 // ---- kb test / kb develop --backend=nix -------------------------------------------------

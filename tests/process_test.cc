@@ -1,5 +1,6 @@
 // RealProcess and find_in_path against /bin/sh.
 
+#include "kb/disk.h"
 #include "kb/process.h"
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <fstream>
 
 #include "kb/path.h"
+#include "tests/fakes.h"
 
 namespace kb {
 namespace {
@@ -312,13 +314,31 @@ TEST(FindInPath, FindsExecutablesAndSkipsOthers) {
   fs::create_directory(dir.path() + "/kb-dir");
   Environment env;
   env.set("PATH", dir.path() + ":/usr/bin:/bin");
-  EXPECT_FALSE(find_in_path("kb-plain", env));  // not executable
-  EXPECT_FALSE(find_in_path("kb-dir", env));    // a directory
-  auto sh = find_in_path("sh", env);
+  EXPECT_FALSE(find_in_path("kb-plain", env, RealDisk()));  // not executable
+  EXPECT_FALSE(find_in_path("kb-dir", env, RealDisk()));    // a directory
+  auto sh = find_in_path("sh", env, RealDisk());
   ASSERT_TRUE(sh);
   EXPECT_EQ(sh->front(), '/');
-  EXPECT_EQ(find_in_path("/bin/sh", env), "/bin/sh");
-  EXPECT_FALSE(find_in_path("", env));
+  EXPECT_EQ(find_in_path("/bin/sh", env, RealDisk()), "/bin/sh");
+  EXPECT_FALSE(find_in_path("", env, RealDisk()));
+}
+
+TEST(FindInPath, AsksTheDiskAndMakesRelativeFindsAbsolute) {
+  FakeDisk disk;
+  disk.cwd = "/home/u";
+  disk.add_file("/opt/bin/tool", "", /*executable=*/true);
+  disk.add_file("/usr/bin/tool", "", true);
+  disk.add_file("/usr/bin/plain", "");
+  disk.add_file("/home/u/bin/mine", "", true);
+  disk.add_symlink("/usr/bin/linked", "/opt/bin/tool");
+  Environment env;
+  env.set("PATH", "/opt/bin:/usr/bin:bin");
+  EXPECT_EQ(find_in_path("tool", env, disk), "/opt/bin/tool");  // the first PATH entry wins
+  EXPECT_FALSE(find_in_path("plain", env, disk));                // not executable
+  EXPECT_EQ(find_in_path("linked", env, disk), "/usr/bin/linked");  // the link, not its target
+  EXPECT_EQ(find_in_path("mine", env, disk), "/home/u/bin/mine");
+  EXPECT_EQ(find_in_path("./bin/mine", env, disk), "/home/u/bin/mine");
+  EXPECT_FALSE(find_in_path("/usr/bin/plain", env, disk));
 }
 
 TEST(Environment, SnapshotOfTheProcess) {

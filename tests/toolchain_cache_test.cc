@@ -87,7 +87,7 @@ nlohmann::json key_for(const std::string& path_var) {
   DiscoveryRequest r;
   Environment env;
   env.set("PATH", path_var);
-  return cache_key(r, env);
+  return cache_key(r, env, "/cwd");
 }
 
 TEST(ToolchainJson, RoundTrips) {
@@ -132,19 +132,19 @@ TEST(CacheKey, DependsOnRequestAndEnvironment) {
   DiscoveryRequest a, b;
   b.torch = {"/venv"};
   Environment env;
-  EXPECT_NE(cache_key(a, env), cache_key(b, env));
+  EXPECT_NE(cache_key(a, env, "/cwd"), cache_key(b, env, "/cwd"));
   Environment env2;
   env2.set("CUDA_HOME", "/usr/local/cuda-12.8");
-  EXPECT_NE(cache_key(a, env), cache_key(a, env2));
+  EXPECT_NE(cache_key(a, env, "/cwd"), cache_key(a, env2, "/cwd"));
   Environment env3;
   env3.set("HOME", "/elsewhere");  // not a discovery input
-  EXPECT_EQ(cache_key(a, env), cache_key(a, env3));
+  EXPECT_EQ(cache_key(a, env, "/cwd"), cache_key(a, env3, "/cwd"));
 }
 
 TEST(CacheKey, RelativeRequestPathsAreMadeAbsolute) {
   DiscoveryRequest r;
   r.torch = {"venv"};
-  auto key = cache_key(r, Environment());
+  auto key = cache_key(r, Environment(), "/cwd");
   EXPECT_EQ(key["torch"][0].get<std::string>().front(), '/');
 }
 

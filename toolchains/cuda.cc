@@ -40,14 +40,14 @@ bool has_cudart(const Disk& disk, const std::string& dir) {
 }
 
 // The file a toolkit's cuda_runtime.h really is, symlinks resolved.
-std::string real_header(const CudaToolkit& tk) {
-  return real_path(join_path(tk.include_dir, "cuda_runtime.h"));
+std::string real_header(const Disk& disk, const CudaToolkit& tk) {
+  return disk.real_path(join_path(tk.include_dir, "cuda_runtime.h"));
 }
 
 // True when the toolkit's include dir holds its headers itself rather than symlinks to
 // another toolkit's (as /usr/local/include does when it mirrors /usr/local/cuda/include).
-bool owns_headers(const CudaToolkit& tk) {
-  return dir_name(real_header(tk)) == real_path(tk.include_dir);
+bool owns_headers(const Disk& disk, const CudaToolkit& tk) {
+  return dir_name(real_header(disk, tk)) == disk.real_path(tk.include_dir);
 }
 
 }  // namespace
@@ -121,10 +121,11 @@ std::vector<Candidate> cuda_candidates(const ProbeContext& ctx,
                                        const std::vector<std::string>& site_dirs) {
   std::vector<Candidate> out;
   auto root_nvcc = [](const std::string& root) { return join_path(root, "bin/nvcc"); };
-  for (const auto& dir : requested) out.push_back({root_nvcc(absolute_path(dir)), "--cuda"});
+  std::string cwd = ctx.disk.current_dir();
+  for (const auto& dir : requested) out.push_back({root_nvcc(absolute_path(dir, cwd)), "--cuda"});
   for (const char* var : {"CUDA_HOME", "CUDA_PATH"})
     if (auto v = ctx.env.get(var); v && !v->empty()) out.push_back({root_nvcc(*v), var});
-  if (auto nvcc = find_in_path("nvcc", ctx.env)) out.push_back({*nvcc, "PATH"});
+  if (auto nvcc = find_in_path("nvcc", ctx.env, ctx.disk)) out.push_back({*nvcc, "PATH"});
   std::string local = ctx.system_path("/usr/local");
   if (auto names = ctx.disk.list_dir(local); names.ok())
     for (const auto& n : *names)
@@ -133,6 +134,76 @@ std::vector<Candidate> cuda_candidates(const ProbeContext& ctx,
   for (const auto& nvcc : find_wheel_nvccs(ctx.disk, site_dirs)) out.push_back({nvcc, "pip wheel"});
   return out;
 }
+
+namespace {
+
+// The include and library directories of a toolkit whose nvcc works; wheels (CUDA 12) put
+// the runtime in a sibling package, nvidia/cuda_runtime.
+Result<Ok> find_runtime(const Disk& disk, CudaToolkit& tk) {
+  std::string sibling_runtime = join_path(dir_name(tk.root), "cuda_runtime");
+  for (const std::string& dir : {join_path(tk.root, "include"),
+                                 join_path(tk.root, std::string(k_targets_dir) + "/include"),
+                                 join_path(sibling_runtime, "include")}) {
+    if (disk.exists(join_path(dir, "cuda_runtime.h"))) {
+      tk.include_dir = dir;
+      break;
+    }
+  }
+  for (const std::string& dir :
+       {join_path(tk.root, "lib64"), join_path(tk.root, std::string(k_targets_dir) + "/lib"),
+        join_path(tk.root, "lib"), join_path(tk.root, std::string("lib/") + k_multiarch),
+        join_path(sibling_runtime, "lib")}) {
+    if (has_cudart(disk, dir)) {
+      tk.lib_dir = dir;
+      break;
+    }
+  }
+  std::string works = "nvcc " + tk.version.major_minor() + " works but ";
+  if (tk.include_dir.empty())
+    return Error{works + "cuda_runtime.h is missing below " + tk.root, {}, ""};
+  if (tk.lib_dir.empty()) return Error{works + "libcudart.so is missing below " + tk.root, {}, ""};
+  return Ok{};
+}
+
+// The toolkit of one existing nvcc: its version and GPU codes (from running it) and its
+// runtime. Fails with the one-line reason it cannot be used.
+Result<CudaToolkit> probe_one_cuda(ProbeContext& ctx, const Candidate& c) {
+  CudaToolkit tk;
+  tk.nvcc = c.path;
+  tk.root = dir_name(dir_name(c.path));
+  KB_TRY_ASSIGN(auto version_out, run_probe(ctx, {c.path, "--version"}));
+  KB_TRY_ASSIGN(tk.version, parse_nvcc_version(version_out.out));
+  auto codes_out = run_probe(ctx, {c.path, "--list-gpu-code"});
+  if (!codes_out.ok())
+    return Error{first_message(codes_out.errors()) + " (CUDA 11.0 or newer is needed)", {}, ""};
+  KB_TRY_ASSIGN(tk.gpu_codes, parse_nvcc_gpu_codes(codes_out->out));
+  KB_TRY(find_runtime(ctx.disk, tk));
+  return tk;
+}
+
+// Adds `tk` (found through `c`) to ctx.out.cuda unless it is a toolkit already found by
+// another name: a wrapper script (`exec /usr/local/cuda-13.0/bin/nvcc "$@"`) or a tree of
+// symlinks (/usr/local/include/* -> the toolkit's headers) has headers that resolve to the
+// same file. Keeps one, under the name that owns the headers, and rejects the other.
+void add_unless_known(ProbeContext& ctx, const Candidate& c, CudaToolkit tk) {
+  auto same = std::find_if(ctx.out.cuda.begin(), ctx.out.cuda.end(), [&](const CudaToolkit& o) {
+    return o.version == tk.version && real_header(ctx.disk, o) == real_header(ctx.disk, tk);
+  });
+  if (same == ctx.out.cuda.end()) {
+    ctx.out.cuda.push_back(std::move(tk));
+    return;
+  }
+  std::string why = " (both headers resolve to " + real_header(ctx.disk, tk) + ")";
+  if (owns_headers(ctx.disk, tk) && !owns_headers(ctx.disk, *same)) {
+    ctx.reject("cuda", {same->nvcc, ""},
+               "the same CUDA " + tk.version.major_minor() + " as " + tk.nvcc + why);
+    *same = std::move(tk);
+  } else {
+    ctx.reject("cuda", c, "the same CUDA " + tk.version.major_minor() + " as " + same->nvcc + why);
+  }
+}
+
+}  // namespace
 
 void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
   ctx.witness(ctx.system_path("/usr/local"));
@@ -143,85 +214,13 @@ void probe_cuda(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       ctx.reject("cuda", c, "no nvcc at " + c.path);
       continue;
     }
-    if (!seen.insert(real_path(c.path)).second) continue;  // same toolkit, another name
-
-    CudaToolkit tk;
-    tk.nvcc = c.path;
-    tk.root = dir_name(dir_name(c.path));
-    auto version_out = run_probe(ctx, {c.path, "--version"});
-    if (!version_out.ok()) {
-      ctx.reject("cuda", c, version_out.errors().list.front().message);
+    if (!seen.insert(ctx.disk.real_path(c.path)).second) continue;  // same toolkit, another name
+    auto tk = probe_one_cuda(ctx, c);
+    if (!tk.ok()) {
+      ctx.reject("cuda", c, first_message(tk.errors()));
       continue;
     }
-    auto version = parse_nvcc_version(version_out->out);
-    if (!version.ok()) {
-      ctx.reject("cuda", c, version.errors().list.front().message);
-      continue;
-    }
-    tk.version = *version;
-    auto codes_out = run_probe(ctx, {c.path, "--list-gpu-code"});
-    if (!codes_out.ok()) {
-      ctx.reject("cuda", c,
-                 codes_out.errors().list.front().message + " (CUDA 11.0 or newer is needed)");
-      continue;
-    }
-    auto codes = parse_nvcc_gpu_codes(codes_out->out);
-    if (!codes.ok()) {
-      ctx.reject("cuda", c, codes.errors().list.front().message);
-      continue;
-    }
-    tk.gpu_codes = std::move(*codes);
-
-    // Wheels (CUDA 12) put the runtime in a sibling package: nvidia/cuda_runtime.
-    std::string sibling_runtime = join_path(dir_name(tk.root), "cuda_runtime");
-    for (const std::string& dir : {join_path(tk.root, "include"),
-                                   join_path(tk.root, std::string(k_targets_dir) + "/include"),
-                                   join_path(sibling_runtime, "include")}) {
-      if (ctx.disk.exists(join_path(dir, "cuda_runtime.h"))) {
-        tk.include_dir = dir;
-        break;
-      }
-    }
-    for (const std::string& dir :
-         {join_path(tk.root, "lib64"), join_path(tk.root, std::string(k_targets_dir) + "/lib"),
-          join_path(tk.root, "lib"), join_path(tk.root, std::string("lib/") + k_multiarch),
-          join_path(sibling_runtime, "lib")}) {
-      if (has_cudart(ctx.disk, dir)) {
-        tk.lib_dir = dir;
-        break;
-      }
-    }
-    if (tk.include_dir.empty()) {
-      ctx.reject("cuda", c,
-                 "nvcc " + tk.version.major_minor() +
-                     " works but cuda_runtime.h is missing below " + tk.root);
-      continue;
-    }
-    if (tk.lib_dir.empty()) {
-      ctx.reject("cuda", c,
-                 "nvcc " + tk.version.major_minor() + " works but libcudart.so is missing below " +
-                     tk.root);
-      continue;
-    }
-    // A wrapper script (`exec /usr/local/cuda-13.0/bin/nvcc "$@"`) or a tree of symlinks
-    // (/usr/local/include/* -> the toolkit's headers) is a toolkit already found by another
-    // name: its headers resolve to the same file. Keep one, under the name that owns them.
-    auto same = std::find_if(ctx.out.cuda.begin(), ctx.out.cuda.end(), [&](const CudaToolkit& o) {
-      return o.version == tk.version && real_header(o) == real_header(tk);
-    });
-    if (same != ctx.out.cuda.end()) {
-      std::string why = " (both headers resolve to " + real_header(tk) + ")";
-      if (owns_headers(tk) && !owns_headers(*same)) {
-        ctx.reject("cuda", {same->nvcc, ""},
-                   "the same CUDA " + tk.version.major_minor() + " as " + tk.nvcc + why);
-        *same = std::move(tk);
-      } else {
-        ctx.reject("cuda", c,
-                   "the same CUDA " + tk.version.major_minor() + " as " + same->nvcc + why);
-      }
-      continue;
-    }
-    ctx.out.cuda.push_back(std::move(tk));
+    add_unless_known(ctx, c, std::move(*tk));
   }
 }
 

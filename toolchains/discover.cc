@@ -5,12 +5,9 @@
 #include "kb/path.h"
 
 #include <fmt/format.h>
-#include <limits.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 
 #include "toolchains/cuda.h"
 #include "toolchains/host.h"
@@ -30,21 +27,6 @@ Result<Version> leading_version(std::string_view text) {
                                 std::isdigit(static_cast<unsigned char>(text[end + 1])))))
     ++end;
   return Version::parse(text.substr(0, end));
-}
-
-std::string real_path(const std::string& path) {
-  char buf[PATH_MAX];
-  if (::realpath(path.c_str(), buf) == nullptr) return path;
-  return buf;
-}
-
-std::string absolute_path(const std::string& path) {
-  std::error_code ec;
-  auto abs = std::filesystem::absolute(path, ec);
-  if (ec) return path;
-  std::string out = abs.lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
 }
 
 namespace {
@@ -87,9 +69,10 @@ namespace {
 // machine: fail, naming every such path.
 Result<Ok> check_requested_paths(const DiscoveryRequest& r, const Disk& disk) {
   std::vector<Error> errors;
+  std::string cwd = disk.current_dir();
   auto check = [&](const std::vector<std::string>& paths, const char* flag) {
     for (const auto& p : paths)
-      if (!disk.exists(absolute_path(p)))
+      if (!disk.exists(absolute_path(p, cwd)))
         errors.push_back({fmt::format("{} {}: no such file or directory{}", flag, p,
                                       p.find('/') == std::string::npos ? ", and not in PATH" : ""),
                           {}, ""});
@@ -108,8 +91,8 @@ std::vector<std::string> resolve_torch_names(const std::vector<std::string>& tor
   std::vector<std::string> out;
   for (const auto& t : torch) {
     std::optional<std::string> found;
-    if (t.find('/') == std::string::npos && !disk.exists(absolute_path(t)))
-      found = find_in_path(t, env);
+    if (t.find('/') == std::string::npos && !disk.exists(absolute_path(t, disk.current_dir())))
+      found = find_in_path(t, env, disk);
     out.push_back(found ? *found : t);
   }
   return out;
@@ -133,7 +116,7 @@ Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& p
   request.torch = resolve_torch_names(given.torch, disk, env);
   KB_TRY(check_requested_paths(request, disk));
 
-  nlohmann::json key = cache_key(request, env);
+  nlohmann::json key = cache_key(request, env, disk.current_dir());
   if (auto cached = load_cached(disk, request.cache_file, key)) return std::move(*cached);
 
   Toolchains out;

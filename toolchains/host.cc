@@ -43,18 +43,18 @@ namespace {
 // counts is that this compiler can drive it; one ~10 ms process each, on a cold lookup.
 void probe_linkers(ProbeContext& ctx, HostCompiler& cxx) {
   for (const char* name : k_fast_linkers) {
-    auto path = find_in_path(std::string("ld.") + name, ctx.env);
+    auto path = find_in_path(std::string("ld.") + name, ctx.env, ctx.disk);
     if (!path) continue;
     ctx.witness(*path);
     Candidate c{*path, "PATH"};
     auto out = run_probe(ctx, {cxx.path, std::string("-fuse-ld=") + name, "-Wl,--version"});
     if (!out.ok()) {
-      ctx.reject("linker", c, out.errors().list.front().message);
+      ctx.reject("linker", c, first_message(out.errors()));
       continue;
     }
     auto version = parse_linker_version(name, out->out);
     if (!version.ok()) {
-      ctx.reject("linker", c, version.errors().list.front().message);
+      ctx.reject("linker", c, first_message(version.errors()));
       continue;
     }
     cxx.linkers.push_back({name, *path, *version});
@@ -76,7 +76,7 @@ void probe_cxx(ProbeContext& ctx) {
   candidates.push_back({"c++", "PATH"});
 
   for (const auto& c : candidates) {
-    auto path = find_in_path(c.path, ctx.env);
+    auto path = find_in_path(c.path, ctx.env, ctx.disk);
     if (!path) {
       if (c.origin == "CXX") ctx.reject("cxx", c, "not found (looked in PATH)");
       continue;
@@ -116,17 +116,17 @@ void probe_cxx(ProbeContext& ctx) {
 }
 
 void probe_ninja(ProbeContext& ctx) {
-  auto path = find_in_path("ninja", ctx.env);
+  auto path = find_in_path("ninja", ctx.env, ctx.disk);
   if (!path) return;
   ctx.witness(*path);
   auto out = run_probe(ctx, {*path, "--version"});
   if (!out.ok()) {
-    ctx.reject("ninja", {*path, "PATH"}, out.errors().list.front().message);
+    ctx.reject("ninja", {*path, "PATH"}, first_message(out.errors()));
     return;
   }
   auto v = parse_ninja_version(out->out);
   if (!v.ok()) {
-    ctx.reject("ninja", {*path, "PATH"}, v.errors().list.front().message);
+    ctx.reject("ninja", {*path, "PATH"}, first_message(v.errors()));
     return;
   }
   ctx.out.ninja = NinjaTool{*path, *v};

@@ -98,13 +98,6 @@ inline std::string_view trim(std::string_view s) {
 // 5.2.21153); fails when it does not start with a digit.
 Result<Version> leading_version(std::string_view text);
 
-// The real path of `path` (symlinks resolved), or `path` itself when it cannot be resolved.
-std::string real_path(const std::string& path);
-
-// `path` made absolute against the current directory and lexically normalised (symlinks
-// kept: a venv's bin/python is a symlink whose location matters).
-std::string absolute_path(const std::string& path);
-
 // Runs argv for at most ctx.probe_timeout; on success returns the captured output, else a
 // one-line reason naming the command (not started; killed at the time limit, which also sets
 // ctx.transient; or a non-zero exit with the first line of its stderr).

@@ -135,9 +135,10 @@ std::vector<std::string> gfx_targets_from_bitcode(const std::vector<std::string>
 std::vector<Candidate> rocm_candidates(const ProbeContext& ctx,
                                        const std::vector<std::string>& requested) {
   std::vector<Candidate> out;
-  for (const auto& dir : requested) out.push_back({absolute_path(dir), "--rocm"});
+  std::string cwd = ctx.disk.current_dir();
+  for (const auto& dir : requested) out.push_back({absolute_path(dir, cwd), "--rocm"});
   if (auto v = ctx.env.get("ROCM_PATH"); v && !v->empty()) out.push_back({*v, "ROCM_PATH"});
-  if (auto hipcc = find_in_path("hipcc", ctx.env)) {
+  if (auto hipcc = find_in_path("hipcc", ctx.env, ctx.disk)) {
     std::string prefix = dir_name(dir_name(*hipcc));
     if (base_name(prefix) == "hip") prefix = dir_name(prefix);  // ROCm < 5: /opt/rocm/hip/bin
     out.push_back({prefix, "hipcc on PATH"});
@@ -151,6 +152,95 @@ std::vector<Candidate> rocm_candidates(const ProbeContext& ctx,
   return out;
 }
 
+namespace {
+
+// Fills tk.hip_version (and tk.hipcc, tk.clang when hipcc answers): from `hipcc --version`,
+// which also names the clang it drives, else from include/hip/hip_version.h. Fails with
+// hipcc's problem, or when neither tells the version.
+Result<Ok> read_hip_version(ProbeContext& ctx, const std::string& hipcc, const std::string& header,
+                            RocmToolkit& tk) {
+  std::string hipcc_problem;
+  if (ctx.disk.exists(hipcc)) {
+    auto out = run_probe(ctx, {hipcc, "--version"});
+    auto parsed = out.ok() ? parse_hipcc_version(out->out) : Result<HipccVersion>(out.errors());
+    if (parsed.ok()) {
+      tk.hipcc = hipcc;
+      tk.hip_version = parsed->hip_version;
+      for (const auto& clang : hip_clang_candidates(*parsed)) {
+        ctx.witness(clang);
+        if (ctx.disk.exists(clang)) {
+          tk.clang = clang;
+          break;
+        }
+      }
+    } else {
+      hipcc_problem = first_message(parsed.errors());
+    }
+  }
+  if (tk.hip_version.empty() && ctx.disk.exists(header)) {
+    if (auto text = ctx.disk.read_file(header); text.ok())
+      if (auto v = parse_hip_version_header(*text); v.ok()) tk.hip_version = *v;
+  }
+  if (tk.hip_version.empty())
+    return Error{hipcc_problem.empty() ? "cannot read the HIP version" : hipcc_problem, {}, ""};
+  return Ok{};
+}
+
+// The toolkit below the ROCm prefix `c.path` (a directory). Fails with the one-line reason
+// it cannot be used.
+Result<RocmToolkit> probe_one_rocm(ProbeContext& ctx, const Candidate& c) {
+  RocmToolkit tk;
+  tk.root = c.path;
+  std::string hipcc = join_path(c.path, "bin/hipcc");
+  std::string header = join_path(c.path, "include/hip/hip_version.h");
+  ctx.witness(hipcc);
+  ctx.witness(header);
+  bool has_hipcc = ctx.disk.exists(hipcc);
+  if (!has_hipcc && !ctx.disk.exists(header))
+    return Error{"neither bin/hipcc nor include/hip/hip_version.h exists", {}, ""};
+  // hipcc knows the HIP version and which clang it drives; hip_version.h is the fallback
+  // when hipcc is absent or broken (kb calls clang directly anyway).
+  KB_TRY(read_hip_version(ctx, hipcc, header, tk));
+
+  if (tk.clang.empty() || !ctx.disk.exists(tk.clang)) {
+    tk.clang.clear();
+    for (const std::string& p :
+         {join_path(c.path, "llvm/bin/clang++"), join_path(c.path, "lib/llvm/bin/clang++")})
+      if (ctx.disk.exists(p)) {
+        tk.clang = p;
+        break;
+      }
+  }
+  if (tk.clang.empty())
+    return Error{"HIP " + tk.hip_version + " found but not its clang (no llvm/bin/clang++" +
+                     (has_hipcc ? ", and hipcc names no InstalledDir)" : ")"),
+                 {}, ""};
+  ctx.witness(tk.clang);
+
+  tk.device_lib_path = find_device_lib_dir(ctx.disk, c.path);
+  if (tk.device_lib_path.empty())
+    return Error{"HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory",
+                 {}, ""};
+  ctx.witness(tk.device_lib_path);
+  auto names = ctx.disk.list_dir(tk.device_lib_path);
+  tk.gfx_targets = gfx_targets_from_bitcode(names.ok() ? *names : std::vector<std::string>{});
+  if (tk.gfx_targets.empty())
+    return Error{"no oclc_isa_version_*.bc files in " + tk.device_lib_path, {}, ""};
+
+  // ROCm's own version when the release file exists; HIP's major.minor otherwise
+  // (they agree for ROCm 5 and later, including Debian's 5.2).
+  std::string info = join_path(c.path, ".info/version");
+  ctx.witness(info);
+  std::optional<Version> version;
+  if (auto text = ctx.disk.read_file(info); text.ok())
+    if (auto v = parse_rocm_info_version(*text); v.ok()) version = *v;
+  if (!version) version = leading_version(tk.hip_version)->truncated(2);
+  tk.version = *version;
+  return tk;
+}
+
+}  // namespace
+
 void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
   ctx.witness(ctx.system_path("/opt"));
   ctx.witness(ctx.system_path("/usr/bin/hipcc"));
@@ -161,90 +251,13 @@ void probe_rocm(ProbeContext& ctx, const std::vector<Candidate>& candidates) {
       ctx.reject("rocm", c, "no such directory");
       continue;
     }
-    if (!seen.insert(real_path(c.path)).second) continue;
-
-    RocmToolkit tk;
-    tk.root = c.path;
-    std::string hipcc = join_path(c.path, "bin/hipcc");
-    std::string header = join_path(c.path, "include/hip/hip_version.h");
-    ctx.witness(hipcc);
-    ctx.witness(header);
-    bool has_hipcc = ctx.disk.exists(hipcc), has_header = ctx.disk.exists(header);
-    if (!has_hipcc && !has_header) {
-      ctx.reject("rocm", c, "neither bin/hipcc nor include/hip/hip_version.h exists");
+    if (!seen.insert(ctx.disk.real_path(c.path)).second) continue;  // same prefix, another name
+    auto tk = probe_one_rocm(ctx, c);
+    if (!tk.ok()) {
+      ctx.reject("rocm", c, first_message(tk.errors()));
       continue;
     }
-
-    // hipcc knows the HIP version and which clang it drives; hip_version.h is the
-    // fallback when hipcc is absent or broken (kb calls clang directly anyway).
-    std::string hipcc_problem;
-    if (has_hipcc) {
-      auto out = run_probe(ctx, {hipcc, "--version"});
-      auto parsed = out.ok() ? parse_hipcc_version(out->out) : Result<HipccVersion>(out.errors());
-      if (parsed.ok()) {
-        tk.hipcc = hipcc;
-        tk.hip_version = parsed->hip_version;
-        for (const auto& clang : hip_clang_candidates(*parsed)) {
-          ctx.witness(clang);
-          if (ctx.disk.exists(clang)) {
-            tk.clang = clang;
-            break;
-          }
-        }
-      } else {
-        hipcc_problem = parsed.errors().list.front().message;
-      }
-    }
-    if (tk.hip_version.empty() && has_header) {
-      if (auto text = ctx.disk.read_file(header); text.ok())
-        if (auto v = parse_hip_version_header(*text); v.ok()) tk.hip_version = *v;
-    }
-    if (tk.hip_version.empty()) {
-      ctx.reject("rocm", c, hipcc_problem.empty() ? "cannot read the HIP version" : hipcc_problem);
-      continue;
-    }
-
-    if (tk.clang.empty() || !ctx.disk.exists(tk.clang)) {
-      tk.clang.clear();
-      for (const std::string& p :
-           {join_path(c.path, "llvm/bin/clang++"), join_path(c.path, "lib/llvm/bin/clang++")})
-        if (ctx.disk.exists(p)) {
-          tk.clang = p;
-          break;
-        }
-    }
-    if (tk.clang.empty()) {
-      ctx.reject("rocm", c,
-                 "HIP " + tk.hip_version + " found but not its clang (no llvm/bin/clang++" +
-                     (has_hipcc ? ", and hipcc names no InstalledDir)" : ")"));
-      continue;
-    }
-    ctx.witness(tk.clang);
-
-    tk.device_lib_path = find_device_lib_dir(ctx.disk, c.path);
-    if (tk.device_lib_path.empty()) {
-      ctx.reject("rocm", c,
-                 "HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory");
-      continue;
-    }
-    ctx.witness(tk.device_lib_path);
-    auto names = ctx.disk.list_dir(tk.device_lib_path);
-    tk.gfx_targets = gfx_targets_from_bitcode(names.ok() ? *names : std::vector<std::string>{});
-    if (tk.gfx_targets.empty()) {
-      ctx.reject("rocm", c, "no oclc_isa_version_*.bc files in " + tk.device_lib_path);
-      continue;
-    }
-
-    // ROCm's own version when the release file exists; HIP's major.minor otherwise
-    // (they agree for ROCm 5 and later, including Debian's 5.2).
-    std::string info = join_path(c.path, ".info/version");
-    ctx.witness(info);
-    std::optional<Version> version;
-    if (auto text = ctx.disk.read_file(info); text.ok())
-      if (auto v = parse_rocm_info_version(*text); v.ok()) version = *v;
-    if (!version) version = leading_version(tk.hip_version)->truncated(2);
-    tk.version = *version;
-    ctx.out.rocm.push_back(std::move(tk));
+    ctx.out.rocm.push_back(std::move(*tk));
   }
 }
 

@@ -107,10 +107,10 @@ const std::vector<std::string>& cache_key_env_vars() {
   return vars;
 }
 
-json cache_key(const DiscoveryRequest& request, const Environment& env) {
-  auto absolute_all = [](const std::vector<std::string>& paths) {
+json cache_key(const DiscoveryRequest& request, const Environment& env, const std::string& cwd) {
+  auto absolute_all = [&](const std::vector<std::string>& paths) {
     json out = json::array();
-    for (const auto& p : paths) out.push_back(absolute_path(p));
+    for (const auto& p : paths) out.push_back(absolute_path(p, cwd));
     return out;
   };
   json vars = json::object();

@@ -21,9 +21,10 @@ inline constexpr int k_cache_format = 5;
 // The environment variables whose values change what discovery finds.
 const std::vector<std::string>& cache_key_env_vars();
 
-// The cache key: the request (paths made absolute), the system root, the relevant
-// environment variables and the format number, as a JSON object.
-nlohmann::json cache_key(const DiscoveryRequest& request, const Environment& env);
+// The cache key: the request (paths made absolute against `cwd`), the system root, the
+// relevant environment variables and the format number, as a JSON object.
+nlohmann::json cache_key(const DiscoveryRequest& request, const Environment& env,
+                         const std::string& cwd);
 
 // Toolchains as JSON (the schema of `kb toolchains --json`).
 nlohmann::json toolchains_to_json_value(const Toolchains& toolchains);

@@ -148,7 +148,7 @@ Result<TorchProbeAnswer> parse_torch_probe(std::string_view json_text, const std
   }
   auto facts = parse_torch_version_py(str("version_py"));
   if (!facts.ok()) {
-    a.problem = facts.errors().list.front().message;
+    a.problem = first_message(facts.errors());
     return a;
   }
 
@@ -182,7 +182,7 @@ std::vector<Candidate> torch_candidates(const std::vector<std::string>& requeste
                                         const Environment& env, const Disk& disk) {
   std::vector<Candidate> out;
   auto add = [&](const std::string& entry, const std::string& origin) {
-    std::string path = absolute_path(entry);
+    std::string path = absolute_path(entry, disk.current_dir());
     if (disk.stat(path).is_dir) {
       std::string python = join_path(path, "bin/python");
       if (!disk.exists(python) && disk.exists(join_path(path, "bin/python3")))
@@ -200,7 +200,7 @@ std::vector<Candidate> torch_candidates(const std::vector<std::string>& requeste
       if (!entry.empty()) add(entry, "KB_TORCH");
     return out;
   }
-  if (auto python = find_in_path("python3", env)) out.push_back({*python, "PATH"});
+  if (auto python = find_in_path("python3", env, disk)) out.push_back({*python, "PATH"});
   return out;
 }
 
@@ -214,12 +214,12 @@ std::vector<std::string> probe_torch(ProbeContext& ctx, const std::vector<Candid
     }
     auto captured = run_probe(ctx, {c.path, "-c", torch_probe_script()});
     if (!captured.ok()) {
-      ctx.reject("torch", c, captured.errors().list.front().message);
+      ctx.reject("torch", c, first_message(captured.errors()));
       continue;
     }
     auto answer = parse_torch_probe(captured->out, c.path);
     if (!answer.ok()) {
-      ctx.reject("torch", c, answer.errors().list.front().message);
+      ctx.reject("torch", c, first_message(answer.errors()));
       continue;
     }
     ctx.witness(answer->executable);

@@ -6,9 +6,8 @@
 #include <fmt/format.h>
 
 #include "backends/native/ninja_file.h"
-#include "kb/bundle.h"
 #include "kb/compdb.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/path.h"
 #include "kb/unknown_variants.h"
 
@@ -101,29 +100,19 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
     if (auto text = disk.read_file(log); text.ok()) nopts.durations_ms = parse_ninja_log(*text);
   }
   // Rendered before anything is written: a plan Ninja cannot express writes nothing.
-  auto rendered = render_ninja(plan, nopts);
-  if (!rendered) return rendered.take_errors();
-  const NinjaFiles& files = *rendered;
+  KB_TRY_ASSIGN(const NinjaFiles files, render_ninja(plan, nopts));
   KB_TRY(disk.make_dirs(dir));
   Writer w{disk, written};
   for (const auto& vb : plan.variants) {
+    // The manifest is among them: make_build_plan writes vb.manifest's text there.
     for (const auto& [path, content] : vb.work_files) KB_TRY(w.put(path, content));
-    // make_build_plan puts the manifest among the work files; a plan made another way
-    // (tests, tools embedding kb) still gets one.
-    if (std::string manifest = bundle_manifest_path(vb); !vb.work_files.contains(manifest)) {
-      BundleManifest m = manifest_for(vb);
-      m.stamp = bundle_stamp_path(vb);
-      KB_TRY(w.put(manifest, bundle_manifest_text(m)));
-    }
   }
   for (const auto& f : files.variants) KB_TRY(w.put(f.path, f.text));
   KB_TRY(w.put(join_path(options.build_dir, k_compdb), render_compdb(plan, dir)));
   std::string record_path = join_path(dir, k_variants_record);
   std::string previous;
   if (disk.exists(record_path)) {
-    auto text = disk.read_file(record_path);
-    if (!text) return text.take_errors();
-    previous = std::move(*text);
+    KB_TRY_ASSIGN(previous, disk.read_file(record_path));
   }
   KB_TRY(w.put(record_path, variants_record(plan, previous)));
   // Last, so that an earlier failure leaves the previous build.ninja with its inputs.
@@ -158,7 +147,7 @@ std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options)
     for (const auto& h : vb.hipify) text += shell_join(h.argv) + "\n";  // ROCm: CUDA -> HIP
     for (const auto& c : vb.compiles) text += shell_join(compile_command(c, options.launcher)) + "\n";
     if (vb.link) text += shell_join(vb.link->argv) + "\n";
-    text += shell_join(bundle_command(options.kb_path, bundle_manifest_path(vb))) + "\n";
+    text += shell_join(bundle_command(options.kb_path, vb.bundle_manifest)) + "\n";
   }
   return text;
 }
@@ -175,7 +164,7 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   }
   std::string ninja = options.ninja;
   if (ninja.empty()) {
-    auto found = find_in_path("ninja", env);
+    auto found = find_in_path("ninja", env, disk);
     if (!found && !options.generate_only) {
       return Error{"ninja not found in PATH", {},
                    "install it (Debian: apt install ninja-build) or put it on PATH"};
@@ -253,9 +242,8 @@ Result<Ok> clean_build(const std::string& build_dir, Disk& disk) {
   if (!disk.stat(dir).is_dir) return Ok{};
   std::string record = join_path(dir, k_variants_record);
   if (disk.exists(record)) {
-    auto text = disk.read_file(record);
-    if (!text) return text.take_errors();
-    for (const auto& name : parse_variants_record(*text)) {
+    KB_TRY_ASSIGN(auto text, disk.read_file(record));
+    for (const auto& name : parse_variants_record(text)) {
       if (is_plain_name(name)) KB_TRY(disk.remove_all(join_path(build_dir, name)));
     }
   }

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "kb/ninja_writer.h"
+#include "kb/path.h"
+#include "kb/shell.h"
 
 namespace kb::native {
 
@@ -40,18 +42,6 @@ std::string short_digest(std::string_view text) {
     h *= 1099511628211ULL;
   }
   return fmt::format("{:016x}", h);
-}
-
-// Device passes of a compile: one per -gencode (nvcc) or --offload-arch (hip), at least one.
-int64_t device_passes(const CompileStep& step) {
-  int64_t n = 0;
-  for (const auto& a : step.argv) {
-    if (a == "-gencode" || a == "--generate-code" || a.starts_with("-gencode=") ||
-        a.starts_with("--generate-code=") || a.starts_with("--offload-arch=")) {
-      ++n;
-    }
-  }
-  return std::max<int64_t>(n, 1);
 }
 
 // Durations compared in steps of 25%: timings wobble from run to run, and an order that
@@ -161,18 +151,18 @@ Result<std::string> render_variant(const VariantBuild& vb, const NinjaOptions& o
     bundle_inputs.push_back(vb.link->output);
   }
   for (const auto& copy : vb.copies) bundle_inputs.push_back(copy.from);
-  std::string manifest = bundle_manifest_path(vb);
+  const std::string& manifest = vb.bundle_manifest;
   bundle_inputs.push_back(manifest);
   std::set<std::string> seen;
   std::erase_if(bundle_inputs, [&](const std::string& p) { return !seen.insert(p).second; });
   w.newline();
-  w.build({.outputs = {bundle_stamp_path(vb)},
+  w.build({.outputs = {vb.bundle_stamp},
            .rule = "bundle",
            .inputs = bundle_inputs,
            .variables = edge_vars(bundle_command(options.kb_path, manifest),
                                   "BUNDLE " + vb.variant.name)});
   w.newline();
-  w.build({.outputs = {vb.variant.name}, .rule = "phony", .inputs = {bundle_stamp_path(vb)}});
+  w.build({.outputs = {vb.variant.name}, .rule = "phony", .inputs = {vb.bundle_stamp}});
   KB_TRY(faithful(w, variant_ninja_path(vb)));
   return w.take();
 }
@@ -180,22 +170,11 @@ Result<std::string> render_variant(const VariantBuild& vb, const NinjaOptions& o
 }  // namespace
 
 std::string ninja_dir(std::string_view build_dir) {
-  std::string dir(build_dir);
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir + "/.kb";
+  return without_trailing_slash(build_dir) + "/.kb";
 }
 
 std::string variant_ninja_path(const VariantBuild& variant) {
   return variant.work_dir + "/variant.ninja";
-}
-
-std::string bundle_manifest_path(const VariantBuild& variant) {
-  return variant.bundle_manifest.empty() ? variant.work_dir + "/bundle.json"
-                                         : variant.bundle_manifest;
-}
-
-std::string bundle_stamp_path(const VariantBuild& variant) {
-  return variant.bundle_stamp.empty() ? variant.work_dir + "/bundle.stamp" : variant.bundle_stamp;
 }
 
 std::vector<std::string> compile_command(const CompileStep& step,
@@ -252,11 +231,7 @@ std::map<std::string, int64_t> parse_ninja_log(std::string_view text) {
 }
 
 int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads) {
-  // Calibrated on the GPU machine (measurements.md, docs/performance.md): a host TU with
-  // <torch/library.h> 5 s, <torch/all.h> 14 s; a stable-ABI binding 1.3 s; a Torch-free
-  // kernel .cpp 0.1-0.4 s. A .cu with Torch's headers 54 s for one arch, 121 s for five,
-  // 60 s for five with --threads 5; a Torch-free .cu 1.4 s for one round of archs, 2.8 s
-  // for two.
+  // The levels and their calibration: docs/performance.md, "The scheduler's first guess".
   if (step.tool == CompileStep::Tool::cxx) {
     switch (step.torch_includes) {
       case TorchIncludes::full: return 10'000;
@@ -264,7 +239,7 @@ int64_t estimate_cost_ms(const CompileStep& step, int nvcc_threads) {
       case TorchIncludes::none: return 500;
     }
   }
-  int64_t passes = device_passes(step);
+  int64_t passes = std::max(step.device_passes, 1);
   int64_t threads = std::clamp<int64_t>(nvcc_threads, 1, passes);
   int64_t rounds = (passes + threads - 1) / threads;
   switch (step.torch_includes) {
@@ -318,9 +293,12 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   NinjaFiles files;
   std::string dir = ninja_dir(options.build_dir);
   for (const auto& vb : plan.variants) {
-    auto text = render_variant(vb, options);
-    if (!text) return text.take_errors();
-    files.variants.push_back({variant_ninja_path(vb), std::move(*text)});
+    // The plan owns the bundle's paths; a stage that made them up here could disagree.
+    if (vb.bundle_manifest.empty() || vb.bundle_stamp.empty())
+      return Error{"variant " + vb.variant.name + " has no bundle manifest or stamp path", {},
+                   "this is a bug in kb's planner (make_build_plan sets both)"};
+    KB_TRY_ASSIGN(auto text, render_variant(vb, options));
+    files.variants.push_back({variant_ninja_path(vb), std::move(text)});
   }
 
   NinjaWriter w;
@@ -365,7 +343,7 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   }
 
   std::vector<std::string> stamps;
-  for (const auto& vb : plan.variants) stamps.push_back(bundle_stamp_path(vb));
+  for (const auto& vb : plan.variants) stamps.push_back(vb.bundle_stamp);
   w.newline();
   w.build({.outputs = {"all"}, .rule = "phony", .inputs = stamps});
   w.default_targets({"all"});

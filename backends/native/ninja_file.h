@@ -54,14 +54,6 @@ std::string ninja_dir(std::string_view build_dir);
 // <work_dir>/variant.ninja.
 std::string variant_ninja_path(const VariantBuild& variant);
 
-// The manifest `kb internal-bundle` reads: VariantBuild::bundle_manifest, or
-// <work_dir>/bundle.json when the plan left it empty.
-std::string bundle_manifest_path(const VariantBuild& variant);
-
-// The bundle edge's output, written when the bundle is in place: VariantBuild::bundle_stamp,
-// or <work_dir>/bundle.stamp when the plan left it empty.
-std::string bundle_stamp_path(const VariantBuild& variant);
-
 // Renders the top-level build.ninja and every variant.ninja. The top-level text records a
 // digest of each variant file, so any change to a variant file also changes build.ninja
 // (ninja reloads its manifest only when build.ninja itself changed). Fails, naming the

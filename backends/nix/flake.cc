@@ -7,7 +7,7 @@
 #include <cctype>
 #include <regex>
 
-#include "kb/nix_backend.h"
+#include "kb/path.h"
 
 namespace kb::nix {
 
@@ -34,11 +34,6 @@ std::string percent_encode(std::string_view text, bool& changed) {
     }
   }
   return out;
-}
-
-std::string strip_trailing_slashes(std::string s) {
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
-  return s;
 }
 
 // flake.nix with comments blanked out (newlines kept, so offsets still give line numbers).
@@ -130,8 +125,8 @@ const char* k_canonical_call =
 Result<std::string> flake_ref(const KernelSource& source, const Version& nix_version) {
   bool encoded = false;
   if (!source.git_top)
-    return "path:" + percent_encode(strip_trailing_slashes(source.dir), encoded);
-  std::string ref = "git+file://" + percent_encode(strip_trailing_slashes(*source.git_top), encoded);
+    return "path:" + percent_encode(without_trailing_slash(source.dir), encoded);
+  std::string ref = "git+file://" + percent_encode(without_trailing_slash(*source.git_top), encoded);
   std::string prefix = source.git_prefix;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty()) ref += "?dir=" + percent_encode(prefix, encoded);
@@ -181,7 +176,7 @@ Result<std::string> kernel_builder_ref(std::string_view ref) {
                  "e.g. --kernel-builder github:huggingface/kernels or --kernel-builder /src/kernels"};
   if (ref.starts_with("/")) {
     bool encoded = false;
-    return "path:" + percent_encode(strip_trailing_slashes(std::string(ref)), encoded);
+    return "path:" + percent_encode(without_trailing_slash(std::string(ref)), encoded);
   }
   if (ref.starts_with("./") || ref.starts_with("../") || ref == "." || ref == "..")
     return Error{"--kernel-builder '" + std::string(ref) + "' is a relative directory", {},
@@ -201,11 +196,11 @@ std::string build_expression(const KernelSource& source, const SelfRevision& rev
     // A path value is what `path = ./.;` gives in a flake. Nix refuses to append a string
     // with store context to a path, and the store path exists already, so the context goes.
     std::string fetched = "(builtins.fetchGit { url = " +
-                          nix_string(strip_trailing_slashes(*source.git_top)) + "; }).outPath";
+                          nix_string(without_trailing_slash(*source.git_top)) + "; }).outPath";
     if (!prefix.empty()) fetched = "(" + fetched + " + " + nix_string("/" + prefix) + ")";
     src = "/. + builtins.unsafeDiscardStringContext " + fetched;
   } else {
-    src = "/. + " + nix_string(strip_trailing_slashes(source.dir));
+    src = "/. + " + nix_string(without_trailing_slash(source.dir));
   }
 
   std::string self;

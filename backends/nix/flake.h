@@ -76,4 +76,8 @@ struct FlakeCheck {
 FlakeCheck check_flake_nix(std::string_view text, std::string_view path,
                            const std::optional<std::string>& override_ref);
 
+// The canonical flake.nix for a kernel (the shape every kernels-community kernel uses), with
+// `kernel_builder` as the input URL (kb's default: nix::k_default_kernel_builder, kb/nix_backend.h).
+std::string canonical_flake_nix(std::string_view kernel_builder);
+
 }  // namespace kb::nix

@@ -11,7 +11,7 @@
 #include "flake.h"
 #include "kb/config.h"
 #include "kb/config_load.h"
-#include "kb/ninja_writer.h"
+#include "kb/shell.h"
 #include "kb/path.h"
 #include "kb/unique_id.h"
 #include "kb/unknown_variants.h"

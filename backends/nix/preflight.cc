@@ -221,7 +221,7 @@ Error unreachable_substituter_note(const std::string& url) {
 
 Result<NixInfo> nix_preflight(Process& process, const Environment& env,
                               const NixOptions& options) {
-  auto program = find_in_path("nix", env);
+  auto program = find_in_path("nix", env, RealDisk());
   if (!program)
     return Error{"nix not found", {},
                  "install it (apt-get install nix-bin) or use the native backend (default)"};

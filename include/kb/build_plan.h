@@ -10,7 +10,8 @@
 
 #include "kb/config.h"
 #include "kb/error.h"
-#include "kb/include_scan.h"
+#include "kb/bundle_manifest.h"
+#include "kb/torch_includes.h"
 #include "kb/matrix.h"
 #include "kb/toolchain.h"
 
@@ -59,6 +60,9 @@ struct CompileStep {
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool binding = false;           // a [torch] src TU
   TorchIncludes torch_includes = TorchIncludes::none;  // for the first guess of its duration
+  // nvcc/hip: the device code passes it runs (one per -gencode or --offload-arch); 1 for a
+  // host compile. Also for the first guess of its duration.
+  int device_passes = 1;
   // Its command line carries the unique id (-DTORCH_EXTENSION_NAME=<ops name> on every TU of
   // a variant that is not late-bound).
   bool uses_unique_id = false;
@@ -84,13 +88,6 @@ struct LinkStep {
   std::string description;
 };
 
-// A file copied into the bundle.
-struct BundleCopy {
-  std::string from;  // absolute
-  std::string to;    // relative to the variant directory
-  bool operator==(const BundleCopy&) const = default;
-};
-
 // Everything about one variant's build.
 struct VariantBuild {
   Variant variant;
@@ -108,11 +105,17 @@ struct VariantBuild {
   int nvcc_threads = 1;       // --threads given to nvcc (the largest of its sections)
   std::string bundle_manifest;  // work_dir/bundle.json: `kb internal-bundle` input (in work_files)
   std::string bundle_stamp;     // work_dir/bundle.stamp: written after the bundle is in place
+  // What `kb internal-bundle` gets (its text is work_files[bundle_manifest]): made from the
+  // fields above by manifest_for, complete in every plan make_build_plan returns.
+  BundleManifest manifest;
 };
 
+// The manifest of a planned variant: its copies, generated files, metadata and stamp, staged
+// in <build_dir>/.kb/stage/<variant> (work_dir's sibling tree). Pure.
+BundleManifest manifest_for(const VariantBuild& vb);
+
 // Assumed peak memory of one nvcc process per --threads thread on a TU that includes
-// Torch's headers: measured 2.5 GB for one such TU (measurements.md) and 2.25-3 GB per
-// thread by peers (peers-and-performance.md §3.2). See docs/bundle.md, "nvcc concurrency".
+// Torch's headers; the measurements behind it: docs/bundle.md, "nvcc concurrency".
 inline constexpr int64_t k_nvcc_bytes_per_thread = (5LL << 30) / 2;  // 2.5 GiB
 
 struct BuildPlan {

@@ -18,6 +18,7 @@ struct FileStat {
   int64_t mtime_ns = 0;
   int64_t size = 0;
   bool is_regular = false;  // a plain file (not a directory, FIFO, device or socket)
+  bool is_executable = false;  // a plain file this process may execute
 };
 
 // The most read_file reads of one file unless told otherwise.
@@ -46,8 +47,13 @@ class Disk {
   Result<std::string> read_file(const std::string& path) const {
     return read_file(path, k_max_read_bytes);
   }
-  // What stat says; exists=false for a missing path (not an error).
+  // What stat says (symlinks followed); exists=false for a missing path (not an error).
   virtual FileStat stat(const std::string& path) const = 0;
+  // The absolute path of `path` with every symlink resolved, or `path` itself when it
+  // cannot be resolved (missing, a loop).
+  virtual std::string real_path(const std::string& path) const = 0;
+  // The process's current directory (absolute), or "" when it cannot be told (removed).
+  virtual std::string current_dir() const = 0;
   // Writes through a temporary file and rename, creating parent directories.
   virtual Result<Ok> write_file_atomic(const std::string& path, const std::string& content) = 0;
   // Writes only when the content differs; returns whether it wrote.
@@ -87,6 +93,8 @@ class RealDisk : public Disk {
   using Disk::read_file;
   Result<std::string> read_file(const std::string& path, int64_t max_bytes) const override;
   FileStat stat(const std::string& path) const override;
+  std::string real_path(const std::string& path) const override;
+  std::string current_dir() const override;
   Result<Ok> write_file_atomic(const std::string& path, const std::string& content) override;
   Result<bool> write_if_changed(const std::string& path, const std::string& content) override;
   Result<Ok> make_dirs(const std::string& path) override;

@@ -59,6 +59,11 @@ class [[nodiscard]] Result {
 // The value-less success marker for Result<Ok>.
 struct Ok {};
 
+// The message of the first error, for reasons that fit on one line; "" when there is none.
+inline std::string first_message(const Errors& errors) {
+  return errors.list.empty() ? std::string() : errors.list.front().message;
+}
+
 // Formats one error the way the CLI prints it:
 // "build.toml:14:1: error: unknown key 'x' in [kernel.a]\n  hint: did you mean 'y'?"
 std::string format_error(const Error& e);
@@ -80,3 +85,18 @@ std::string closest_match(const std::string& word, const std::vector<std::string
     auto kb_try_r_ = (expr);                           \
     if (!kb_try_r_.ok()) return kb_try_r_.take_errors(); \
   } while (0)
+
+#define KB_TRY_CONCAT_INNER_(a, b) a##b
+#define KB_TRY_CONCAT_(a, b) KB_TRY_CONCAT_INNER_(a, b)
+
+// Evaluates a Result<T> expression; on failure returns its errors from the current
+// function, else moves the value into `var`, which may be a declaration:
+//   KB_TRY_ASSIGN(auto text, disk.read_file(path));
+//   KB_TRY_ASSIGN(existing, parse(text));
+// Expands to several statements: do not use it as the body of an unbraced if or loop.
+#define KB_TRY_ASSIGN(var, expr) \
+  KB_TRY_ASSIGN_IMPL_(var, expr, KB_TRY_CONCAT_(kb_try_assign_r_, __LINE__))
+#define KB_TRY_ASSIGN_IMPL_(var, expr, tmp)      \
+  auto tmp = (expr);                            \
+  if (!tmp.ok()) return tmp.take_errors();      \
+  var = std::move(tmp).value()

@@ -10,18 +10,9 @@
 #include <vector>
 
 #include "kb/disk.h"
+#include "kb/torch_includes.h"
 
 namespace kb {
-
-// How much of Torch a translation unit pulls in.
-enum class TorchIncludes {
-  none,    // no Torch, ATen or c10 header
-  stable,  // only the stable ABI's headers (torch/csrc/stable/..., torch/headeronly/...)
-  full,    // any other torch/, ATen/, c10/ or caffe2/ header
-};
-
-// "none", "stable", "full".
-std::string_view to_string(TorchIncludes t);
 
 // One #include directive.
 struct IncludeDirective {

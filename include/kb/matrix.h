@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kb/arch_select.h"
 #include "kb/config.h"
 #include "kb/error.h"
 #include "kb/toolchain.h"
@@ -18,6 +19,7 @@ struct SectionArchs {
   std::string section;             // kernel section name
   std::vector<std::string> archs;  // "8.0", "9.0a", "12.1+PTX" (natural order) or "gfx90a"
   std::vector<std::string> notes; // capabilities dropped, each with why
+  KernelSection kernel{};          // the section itself, as build.toml gives it (the planner's input)
 };
 
 // One buildable variant.
@@ -52,7 +54,9 @@ struct Matrix {
 // Computes the matrix. Fails (with the kernel section's location) when a CUDA/ROCm
 // section's archs intersect to nothing with a toolkit it would build for; capabilities that
 // match no target are dropped with a note in SectionArchs::notes (parse_config has already
-// rejected malformed ones).
-Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains);
+// rejected malformed ones). `archs` narrows what each section builds (kb/arch_select.h:
+// --cuda-archs native|all|LIST); the default builds all, as the reference's release build.
+Result<Matrix> make_matrix(const Config& config, const Toolchains& toolchains,
+                           const ArchSelections& archs = {});
 
 }  // namespace kb

@@ -1,10 +1,10 @@
 #pragma once
-// Ninja syntax only: escaping, shell quoting, and a small writer for variable, pool, rule,
+// Ninja syntax only: escaping and a small writer for variable, pool, rule,
 // build, subninja and default lines. It knows nothing about kb's plan (that is
 // backends/native/ninja_file.cc). Pure: values in, text out.
 //
 // A command line goes through two layers: each argv element is quoted for /bin/sh
-// (shell_quote), then the joined command is escaped for ninja (ninja_escape). Paths on build
+// (shell_quote, kb/shell.h), then the joined command is escaped for ninja (ninja_escape). Paths on build
 // lines are escaped for ninja only (ninja_escape_path).
 //
 // Ninja's syntax cannot express a newline, carriage return or NUL inside a value or path, nor
@@ -33,15 +33,6 @@ std::string ninja_escape(std::string_view text);
 
 // Returns `path` with '$', ' ' and ':' escaped, for a path on a build, subninja or default line.
 std::string ninja_escape_path(std::string_view path);
-
-// Returns `arg` quoted for POSIX sh: bare when it holds only characters sh never
-// interprets (letters, digits and _@%+=:,./-), '' when empty, otherwise in single quotes
-// with each ' written as '\''.
-std::string shell_quote(std::string_view arg);
-
-// Returns the argv elements shell-quoted and joined by single spaces. A first element
-// containing '=' is always quoted, so sh does not take it for a variable assignment.
-std::string shell_join(const std::vector<std::string>& argv);
 
 // One `rule` block. Empty strings and false flags are left out of the text.
 struct NinjaRule {

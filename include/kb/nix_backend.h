@@ -133,7 +133,7 @@ Result<std::vector<std::string>> nix_variants(const NixBuildRequest& request, Di
                                               Process& process, const Environment& env);
 
 // `kb test --backend=nix` or `kb develop --backend=nix`: the flake's test and dev shells
-// (kernel-builder-format.md §5.3).
+// (docs/nix-backend.md; docs/testing.md).
 struct NixShellRequest {
   NixBuildRequest build;             // kernel_dir, kernel_builder, options; at most one variant
   bool test = false;                 // kb test (else kb develop)
@@ -165,12 +165,9 @@ Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& dis
 Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process,
                           const Environment& env);
 
-// The canonical flake.nix for a kernel (the shape every kernels-community kernel uses), with
-// `kernel_builder` as the input URL. Pure.
-std::string canonical_flake_nix(std::string_view kernel_builder = k_default_kernel_builder);
-
-// Writes canonical_flake_nix() to <kernel_dir>/flake.nix. Fails when the file exists and
-// `overwrite` is false, or when the write fails.
+// Writes the canonical flake.nix (canonical_flake_nix, backends/nix/flake.h) to
+// <kernel_dir>/flake.nix. Fails when the file exists and `overwrite` is false, or when the
+// write fails.
 Result<Ok> write_canonical_flake(const std::string& kernel_dir, Disk& disk,
                                  std::string_view kernel_builder = k_default_kernel_builder,
                                  bool overwrite = false);

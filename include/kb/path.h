@@ -7,6 +7,14 @@
 
 namespace kb {
 
+// `path` without trailing '/' characters; "/" stays "/". Pure.
+std::string without_trailing_slash(std::string_view path);
+
+// `path` made absolute against `cwd` (an absolute directory) when relative, lexically
+// normalised ("a/./b/../c" -> "a/c"; symlinks are not resolved), without a trailing '/'.
+// Pure: no disk access; "" gives `cwd`.
+std::string absolute_path(std::string_view path, std::string_view cwd);
+
 // `rel` below `dir`: "dir/rel", without doubling a trailing '/'; just `rel` when `dir` is ""
 // or ".". Pure: no normalisation, no disk access.
 inline std::string join_path(std::string_view dir, std::string_view rel) {

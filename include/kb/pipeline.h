@@ -54,6 +54,10 @@ struct ArchRequest {
   bool use_cache = true;  // the GPU probe's answer may come from kb's cache (not --no-cache)
 };
 
+// The ArchRequest of a native request: its --cuda-archs/--rocm-archs, and the GPU cache
+// unless --no-cache.
+ArchRequest arch_request(const Request& request);
+
 // The selections for `request`: the choice from the option or environment, then, for a
 // native choice where the config has kernels of that backend and a toolkit was found, this
 // machine's GPUs (toolchains/gpu_cache.h, cached). Fails on a malformed option or

@@ -12,6 +12,8 @@
 
 namespace kb {
 
+class Disk;
+
 // A snapshot of environment variables, taken once in the CLI.
 class Environment {
  public:
@@ -91,7 +93,10 @@ std::string timeout_message(const std::vector<std::string>& argv,
 // "SIGINT", "SIGTERM", "SIGHUP", else "signal N".
 std::string signal_name(int signal);
 
-// Looks `program` up in the PATH of `env`; returns the absolute path or nullopt.
-std::optional<std::string> find_in_path(const std::string& program, const Environment& env);
+// Looks `program` up in the PATH of `env` (an executable regular file, as `disk` sees it);
+// returns its absolute path, or nullopt when there is none. A `program` with a '/' is not
+// looked up, only checked.
+std::optional<std::string> find_in_path(const std::string& program, const Environment& env,
+                                        const Disk& disk);
 
 }  // namespace kb

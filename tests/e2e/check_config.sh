@@ -36,6 +36,15 @@ line=$(grep -n '^rocm-archs' "$bad/build.toml" | cut -d: -f1)
 sed -i "${line}s/^rocm-archs/rocm-arch/" "$bad/build.toml"
 expect_rejected "$bad" "$line" rocm-arch
 
+step "an empty rocm-archs, or one naming no supported target, is rejected at its line"
+for archs in '[]' '["gfx9999"]'; do
+  bad=$E2E_TMP/rocm-archs
+  rm -rf "$bad"
+  cp -r "$relu" "$bad"
+  sed -i "${line}s/^rocm-archs = .*/rocm-archs = $archs/" "$bad/build.toml"
+  expect_rejected "$bad" "$line" rocm-archs
+done
+
 step "an unknown key in [general] is rejected"
 bad=$E2E_TMP/unknown-general
 cp -r "$relu" "$bad"

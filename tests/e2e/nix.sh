@@ -148,7 +148,7 @@ kb_ok matrix "$k1" --backend=nix
 # kb test / kb develop --backend=nix need a python3 with pytest on PATH: the stand-in, unlike
 # kernel-builder, brings no Python of its own.
 PYTEST_BIN=''
-for venv in ${KB_TORCH//:/ } "${KB_DEPS:-$HOME/.cache/kb-deps}"/torch-2.1{1,2}; do
+for venv in ${KB_TORCH:+${KB_TORCH//:/ }} "${KB_DEPS:-$HOME/.cache/kb-deps}"/torch-2.1{1,2}; do
   if [[ -x $venv/bin/python3 ]] && "$venv/bin/python3" -c 'import pytest' 2>/dev/null; then
     PYTEST_BIN=$venv/bin
     break

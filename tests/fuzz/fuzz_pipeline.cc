@@ -210,7 +210,7 @@ std::string run_pipeline(std::string_view text) {
   std::set<std::string> outputs = {"all", "build.ninja"};
   for (const auto& vb : plan->variants) {
     outputs.insert(vb.variant.name);
-    outputs.insert(native::bundle_stamp_path(vb));
+    outputs.insert(vb.bundle_stamp);
     outputs.insert(native::variant_ninja_path(vb));
     for (const auto& c : vb.compiles) outputs.insert(c.object);
     for (const auto& h : vb.hipify) outputs.insert(h.output);
