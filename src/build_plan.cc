@@ -1,5 +1,7 @@
 #include "kb/build_plan.h"
 
+#include "kb/manylinux_compat.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -280,6 +282,7 @@ struct PlanBuilder {
       if (!options.torch_includes.contains(src.value)) s.torch_includes = TorchIncludes::full;
       vb.compiles.push_back(std::move(s));
     }
+    add_manylinux_compat(vb, ctx);
     if (!vb.late_bound) return;
     std::string source = join_path(vb.work_dir, "gen/ops_id.c");
     CompileStep s;
@@ -288,8 +291,24 @@ struct PlanBuilder {
     s.depfile = s.object + ".d";
     s.description = fmt::format("CC {} ops_id.c ({})", vb.variant.name, vb.ops_name);
     s.argv = ops_id_compile_argv(ctx, {s.source, s.object, s.depfile});
+    s.generated = true;
     vb.compiles.push_back(std::move(s));
     vb.work_files[source] = ops_id_source(vb.ops_name);
+  }
+
+  // gen/kb_manylinux_compat.c, linked into every library so that it stays within
+  // manylinux_2_28 when built on a newer glibc (kb/manylinux_compat.h, docs/abi.md).
+  void add_manylinux_compat(VariantBuild& vb, const FlagContext& ctx) const {
+    std::string source = join_path(vb.work_dir, std::string("gen/") + k_manylinux_compat_file);
+    CompileStep s;
+    s.source = source;
+    s.object = join_path(vb.work_dir, std::string("obj/gen/") + k_manylinux_compat_file + ".o");
+    s.depfile = s.object + ".d";
+    s.description = fmt::format("CC {} {}", vb.variant.name, k_manylinux_compat_file);
+    s.argv = manylinux_compat_compile_argv(ctx, {s.source, s.object, s.depfile});
+    s.generated = true;
+    vb.compiles.push_back(std::move(s));
+    vb.work_files[source] = manylinux_compat_source();
   }
 
   // The [kernel.*] sources of the variant's sections, each once with what every section

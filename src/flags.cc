@@ -1,5 +1,7 @@
 #include "src/flags.h"
 
+#include "kb/manylinux_compat.h"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -182,6 +184,13 @@ std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const Compi
   return out;
 }
 
+std::vector<std::string> manylinux_compat_compile_argv(const FlagContext& ctx, const CompileIo& io) {
+  Argv out{ctx.cxx};
+  append(out, manylinux_compat_compile_args());
+  append(out, io_suffix(io));
+  return out;
+}
+
 std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
                                                  const KernelSection& section,
                                                  const CompileIo& io) {
@@ -268,6 +277,8 @@ std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std
   if (!ctx.fuse_ld.empty()) out.push_back("-fuse-ld=" + ctx.fuse_ld);
   append(out, {"-o", output});
   append(out, objects);
+  // Within manylinux_2_28 on a newer GCC: libgcc's helpers copied in (docs/abi.md).
+  append(out, manylinux_compat_link_args());
   append(out, {"-L" + ctx.torch->lib_dir, "-lc10", "-ltorch", "-ltorch_cpu"});
   if (ctx.backend == Backend::cuda) {
     append(out, {"-lc10_cuda", "-ltorch_cuda"});

@@ -93,6 +93,10 @@ std::vector<std::string> binding_compile_argv(const FlagContext& ctx, const Torc
 // -O2 -fPIC) with the limited Python API and Python's headers, nothing of Torch.
 std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const CompileIo& io);
 
+// The command compiling the manylinux compat source (kb/manylinux_compat.h) with the host
+// compiler as C, for every Linux variant.
+std::vector<std::string> manylinux_compat_compile_argv(const FlagContext& ctx, const CompileIo& io);
+
 // Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda and rocm sections
 // also get the toolkit's include dir).
 std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,

@@ -1,4 +1,5 @@
 #include "kb/build_plan.h"
+#include "kb/manylinux_compat.h"
 
 #include <algorithm>
 
@@ -63,7 +64,7 @@ TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
   EXPECT_EQ(vb.work_dir, "/src/relu/build/.kb/torch211-cxx11-cu130-x86_64-linux");
   EXPECT_EQ(vb.bundle_dir, "/src/relu/build/torch211-cxx11-cu130-x86_64-linux");
 
-  ASSERT_EQ(vb.compiles.size(), 3u);  // binding .cpp, relu.cu, launch.cpp; no .h/.cuh
+  ASSERT_EQ(vb.compiles.size(), 4u);  // binding .cpp, relu.cu, launch.cpp, the compat C file; no .h/.cuh
   const CompileStep* binding = find_step(vb, "torch_binding.cpp");
   const CompileStep* cu = find_step(vb, "relu.cu");
   const CompileStep* launch = find_step(vb, "launch.cpp");
@@ -204,9 +205,10 @@ TEST_F(BuildPlanTest, CpuVariant) {
   const VariantBuild& vb = p->variants[0];
   EXPECT_EQ(vb.variant.name, "torch212-cxx11-cpu-x86_64-linux");
   EXPECT_EQ(vb.ops_name, "_relu_cpu_abc1234");
-  ASSERT_EQ(vb.compiles.size(), 2u);
+  ASSERT_EQ(vb.compiles.size(), 3u);  // with the manylinux compat C file
   for (const auto& s : vb.compiles) {
     EXPECT_EQ(s.tool, CompileStep::Tool::cxx);
+    if (s.generated) continue;  // C, without Torch
     EXPECT_THAT(s.argv, Contains("-std=c++20"));  // Torch 2.12
     EXPECT_THAT(s.argv, Contains("-DCPU_KERNEL"));
     EXPECT_THAT(s.argv, Not(Contains("-DUSE_CUDA=1")));
@@ -227,7 +229,23 @@ TEST_F(BuildPlanTest, StableAbiVariant) {
   auto p = plan({v});
   ASSERT_TRUE(p.ok());
   for (const auto& s : p->variants[0].compiles)
-    EXPECT_THAT(s.argv, Contains("-DTORCH_TARGET_VERSION=0x20b000000000000"));
+    if (!s.generated) EXPECT_THAT(s.argv, Contains("-DTORCH_TARGET_VERSION=0x20b000000000000"));
+}
+
+TEST_F(BuildPlanTest, EveryLibraryLinksTheManylinuxCompatObject) {
+  auto p = plan({sample_variant(config, Backend::cuda, 0, 0, {"8.0"}),
+                 sample_variant(config, Backend::cpu, 1, std::nullopt)});
+  ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
+  for (const auto& vb : p->variants) {
+    const CompileStep* compat = find_step(vb, "gen/kb_manylinux_compat.c");
+    ASSERT_TRUE(compat) << vb.variant.name;
+    EXPECT_TRUE(compat->generated);
+    EXPECT_EQ(vb.work_files.at(compat->source), manylinux_compat_source());
+    EXPECT_THAT(compat->argv, Contains("-fvisibility=hidden"));
+    ASSERT_TRUE(vb.link.has_value());
+    EXPECT_THAT(vb.link->argv, Contains(compat->object));
+    EXPECT_THAT(vb.link->argv, Contains("-lgcc"));
+  }
 }
 
 TEST_F(BuildPlanTest, NoarchVariantCopiesEverythingButBytecode) {
@@ -336,7 +354,7 @@ TEST_F(BuildPlanTest, SourceListedTwiceInOneSectionIsCompiledOnce) {
   config.kernels[0].src.push_back({"relu_cuda/./relu.cu", {}});
   auto p = plan({cuda_variant()});
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
-  EXPECT_EQ(p->variants[0].compiles.size(), 3u);  // binding, relu.cu, launch.cpp
+  EXPECT_EQ(p->variants[0].compiles.size(), 4u);  // binding, relu.cu, launch.cpp, compat
 }
 
 TEST_F(BuildPlanTest, BindingSourceAlsoInAKernelSectionIsAnError) {
@@ -353,7 +371,7 @@ TEST_F(BuildPlanTest, SkippedSectionIsNotCompiled) {
   v.skipped_sections = {"relu_cuda: cuda-minver 13.1 is above CUDA 13.0"};
   auto p = plan({v});
   ASSERT_TRUE(p.ok());
-  ASSERT_EQ(p->variants[0].compiles.size(), 1u);
+  ASSERT_EQ(p->variants[0].compiles.size(), 2u);  // the binding and the compat C file
   EXPECT_TRUE(p->variants[0].compiles[0].uses_unique_id);
   EXPECT_EQ(p->cuda_sources, 0);
 }

@@ -259,7 +259,7 @@ TEST_F(Flags, LinkCuda) {
   auto argv = link_argv(ctx, {"/b/obj/a.o", "/b/obj/b.o"}, "/b/_relu_cuda_abc1234.abi3.so");
   std::vector<std::string> expected{
       "/usr/bin/g++", "-shared", "-o", "/b/_relu_cuda_abc1234.abi3.so", "/b/obj/a.o", "/b/obj/b.o",
-      "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu", "-lc10_cuda", "-ltorch_cuda",
+      "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu", "-lc10_cuda", "-ltorch_cuda",
       "-L/usr/local/cuda-13.0/lib64", "-lcudart"};
   EXPECT_EQ(argv, expected);
   for (const auto& a : argv) EXPECT_EQ(a.find("rpath"), std::string::npos);
@@ -270,13 +270,14 @@ TEST_F(Flags, LinkWithAChosenLinker) {
   ctx.fuse_ld = "lld";
   EXPECT_THAT(link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
               ElementsAre("/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so",
-                          "/b/obj/a.o", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
+                          "/b/obj/a.o", "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch",
+                          "-ltorch_cpu"));
 }
 
 TEST_F(Flags, LinkCpu) {
   FlagContext ctx = context(Backend::cpu, 0);
   auto argv = link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so");
-  EXPECT_THAT(argv, ElementsAre("/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o",
+  EXPECT_THAT(argv, ElementsAre("/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o", "-lgcc",
                                 "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
 }
 

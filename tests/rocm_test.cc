@@ -250,7 +250,7 @@ TEST_F(RocmFlags, HostTusSeeHipPlatformAndRocmHeaders) {
 
 TEST_F(RocmFlags, LinkAddsTorchHipLibrariesAndTheHipRuntime) {
   auto argv = link_argv(ctx, {"/w/a.o"}, "/w/x.abi3.so");
-  EXPECT_EQ(argv, (Strings{"/usr/bin/g++", "-shared", "-o", "/w/x.abi3.so", "/w/a.o",
+  EXPECT_EQ(argv, (Strings{"/usr/bin/g++", "-shared", "-o", "/w/x.abi3.so", "/w/a.o", "-lgcc",
                            "-L/fx/rocm-torch/lib/python3/site-packages/torch/lib", "-lc10",
                            "-ltorch", "-ltorch_cpu", "-lc10_hip", "-ltorch_hip",
                            "-L/fx/rocm-6.4/lib", "-lamdhip64"}));
@@ -302,7 +302,7 @@ TEST(RocmPlan, HipifyCompileAndLinkOfTheFixtureVariant) {
   EXPECT_EQ(vb.hipify[1].output, w + "/hip/relu_cuda/relu.cuh");
   EXPECT_EQ(vb.hipify[2].output, w + "/hip/common/float_bits.h");
 
-  ASSERT_EQ(vb.compiles.size(), 4u);  // binding, relu.cu, launch.cpp, extra.hip
+  ASSERT_EQ(vb.compiles.size(), 5u);  // binding, relu.cu, launch.cpp, extra.hip, compat
   const CompileStep* cu = find_step(vb, "/obj/relu_cuda/relu.cu.o");
   const CompileStep* hip = find_step(vb, "/obj/relu_cuda/extra.hip.o");
   const CompileStep* launch = find_step(vb, "/obj/relu_cuda/launch.cpp.o");

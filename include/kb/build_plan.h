@@ -59,6 +59,7 @@ struct CompileStep {
   std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool binding = false;           // a [torch] src TU
+  bool generated = false;         // a C file kb writes (gen/ops_id.c, the manylinux compat source)
   TorchIncludes torch_includes = TorchIncludes::none;  // for the first guess of its duration
   // nvcc/hip: the device code passes it runs (one per -gencode or --offload-arch); 1 for a
   // host compile. Also for the first guess of its duration.
