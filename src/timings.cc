@@ -82,6 +82,14 @@ std::string relative_to(const std::string& path, const std::string& dir) {
   return path;
 }
 
+// How a source is named: a generated one relative to the variant's work dir
+// ("gen/ops_id.c"; the build dir may lie inside the kernel dir), else relative to the
+// kernel dir.
+std::string source_name(const std::string& source, const std::string& kernel_dir, const std::string& work_dir) {
+  std::string rel = relative_to(source, work_dir);
+  return rel != source ? rel : relative_to(source, kernel_dir);
+}
+
 // What the plan says about each output: the job's identity and the outputs it waits for.
 struct PlannedJob {
   JobKind kind = JobKind::other;
@@ -96,11 +104,11 @@ std::map<std::string, PlannedJob> planned_jobs(const BuildPlan& plan, const std:
     const std::string& v = vb.variant.name;
     std::vector<std::string> hipified, objects;
     for (const auto& h : vb.hipify) {
-      out[h.output] = {JobKind::hipify, v, relative_to(h.source, kernel_dir), "", 0, {}};
+      out[h.output] = {JobKind::hipify, v, source_name(h.source, kernel_dir, vb.work_dir), "", 0, {}};
       hipified.push_back(h.output);
     }
     for (const auto& c : vb.compiles) {
-      out[c.object] = {JobKind::compile, v, relative_to(c.source, kernel_dir),
+      out[c.object] = {JobKind::compile, v, source_name(c.source, kernel_dir, vb.work_dir),
                        std::string(tool_name(c.tool)), device_passes_of(c), hipified};
       objects.push_back(c.object);
     }

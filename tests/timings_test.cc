@@ -26,6 +26,10 @@ BuildPlan two_variant_plan() {
   dev.object = "/k/build/.kb/cu/obj/relu.o";
   dev.argv = {"nvcc", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-c"};
   cu.compiles.push_back(dev);
+  CompileStep id;
+  id.source = "/k/build/.kb/cu/gen/ops_id.c";
+  id.object = "/k/build/.kb/cu/obj/ops_id.o";
+  cu.compiles.push_back(id);
   cu.link = LinkStep{"/k/build/.kb/cu/_relu.abi3.so", {}, ""};
   cu.bundle_stamp = "/k/build/.kb/cu/bundle.stamp";
   plan.variants.push_back(cu);
@@ -119,6 +123,13 @@ TEST(Timings, OnlyJobsThatRanCountAndTheLatestEntryWins) {
   EXPECT_EQ(t.jobs[0].duration_ms(), 800);
   EXPECT_EQ(t.critical_path, (std::vector<size_t>{0, 1}));
   EXPECT_EQ(t.chain_ms, 1000);
+}
+
+TEST(Timings, GeneratedSourcesAreNamedFromTheWorkDir) {
+  Timings t = make_timings(two_variant_plan(), context(), {{0, 50, "cu/obj/ops_id.o"}});
+  ASSERT_EQ(t.jobs.size(), 1u);
+  EXPECT_EQ(t.jobs[0].name, "gen/ops_id.c");
+  EXPECT_EQ(t.jobs[0].kind, JobKind::compile);
 }
 
 TEST(Timings, UnknownOutputsAreOtherJobs) {

@@ -43,7 +43,8 @@ std::string_view to_string(JobKind kind);
 struct TimedJob {
   JobKind kind = JobKind::other;
   std::string variant;  // "" for a job of no variant (the regeneration of build.ninja)
-  std::string name;     // compile, hipify: the source relative to the kernel dir; link: the
+  std::string name;     // compile, hipify: the source relative to the kernel dir (a generated
+                        // one: to the variant's work dir, "gen/ops_id.c"); link: the
                         // .so file name; bundle: "bundle"; other: the output
   std::string output;   // as in .ninja_log
   std::string tool;     // compile: "nvcc", "hip" or "cxx"; else ""

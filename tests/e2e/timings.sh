@@ -28,8 +28,12 @@ t = json.load(open(kb / "timings.json"))
 trace = json.load(open(kb / "timings.trace.json"))
 # The TUs of the plan, from the compile database kb writes beside the bundles.
 db = json.load(open(kb.parent / "compile_commands.json"))
-tus = {str(pathlib.Path(e["file"]).resolve().relative_to(pathlib.Path(kernel).resolve()))
-       for e in db if f"/{variant}/" in e["output"] or f"/{variant}/" in " ".join(e.get("arguments", []))}
+def name(source):  # a generated source relative to the variant's work dir, else to the kernel dir
+    p = pathlib.Path(source).resolve()
+    for base in ((kb / variant).resolve(), pathlib.Path(kernel).resolve()):
+        if p.is_relative_to(base): return str(p.relative_to(base))
+    return str(p)
+tus = {name(e["file"]) for e in db if f"/{variant}/" in e["output"]}
 names = {j["name"] for j in t["jobs"] if j["kind"] == "compile" and j["variant"] == variant}
 ok = True
 if not tus or tus != names:
