@@ -289,8 +289,8 @@ std::string fish_command(const CommandSpec& c) {
     if (o.short_name) line += fmt::format(" -s {}", o.short_name);
     line += " -l " + o.name;
     if (o.takes_value) line += " " + fish_value(option_value(o));
-    // fish offers these after --name= (without -r the value stays optional).
-    if (o.optional_value) line += " -f -a " + fish_quote(option_value(o).words);
+    // An optional value (--timings[=FORMAT]) is left to the user: fish's -a would also offer
+    // its words where the kernel dir goes.
     out += line + " -d " + fish_quote(o.help) + "\n";
   }
   auto p = positional_value(c);
