@@ -83,13 +83,12 @@ std::string time_axis(int64_t span_ms, int x0, int y, int height) {
   std::string out;
   double span_s = std::max(seconds(span_ms), 0.001);
   double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600};
-  double step = steps[0];
+  // The finest step that needs at most 10 ticks (the coarsest when none does).
+  double step = steps[std::size(steps) - 1];
   for (double s : steps)
     if (span_s / s <= 10) {
       step = s;
       break;
-    } else {
-      step = s;
     }
   for (double s = 0; s <= span_s + 1e-9; s += step) {
     int x = x0 + static_cast<int>(s / span_s * k_plot_w);
