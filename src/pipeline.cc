@@ -91,6 +91,23 @@ void report_arch_notes(const ArchSelections& archs, Status& status) {
     for (const auto& n : archs.probe_notes) status.finding(Error{n, {}, ""}, "note");
 }
 
+// The timings reports `request.timings` asks for, written into the ninja dir; their paths.
+Result<std::vector<std::string>> write_timings(const Request& request, const Timings& timings,
+                                               const std::string& ninja_dir, Disk& disk) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (request.timings == "html" || request.timings == "trace")
+    files.emplace_back("timings.html", render_timings_html(timings));
+  files.emplace_back("timings.json", render_timings_json(timings));
+  if (request.timings == "trace") files.emplace_back("timings.trace.json", render_timings_trace(timings));
+  std::vector<std::string> written;
+  for (const auto& [name, text] : files) {
+    std::string path = join_path(ninja_dir, name);
+    KB_TRY(disk.write_file_atomic(path, text));
+    written.push_back(path);
+  }
+  return written;
+}
+
 // `kb build` with the native backend.
 Result<BuildOutcome> build_native(const Request& request, Io& io) {
   // The build dir is locked from planning to the end of ninja. A kernel dir whose
@@ -123,6 +140,19 @@ Result<BuildOutcome> build_native(const Request& request, Io& io) {
   auto ran = native::run_native_build(prepared->plan, run, io.disk, io.process, io.env);
   if (!ran) return ran.take_errors();
   outcome.run = std::move(*ran);
+  if (outcome.run.ran_ninja) {
+    TimingsContext context{.kernel = prepared->report.config.name,
+                           .kernel_dir = request.kernel_dir,
+                           .ninja_dir = outcome.run.ninja_dir,
+                           .slots = outcome.run.jobs > 0 ? outcome.run.jobs : prepared->plan.jobs,
+                           .wall_ms = outcome.run.ninja_wall_ms};
+    outcome.timings = make_timings(prepared->plan, context, outcome.run.log_entries);
+    if (!request.timings.empty()) {
+      auto written = write_timings(request, *outcome.timings, outcome.run.ninja_dir, io.disk);
+      if (!written) return written.take_errors();
+      outcome.timings_files = std::move(*written);
+    }
+  }
   if (!outcome.failed() && !run.generate_only) {
     for (const auto& v : prepared->plan.variants) outcome.bundles.push_back(v.bundle_dir);
     auto verdicts = command_parts::check_built_bundles(request, prepared->plan, io);

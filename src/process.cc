@@ -383,12 +383,15 @@ Result<AttachedExit> RealProcess::run_attached(const std::vector<std::string>& a
   setup.cwd = cwd.empty() ? nullptr : cwd.c_str();
   setup.own_group = false;
   setup.death_signal = SIGTERM;
+  auto started = std::chrono::steady_clock::now();
   auto pid = start_child(setup, argv, cwd);
   if (pid.ok()) g_attached_child = *pid;
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
 
   AttachedExit result;
   if (pid.ok()) result.exit_code = wait_for(*pid);
+  result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started).count();
   g_attached_child = 0;
   for (size_t i = 0; i < 3; ++i) ::sigaction(k_forwarded_signals[i], &old_actions[i], nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);

@@ -150,6 +150,22 @@ TEST(CliRequest, BadNumbersAndBackendsAreUsageErrors) {
   EXPECT_EQ(deps.errors().list.front().message, "unexpected argument 'b' for 'kb deps'");
 }
 
+TEST(CliRequest, TimingsTakesAnOptionalFormat) {
+  EXPECT_EQ(request({"build"})->timings, "");
+  EXPECT_EQ(request({"build", "--timings"})->timings, "html");
+  EXPECT_EQ(request({"build", "--timings=trace"})->timings, "trace");
+  EXPECT_EQ(request({"test", "--timings=json"})->timings, "json");
+  // The value goes after '=' only: a following word stays the kernel dir.
+  auto dir = request({"build", "--timings", "k"});
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->timings, "html");
+  EXPECT_EQ(dir->kernel_dir, "/w/k");
+  auto bad = request({"build", "--timings=svg"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.errors().list.front().message, "unknown --timings format 'svg'");
+  EXPECT_FALSE(parse({"build", "--dry-run=yes"}).ok()) << "other flags still take no value";
+}
+
 TEST(CliRequest, PathsAreAbsoluteAndDefaultsComeFromTheMachine) {
   auto r = request({"build", "k/", "--out", "o", "--dep", "cutlass=../c/", "--torch", "venv"});
   ASSERT_TRUE(r.ok());

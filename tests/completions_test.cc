@@ -113,6 +113,14 @@ TEST(CompletionsTest, ZshAndFishCarryTheHelpTexts) {
   }
 }
 
+// --timings[=FORMAT]: a flag to bash and fish, an option whose value follows '=' to zsh.
+TEST(CompletionsTest, OptionalValueIsOfferedAfterEqualsInZsh) {
+  EXPECT_THAT(completion_script("zsh", command_table()), HasSubstr("'--timings=-["));
+  EXPECT_THAT(completion_script("zsh", command_table()), HasSubstr(":report format:(html json trace)'"));
+  EXPECT_THAT(completion_script("bash", command_table()), HasSubstr(" --timings"));
+  EXPECT_THAT(completion_script("fish", command_table()), HasSubstr("-l timings -d "));
+}
+
 TEST(CompletionsTest, ScriptsStartAsTheirShellsExpect) {
   EXPECT_EQ(completion_script("zsh", command_table()).rfind("#compdef kb\n", 0), 0u);
   EXPECT_THAT(completion_script("bash", command_table()), HasSubstr("complete -F _kb kb\n"));

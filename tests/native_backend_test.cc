@@ -150,6 +150,44 @@ TEST(NativeBackend, KeepsTheUsersNinjaStatusAndJobs) {
   EXPECT_EQ(process.last_env.get("NINJA_STATUS"), "> ");
 }
 
+// A .ninja_log that knows every job a dry run lists: the status line carries the expected
+// duration (max(longest, Σ / -j)), and the lines ninja appends are this run's jobs.
+TEST(NativeBackend, StatusLineShowsTheExpectedDurationFromHistory) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  std::string old_log = "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n4000\t5000\t1\t/b/.kb/v1/x.so\tee\n"
+                        "5000\t5600\t1\t/b/.kb/v1/bundle.stamp\tdd\n";
+  disk.add_file("/b/.kb/.ninja_log", old_log);
+  EnvProcess process;
+  std::vector<std::string> dry = {"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"};
+  process.on(dry, "ninja: Entering directory `/b/.kb'\nCXX v1 a.cpp\nLINK v1 x.so\nBUNDLE v1\n");
+  process.on_run(k_ninja_all, 0, [&] {
+    disk.add_file("/b/.kb/.ninja_log", old_log + "0\t3900\t2\t/b/.kb/v1/a.cpp.o\tff\n");
+  });
+  auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(r.ok()) << format_error(r.errors().list[0]);
+  EXPECT_EQ(process.calls(dry), 1);
+  EXPECT_EQ(r->estimate_ms, 4000);  // the longest job beats Σ / 3
+  EXPECT_EQ(process.last_env.get("NINJA_STATUS"), "[%f/%t %es of ~4s] ");
+  EXPECT_EQ(r->log_entries, (std::vector<NinjaLogEntry>{{0, 3900, "/b/.kb/v1/a.cpp.o"}}));
+  EXPECT_EQ(r->jobs, 3);
+}
+
+// A job without history (v2's objects) means no estimate: the plain status line.
+TEST(NativeBackend, NoEstimateWhenAJobHasNoHistory) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  disk.add_file("/b/.kb/.ninja_log", "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n");
+  EnvProcess process;
+  process.on({"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"}, "CXX v1 a.cpp\nCXX v2 a.cpp\n");
+  process.on_run(k_ninja_all, 0);
+  auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->estimate_ms, -1);
+  EXPECT_EQ(process.last_env.get("NINJA_STATUS"), "[%f/%t %es] ");
+  EXPECT_TRUE(r->log_entries.empty());
+}
+
 TEST(NativeBackend, FailureNamesUnfinishedVariantsAndTheRerunCommand) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;

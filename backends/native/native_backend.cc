@@ -17,6 +17,8 @@ namespace {
 
 // Only placeholders every ninja knows: Debian 12's ninja 1.11 exits on %W, %E, %w and %P.
 constexpr const char* k_ninja_status = "[%f/%t %es] ";
+// The same, with the expected duration (docs/timings.md, "Time left").
+constexpr const char* k_ninja_status_estimate = "[%f/%t %es of ~{}s] ";
 constexpr const char* k_variants_record = "variants.txt";
 constexpr const char* k_compdb = "compile_commands.json";
 
@@ -135,6 +137,50 @@ std::vector<std::string> unfinished(const std::vector<const VariantBuild*>& vari
   return out;
 }
 
+// The text of <dir>/.ninja_log, or "" when there is none or it cannot be read.
+std::string read_ninja_log(const std::string& dir, Disk& disk) {
+  std::string log = join_path(dir, ".ninja_log");
+  if (!disk.exists(log)) return "";
+  auto text = disk.read_file(log);
+  return text.ok() ? std::move(*text) : "";
+}
+
+// Each edge's description -> its output, for the edges kb writes.
+std::map<std::string, std::string> outputs_by_description(const BuildPlan& plan) {
+  std::map<std::string, std::string> out;
+  for (const auto& vb : plan.variants) {
+    for (const auto& h : vb.hipify) out[h.description] = h.output;
+    for (const auto& c : vb.compiles) out[c.description] = c.object;
+    if (vb.link) out[vb.link->description] = vb.link->output;
+    out["BUNDLE " + vb.variant.name] = vb.bundle_stamp;
+  }
+  return out;
+}
+
+// The expected duration of what `argv` (ninja, without -n) will run, from the durations in
+// `log`: a dry run lists the edges' descriptions (NINJA_STATUS empty), each mapped to its
+// output and looked up. -1 when any edge is unknown or has no history, or nothing runs.
+int64_t estimate_from_history(const BuildPlan& plan, const std::string& log, std::vector<std::string> argv,
+                              int jobs, Process& process, const Environment& env) {
+  auto history = parse_ninja_log(log);
+  if (history.empty()) return -1;
+  argv.insert(argv.begin() + 1, "-n");
+  Environment quiet = env;
+  quiet.set("NINJA_STATUS", "");
+  auto dry = process.capture(argv, quiet);
+  if (!dry.ok() || dry->exit_code != 0) return -1;
+  auto known = outputs_by_description(plan);
+  std::vector<std::string> outputs;
+  for (std::string_view line : split_lines(dry->out)) {
+    // ninja's own lines, and the regeneration of build.ninja (kb's few ms) are not jobs.
+    if (line.empty() || line.rfind("ninja: ", 0) == 0 || line.rfind("KB regenerating", 0) == 0) continue;
+    auto it = known.find(std::string(line));
+    if (it == known.end()) return -1;
+    outputs.push_back(it->second);
+  }
+  return estimate_build_ms(outputs, history, jobs);
+}
+
 }  // namespace
 
 std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options) {
@@ -183,13 +229,24 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   if (jobs > 0) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
   argv.insert(argv.end(), options.ninja_args.begin(), options.ninja_args.end());
   argv.insert(argv.end(), targets.begin(), targets.end());
+  outcome.jobs = jobs;
   Environment child_env = env;
-  if (!env.get("NINJA_STATUS")) child_env.set("NINJA_STATUS", k_ninja_status);
   if (!options.lock_holder.empty()) child_env.set(k_lock_holder_env, options.lock_holder);
+  std::string log_before = read_ninja_log(outcome.ninja_dir, disk);
+  if (!env.get("NINJA_STATUS")) {
+    outcome.estimate_ms = estimate_from_history(plan, log_before, argv, jobs, process, child_env);
+    child_env.set("NINJA_STATUS",
+                  outcome.estimate_ms < 0
+                      ? std::string(k_ninja_status)
+                      : fmt::format(fmt::runtime(k_ninja_status_estimate),
+                                    fmt::format("{:.0f}", std::max(outcome.estimate_ms / 1000.0, 1.0))));
+  }
 
   auto code = process.run_attached(argv, child_env, outcome.ninja_dir);
   if (!code) return code.take_errors();
   outcome.ran_ninja = true;
+  outcome.ninja_wall_ms = code->wall_ms;
+  outcome.log_entries = new_log_entries(log_before, read_ninja_log(outcome.ninja_dir, disk));
   outcome.exit_code = code->exit_code;
   outcome.interrupted_by = code->kb_signal;
   if (outcome.exit_code != 0 || outcome.interrupted_by != 0) {

@@ -14,6 +14,7 @@
 #include "kb/disk.h"
 #include "kb/error.h"
 #include "kb/process.h"
+#include "kb/timings.h"
 
 namespace kb::native {
 
@@ -45,6 +46,14 @@ struct NativeOutcome {
   std::string ninja_dir;   // <build_dir>/.kb
   std::vector<std::string> written;  // files whose content changed (empty for a no-op)
   std::string dry_run_text;          // dry_run: every step's command, grouped per variant
+  // The jobs this ninja run did: the lines it added to .ninja_log (kb/timings.h).
+  std::vector<NinjaLogEntry> log_entries;
+  int64_t ninja_wall_ms = 0;  // how long ninja ran
+  int jobs = 0;               // the -j ninja ran with (0: ninja's default)
+  // The time the build was expected to take, from the .ninja_log durations of every job
+  // ninja was about to run (estimate_build_ms), shown in ninja's status line; -1 when some
+  // job had no history, NINJA_STATUS was the user's, or nothing was to run.
+  int64_t estimate_ms = -1;
   // After a failed run: the requested variants whose bundle is still not up to date (the
   // failed ones, and any ninja did not reach after the first failure).
   std::vector<std::string> unfinished_variants;
@@ -64,7 +73,9 @@ inline constexpr int64_t k_low_space_bytes = 64LL << 20;
 // compile_commands.json and .kb/variants.txt (each only when its content changed), then
 // runs `ninja -C <build_dir>/.kb -j <jobs> [ninja_args] <variants>` attached, naming as
 // targets the variants in `targets` (all planned ones when empty), never ninja's default;
-// NINJA_STATUS is set unless the environment already has it. A failed or interrupted ninja
+// NINJA_STATUS is set unless the environment already has it, and carries the expected
+// duration ("[3/10 4.2s of ~12s]") when .ninja_log has the duration of every job a dry run
+// (`ninja -n`) says will run. Records the log lines ninja added (log_entries). A failed or interrupted ninja
 // is a value (exit_code, interrupted_by), not an error. Fails when a file cannot be written,
 // a target names no planned variant, ninja cannot be found, or ninja cannot be started.
 // The caller holds the build dir's lock (lock_build_dir).

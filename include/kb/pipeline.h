@@ -144,6 +144,10 @@ struct BuildOutcome {
   std::string dry_run_text;               // --dry-run: the commands, and nothing was run
   native::NativeOutcome run;              // native: ninja's result (a failure is a value)
   std::vector<std::string> bundles;       // the bundle directories now up to date
+  // native, once ninja ran: where this build's time went (kb/timings.h), and the reports
+  // written for request.timings (absolute paths)
+  std::optional<Timings> timings;
+  std::vector<std::string> timings_files;
   // Whether ninja failed or was interrupted (run says how): no bundle list then.
   bool failed() const { return run.exit_code != 0 || run.interrupted_by != 0; }
   // --abi=warn|error: the verdict on each Linux bundle written (kb/abi_check.h).
@@ -154,10 +158,12 @@ struct BuildOutcome {
 
 // `kb build` with request.backend. Native: loads the config, locks the build dir (not for a
 // dry run), prepares the build (prepare_build), reports its findings and dropped archs,
-// writes the Ninja files and runs ninja. Nix: prepares the flake build, locks the build dir
+// writes the Ninja files and runs ninja, then computes the timings of the jobs it ran and
+// writes the reports request.timings asks for to <out>/.kb/timings.{html,json,trace.json}. Nix: prepares the flake build, locks the build dir
 // and runs nix build. A failed or interrupted ninja is a value (BuildOutcome::run). Fails
 // on any config, toolchain or plan error, a build dir locked by another kb (without
-// request.wait), and as run_native_build or nix_execute fail.
+// request.wait), a timings report that cannot be written, and as run_native_build or
+// nix_execute fail.
 Result<BuildOutcome> build(const Request& request, Io& io);
 
 // `kb check-abi`: the verdict on each variant under request.kernel_dir (a kernel dir, a build

@@ -3,6 +3,7 @@
 // plus the Environment snapshot passed down instead of calling getenv.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ struct AttachedExit {
   // SIGINT, SIGTERM or SIGHUP when kb itself received one while the child ran (kb passed it
   // on to the child and waited for it to exit); 0 otherwise. The first one received counts.
   int kb_signal = 0;
+  // How long the child ran, in ms (from start to exit); 0 when not measured (a fake).
+  int64_t wall_ms = 0;
   // 128+kb_signal when kb was interrupted (the exit status a shell gives a process ended by
   // that signal), else exit_code.
   int status() const { return kb_signal != 0 ? 128 + kb_signal : exit_code; }

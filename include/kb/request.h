@@ -75,6 +75,10 @@ struct Request {
   bool dry_run = false;                  // --dry-run
   bool generate_only = false;            // --generate-only
   bool verbose = false;                  // --verbose
+  // --timings[=html|json|trace]: which timings reports to write after a native build
+  // (docs/timings.md): "" none, "html" (timings.html and timings.json), "json" (timings.json
+  // only), "trace" (both, and timings.trace.json).
+  std::string timings;
   bool wait = false;                     // --wait
   std::optional<std::string> kernel_builder;  // --kernel-builder (nix)
   int nix_max_jobs = 0;                  // --max-jobs (nix); 0 = Nix's default

@@ -40,6 +40,10 @@ const OptionSpec k_rocm_archs{"rocm-archs", 0, true, false,
 const OptionSpec k_wait{"wait", 0, false, false,
                         "when another kb is building in the build directory, wait for it (default: fail)"};
 const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
+const OptionSpec k_timings{"timings", 0, false, false,
+                           "after the build, write .kb/timings.html and timings.json (=json: the JSON only; "
+                           "=trace: also a Chrome trace); docs/timings.md",
+                           true};
 const OptionSpec k_dep{"dep", 0, true, true,
                        "NAME=PATH: the header tree of a dependency, e.g. cutlass_3_8=/src/cutlass; repeatable"};
 
@@ -69,7 +73,7 @@ const std::vector<CommandSpec>& command_table() {
         k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        k_allow_unsandboxed, k_wait,
+        k_allow_unsandboxed, k_wait, k_timings,
         {"abi", 0, true, false,
          "check each bundle's ABI (kb check-abi): warn (default) prints a verdict per variant, "
          "error also fails the build on a violation, off skips it"}}, false, cli::run_build},
@@ -78,7 +82,7 @@ const std::vector<CommandSpec>& command_table() {
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
         k_out, k_cuda_archs, k_rocm_archs, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep,
-        k_backend, k_kernel_builder, k_allow_unsandboxed, k_wait}, false, cli::run_test},
+        k_backend, k_kernel_builder, k_allow_unsandboxed, k_wait, k_timings}, false, cli::run_test},
       {"develop", "open a shell (or run the command after --) in the test environment",
        "[DIR] [-- COMMAND]", 1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
@@ -183,8 +187,10 @@ Result<Ok> parse_option(const std::vector<std::string>& args, size_t& i, const C
     if (a.size() > 2) inline_value = a.substr(2);
   }
   if (!opt->takes_value) {
-    if (inline_value) return Error{fmt::format("option '--{}' takes no value", opt->name), {}, ""};
-    out.values[opt->name];
+    if (inline_value && !opt->optional_value)
+      return Error{fmt::format("option '--{}' takes no value", opt->name), {}, ""};
+    auto& slot = out.values[opt->name];
+    if (inline_value) slot = {*inline_value};
     return Ok{};
   }
   std::string value;
@@ -249,6 +255,7 @@ std::string usage_text(const std::vector<CommandSpec>& table, const std::string&
       std::string flag = o.short_name ? fmt::format("-{}, --{}", o.short_name, o.name)
                                       : fmt::format("    --{}", o.name);
       if (o.takes_value) flag += " VALUE";
+      if (o.optional_value) flag += "[=VALUE]";
       width = std::max(width, flag.size());
       flags.push_back(std::move(flag));
     }

@@ -17,6 +17,8 @@ struct OptionSpec {
   bool takes_value = false;
   bool repeatable = false;
   std::string help;
+  // A flag (takes_value false) that may also be given a value as --name=VALUE.
+  bool optional_value = false;
 };
 
 namespace cli {

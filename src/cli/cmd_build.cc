@@ -9,6 +9,12 @@
 
 namespace kb::cli {
 
+void report_timings(const command::BuildOutcome& outcome) {
+  if (!outcome.timings) return;
+  if (!outcome.failed()) std::fprintf(stderr, "kb: %s\n", timings_summary_line(*outcome.timings).c_str());
+  for (const auto& f : outcome.timings_files) std::fprintf(stderr, "kb: timings: %s\n", f.c_str());
+}
+
 int report_build_failure(const command::BuildOutcome& outcome) {
   const native::NativeOutcome& run = outcome.run;
   if (run.interrupted_by != 0) {
@@ -51,6 +57,7 @@ int run_build(const CliCall& call) {
     std::fwrite(outcome->dry_run_text.data(), 1, outcome->dry_run_text.size(), stdout);
     return k_exit_ok;
   }
+  report_timings(*outcome);
   if (outcome->failed()) return report_build_failure(*outcome);
   for (const auto& v : outcome->abi) std::fprintf(stderr, "kb: %s\n", format_verdict_line(v).c_str());
   if (outcome->abi_failed) {

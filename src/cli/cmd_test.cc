@@ -12,6 +12,7 @@ int run_test(const CliCall& call) {
     print_errors(outcome.errors());
     return k_exit_failure;
   }
+  report_timings(outcome->build);
   if (outcome->build.failed()) return report_build_failure(outcome->build);
   if (call.request.backend == BuildBackend::native && outcome->exit_code == 0)
     std::fprintf(stderr, "kb: tests passed with %d Torch install(s)\n", outcome->ran);

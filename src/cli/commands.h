@@ -47,4 +47,7 @@ int run_internal_hipify(const CliCall& call);
 // SIGINT, else 1.
 int report_build_failure(const command::BuildOutcome& outcome);
 
+// Prints the build's timings line (not after a failed build) and the timings reports written.
+void report_timings(const command::BuildOutcome& outcome);
+
 }  // namespace kb::cli

@@ -32,6 +32,7 @@ ValueCompletion option_value(const OptionSpec& o) {
   if (o.name == "abi") return {ValueKind::words, "warn error off", "abi check"};
   if (o.name == "manylinux") return {ValueKind::words, "manylinux_2_28 manylinux_2_34 manylinux2014", "policy"};
   if (o.name == "linker") return {ValueKind::words, "auto default bfd mold lld gold", "linker"};
+  if (o.name == "timings") return {ValueKind::words, "html json trace", "report format"};
   return {ValueKind::none, "", o.name};
 }
 
@@ -179,13 +180,14 @@ std::string zsh_action(const ValueCompletion& v) {
 std::string zsh_option_spec(const OptionSpec& o) {
   std::string desc = "[" + zsh_explanation(o.help) + "]";
   std::string value;
-  if (o.takes_value) {
+  if (o.takes_value || o.optional_value) {
     auto v = option_value(o);
     value = ":" + v.what + ":" + zsh_action(v);
   }
   std::string repeat = o.repeatable ? "*" : "";
   if (!o.short_name) {
-    std::string name = "--" + o.name + (o.takes_value ? "=" : "");
+    // --name=- : zsh's spelling of a value that may follow '=' only.
+    std::string name = "--" + o.name + (o.takes_value ? "=" : o.optional_value ? "=-" : "");
     return sh_quote(repeat + name + desc + value);
   }
   std::string s = fmt::format("-{}{}", o.short_name, o.takes_value ? "+" : "");
@@ -289,6 +291,8 @@ std::string fish_command(const CommandSpec& c) {
     if (o.short_name) line += fmt::format(" -s {}", o.short_name);
     line += " -l " + o.name;
     if (o.takes_value) line += " " + fish_value(option_value(o));
+    // An optional value (--timings[=FORMAT]) is left to the user: fish's -a would also offer
+    // its words where the kernel dir goes.
     out += line + " -d " + fish_quote(o.help) + "\n";
   }
   auto p = positional_value(c);

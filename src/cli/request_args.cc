@@ -51,7 +51,7 @@ std::vector<std::string> dep_options(const ParsedArgs& args, const std::string& 
 std::vector<std::string> native_only_options(const ParsedArgs& args) {
   std::vector<std::string> out;
   for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only",
-                          "cuda-archs", "rocm-archs"})
+                          "cuda-archs", "rocm-archs", "timings"})
     if (args.has(opt)) out.push_back(std::string("--") + opt);
   return out;
 }
@@ -97,6 +97,11 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   r.dry_run = args.has("dry-run");
   r.generate_only = args.has("generate-only");
   r.verbose = args.has("verbose");
+  if (args.has("timings")) {
+    r.timings = args.get("timings", "html");
+    if (r.timings != "html" && r.timings != "json" && r.timings != "trace")
+      return Error{fmt::format("unknown --timings format '{}'", r.timings), {}, "use html (the default), json or trace"};
+  }
   r.wait = args.has("wait");
   if (args.has("kernel-builder")) r.kernel_builder = args.get("kernel-builder");
   r.allow_unsandboxed = args.has("allow-unsandboxed");
