@@ -155,7 +155,7 @@ Result<BuildOutcome> build_native(const Request& request, Io& io) {
   }
   if (!outcome.failed() && !run.generate_only) {
     for (const auto& v : prepared->plan.variants) outcome.bundles.push_back(v.bundle_dir);
-    auto verdicts = command_parts::check_built_bundles(request, prepared->plan, io);
+    auto verdicts = command_parts::check_built_bundles(request, prepared->plan, outcome.run, io);
     if (!verdicts) return verdicts.take_errors();
     outcome.abi = std::move(*verdicts);
     for (const auto& v : outcome.abi) outcome.abi_failed |= request.abi == "error" && !v.ok();

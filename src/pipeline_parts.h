@@ -22,11 +22,12 @@ std::vector<std::string> built_variants(const std::string& out,
 // ~/.cache/kb); "" when none of them is set (nothing is cached).
 std::string kb_cache_file(const Environment& env, std::string_view name);
 
-// The ABI verdict (kb/abi_check.h) on each Linux bundle of `plan`, against the request's
-// manylinux policy and Python ABI; none with request.abi "off". Fails on a malformed
-// --python-abi or an unknown policy.
+// The ABI verdict (kb/abi_check.h) on each Linux bundle of `plan` that ninja wrote in this
+// run (`ran`'s log entries name its bundle stamp), against the request's manylinux policy
+// and Python ABI; none with request.abi "off". Fails on a malformed --python-abi or an
+// unknown policy.
 Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request, const BuildPlan& plan,
-                                                        Io& io);
+                                                        const native::NativeOutcome& ran, Io& io);
 
 // `kb build --backend=nix`.
 Result<command::BuildOutcome> build_with_nix(const Request& request, Io& io);

@@ -173,6 +173,37 @@ TEST(NativeBackend, StatusLineShowsTheExpectedDurationFromHistory) {
   EXPECT_EQ(r->jobs, 3);
 }
 
+// Nothing to do (the dry run says so): ninja is not started a second time.
+TEST(NativeBackend, UpToDateBuildStartsNinjaOnce) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  disk.add_file("/b/.kb/.ninja_log", "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n");
+  EnvProcess process;
+  process.on({"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"},
+             "ninja: Entering directory `/b/.kb'\nninja: no work to do.\n");
+  process.on_run(k_ninja_all, 0);
+  auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->up_to_date);
+  EXPECT_EQ(process.calls(k_ninja_all), 0);
+  EXPECT_EQ(r->exit_code, 0);
+}
+
+// A stale build.ninja (the regeneration edge would run) is not up to date.
+TEST(NativeBackend, RegenerationIsWorkToDo) {
+  BuildPlan plan = two_variant_plan();
+  FakeDisk disk;
+  disk.add_file("/b/.kb/.ninja_log", "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n");
+  EnvProcess process;
+  process.on({"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"},
+             "KB regenerating build.ninja\nninja: no work to do.\n");
+  process.on_run(k_ninja_all, 0);
+  auto r = run_native_build(plan, fake_options(), disk, process, Environment());
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->up_to_date);
+  EXPECT_EQ(process.calls(k_ninja_all), 1);
+}
+
 // A job without history (v2's objects) means no estimate: the plain status line.
 TEST(NativeBackend, NoEstimateWhenAJobHasNoHistory) {
   BuildPlan plan = two_variant_plan();

@@ -1,5 +1,6 @@
 #include "kb/native_backend.h"
 
+#include <cstdio>
 #include <algorithm>
 #include <set>
 
@@ -157,28 +158,44 @@ std::map<std::string, std::string> outputs_by_description(const BuildPlan& plan)
   return out;
 }
 
-// The expected duration of what `argv` (ninja, without -n) will run, from the durations in
-// `log`: a dry run lists the edges' descriptions (NINJA_STATUS empty), each mapped to its
-// output and looked up. -1 when any edge is unknown or has no history, or nothing runs.
-int64_t estimate_from_history(const BuildPlan& plan, const std::string& log, std::vector<std::string> argv,
-                              int jobs, Process& process, const Environment& env) {
+// What a dry run of `argv` (ninja, without -n) says: the expected duration from the
+// durations in `log` (each edge's description mapped to its output and looked up; -1 when
+// any edge is unknown or has no history), and whether ninja has nothing to do at all (then
+// the real run is skipped: a no-op build starts ninja once, not twice). Without history no
+// dry run is made.
+struct DryRun {
+  int64_t estimate_ms = -1;
+  bool nothing_to_do = false;
+};
+
+DryRun dry_run_from_history(const BuildPlan& plan, const std::string& log, std::vector<std::string> argv,
+                            int jobs, Process& process, const Environment& env) {
+  DryRun out;
   auto history = parse_ninja_log(log);
-  if (history.empty()) return -1;
+  if (history.empty()) return out;
   argv.insert(argv.begin() + 1, "-n");
   Environment quiet = env;
   quiet.set("NINJA_STATUS", "");
   auto dry = process.capture(argv, quiet);
-  if (!dry.ok() || dry->exit_code != 0) return -1;
+  if (!dry.ok() || dry->exit_code != 0) return out;
   auto known = outputs_by_description(plan);
   std::vector<std::string> outputs;
+  bool unknown = false, regenerates = false, no_work = false;
   for (std::string_view line : split_lines(dry->out)) {
+    if (line == "ninja: no work to do.") no_work = true;
     // ninja's own lines, and the regeneration of build.ninja (kb's few ms) are not jobs.
-    if (line.empty() || line.rfind("ninja: ", 0) == 0 || line.rfind("KB regenerating", 0) == 0) continue;
+    if (line.empty() || line.rfind("ninja: ", 0) == 0) continue;
+    if (line.rfind("KB regenerating", 0) == 0) {
+      regenerates = true;
+      continue;
+    }
     auto it = known.find(std::string(line));
-    if (it == known.end()) return -1;
-    outputs.push_back(it->second);
+    if (it == known.end()) unknown = true;
+    else outputs.push_back(it->second);
   }
-  return estimate_build_ms(outputs, history, jobs);
+  out.nothing_to_do = no_work && outputs.empty() && !unknown && !regenerates;
+  if (!unknown && !outputs.empty()) out.estimate_ms = estimate_build_ms(outputs, history, jobs);
+  return out;
 }
 
 }  // namespace
@@ -234,7 +251,14 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   if (!options.lock_holder.empty()) child_env.set(k_lock_holder_env, options.lock_holder);
   std::string log_before = read_ninja_log(outcome.ninja_dir, disk);
   if (!env.get("NINJA_STATUS")) {
-    outcome.estimate_ms = estimate_from_history(plan, log_before, argv, jobs, process, child_env);
+    const DryRun dry = dry_run_from_history(plan, log_before, argv, jobs, process, child_env);
+    if (dry.nothing_to_do) {
+      // Up to date: ninja is not started a second time (the end-of-build line says so).
+      outcome.ran_ninja = true;
+      outcome.up_to_date = true;
+      return outcome;
+    }
+    outcome.estimate_ms = dry.estimate_ms;
     child_env.set("NINJA_STATUS",
                   outcome.estimate_ms < 0
                       ? std::string(k_ninja_status)

@@ -40,6 +40,8 @@ struct NativeRunOptions {
 struct NativeOutcome {
   int exit_code = 0;       // ninja's exit code; 0 when it did not run
   bool ran_ninja = false;
+  // A dry run (with history) found nothing to do, so ninja was not run for real: no job ran.
+  bool up_to_date = false;
   // SIGINT, SIGTERM or SIGHUP when kb received one while ninja ran: kb passed it on and
   // ninja stopped. 0 otherwise.
   int interrupted_by = 0;
