@@ -49,7 +49,7 @@ n = 0
 for meta in sorted(pathlib.Path(sys.argv[1]).glob("*/metadata.json")):
     m = Metadata.read_from_file(meta)
     assert m.digest is not None, meta
-    actual = Digest.hash_variant(meta.parent, m.digest.algorithm)
+    actual = Digest.hash_variant(m.digest.algorithm, meta.parent)
     m.digest.validate(actual)
     print("kernels-data ok:", meta.parent.name, m.id)
     n += 1
