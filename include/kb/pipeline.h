@@ -9,6 +9,7 @@
 
 #include "kb/abi_check.h"
 #include "kb/arch_select.h"
+#include "kb/bundle_check.h"
 #include "kb/config.h"
 #include "kb/config_load.h"
 #include "kb/deps.h"
@@ -170,6 +171,12 @@ Result<BuildOutcome> build(const Request& request, Io& io);
 // dir or one bundle; check_abi_tree) against request.manylinux and request.python_abi.
 // Fails on an unknown policy, a malformed --python-abi, or when no bundle is found.
 Result<std::vector<VariantVerdict>> check_abi(const Request& request, Io& io);
+
+// `kb check-builds`: each directory of the build dir of request.kernel_dir (DIR/build, or DIR
+// itself when it is a build dir; check_build_tree), stale ones judged against DIR/build.toml
+// when there is one (an unreadable build.toml is a note, and only ids decide staleness).
+// Fails when the build dir cannot be listed or holds no directory.
+Result<std::vector<BundleCheck>> check_builds(const Request& request, Io& io);
 
 // What `kb test` did.
 struct TestOutcome {

@@ -95,6 +95,8 @@ const std::vector<CommandSpec>& command_table() {
        {k_json, {"manylinux", 0, true, false, "the manylinux policy (default: manylinux_2_28)"},
         {"python-abi", 0, true, false, "the oldest CPython the abi3 module must load in (default: 3.9)"}},
        false, cli::run_check_abi},
+      {"check-builds", "check that every bundle under build/ is complete; report stale and foreign directories",
+       "[DIR]", 1, {k_json}, false, cli::run_check_builds},
       {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}, false, cli::run_clean},
       {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
        {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}, false, cli::run_init_flake},

@@ -16,6 +16,7 @@
 #include "kb/discover.h"
 #include "kb/json_output.h"
 #include "kb/pipeline.h"
+#include "kb/reference_sets.h"
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/completions.h"
@@ -92,6 +93,12 @@ int run_matrix(const CliCall& call) {
   bool all = call.request.all;
   print_text(call.request.json ? matrix_to_json(report.matrix, report.toolchains, all)
                                : matrix_to_text(report.matrix, all));
+  if (all && !call.request.json) {
+    // The reference's build sets (kb/reference_sets.h) that this machine cannot produce.
+    auto missing = unproducible_sets(reference_build_sets(), report.toolchains);
+    if (!missing.empty()) std::printf("reference build sets this machine cannot produce:\n");
+    for (const auto& m : missing) std::printf("  %s: %s\n", m.variant.c_str(), m.why.c_str());
+  }
   if (report.matrix.variants.empty() && !all)
     std::fprintf(stderr, "kb: no variant can be built here; run 'kb matrix --all' to see why\n");
   return k_exit_ok;

@@ -86,6 +86,27 @@ int run_check_abi(const CliCall& call) {
   return ok ? k_exit_ok : k_exit_failure;
 }
 
+int run_check_builds(const CliCall& call) {
+  auto checks = command::check_builds(call.request, call.io);
+  if (!checks) {
+    print_errors(checks.errors());
+    return k_exit_failure;
+  }
+  bool complete = true;
+  for (const auto& c : *checks) complete = complete && (c.foreign || c.complete());
+  if (call.request.json) {
+    std::fputs(format_bundle_checks_json(*checks).c_str(), stdout);
+  } else {
+    for (const auto& c : *checks) {
+      std::printf("%s\n", format_bundle_line(c).c_str());
+      for (size_t i = 1; i < c.problems.size(); ++i)
+        std::printf("  %s%s\n", c.problems[i].file.empty() ? "" : (c.problems[i].file + ": ").c_str(),
+                    c.problems[i].message.c_str());
+    }
+  }
+  return complete ? k_exit_ok : k_exit_failure;
+}
+
 int run_init_flake(const CliCall& call) {
   const Request& r = call.request;
   std::string ref = r.kernel_builder.value_or(std::string(nix::k_default_kernel_builder));

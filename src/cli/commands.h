@@ -33,6 +33,7 @@ int run_develop(const CliCall& call);
 int run_deps(const CliCall& call);
 int run_clean(const CliCall& call);
 int run_check_abi(const CliCall& call);
+int run_check_builds(const CliCall& call);
 int run_init_flake(const CliCall& call);
 int run_completions(const CliCall& call);
 // `kb internal-bundle MANIFEST` (run by ninja): assembles one bundle.

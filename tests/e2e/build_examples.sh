@@ -173,10 +173,12 @@ load_all() {
   for variant in $(variants_in "$dir/build"); do
     case $variant in
       torch211-*) load_bundle "$TORCH_211" "$dir/build/$variant" "$@" ;;
-      torch212-*) load_bundle "$TORCH_212" "$dir/build/$variant" "$@" ;;
+      torch213-*) load_bundle "$TORCH_213" "$dir/build/$variant" "$@" ;;
+      torch214-*) load_bundle "$TORCH_214" "$dir/build/$variant" "$@" ;;
       torch-stable-abi211-*)  # one build for every Torch >= 2.11
         load_bundle "$TORCH_211" "$dir/build/$variant" "$@"
-        load_bundle "$TORCH_212" "$dir/build/$variant" "$@" ;;
+        load_bundle "$TORCH_213" "$dir/build/$variant" "$@"
+        load_bundle "$TORCH_214" "$dir/build/$variant" "$@" ;;
       *) fail "unexpected variant $variant" ;;
     esac
   done
@@ -247,14 +249,14 @@ load_all "$axpby" axpby arch_probe
 
 step "the loader picks the right variant from build/"
 loader_picks "$TORCH_211" "$relu/build" cpu torch211-cxx11-cpu-x86_64-linux
-loader_picks "$TORCH_212" "$relu/build" cpu torch212-cxx11-cpu-x86_64-linux
+loader_picks "$TORCH_214" "$relu/build" cpu torch214-cxx11-cpu-x86_64-linux
 loader_picks "$TORCH_211" "$relu/build" cuda torch211-cxx11-cu130-x86_64-linux
-loader_picks "$TORCH_212" "$fused/build" cuda torch-stable-abi211-cu130-x86_64-linux
+loader_picks "$TORCH_214" "$fused/build" cuda torch-stable-abi211-cu130-x86_64-linux
 loader_picks "$TORCH_211" "$fused/build" cpu torch-stable-abi211-cpu-x86_64-linux
-loader_picks "$TORCH_212" "$huber/build" cuda torch212-cxx11-cu130-x86_64-linux
+loader_picks "$TORCH_214" "$huber/build" cuda torch214-cxx11-cu130-x86_64-linux
 loader_picks "$TORCH_211" "$axpby/build" cpu torch-stable-abi211-cpu-x86_64-linux
 
-for venv in "$TORCH_211" "$TORCH_212"; do
+for venv in "$TORCH_211" "$TORCH_213" "$TORCH_214"; do
   run_pytest "$venv" "$relu"
   run_pytest "$venv" "$fused"
   run_pytest "$venv" "$huber"

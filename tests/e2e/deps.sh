@@ -16,7 +16,7 @@ require_nvcc
 require_torch_venvs
 command -v git >/dev/null || skip "git not found"
 command -v strings >/dev/null || skip "strings (binutils) not found"
-PY=$TORCH_212/bin/python
+PY=$TORCH_214/bin/python
 "$PY" -m pip --version >/dev/null 2>&1 || skip "$PY has no pip"
 
 DEPS=$KB_CACHE_DIR/deps
@@ -270,13 +270,13 @@ kb_ok build "$git4"
 
 # ---------------------------------------------------------------------------------------------
 step "kb test checks python-depends before pytest and names the missing one"
-if "$TORCH_212/bin/python" -c 'import einops' 2>/dev/null; then
-  echo "(einops is installed in $TORCH_212: the missing-import check is not exercised)"
+if "$TORCH_214/bin/python" -c 'import einops' 2>/dev/null; then
+  echo "(einops is installed in $TORCH_214: the missing-import check is not exercised)"
 else
   sed -i 's/^backends = \["cuda"\]/backends = ["cuda"]\npython-depends = ["einops"]/' "$probe/build.toml"
   git_commit "$probe" "python-depends einops" >/dev/null
   run_kb test "$probe" && fail "kb test ran although einops does not import"
-  expect_in_out "python-depends 'einops' does not import with $TORCH_212/bin/python (import einops: ModuleNotFoundError"
+  expect_in_out "python-depends 'einops' does not import with $TORCH_214/bin/python (import einops: ModuleNotFoundError"
   expect_in_out "-m pip install einops"
 fi
 

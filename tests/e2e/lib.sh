@@ -6,7 +6,7 @@
 #   KB_SOURCE_ROOT  the repository root (examples/ lives there)
 #   KB_BUILD_ROOT   meson's build dir (scripts/setup writes kb-env.sh there)
 # Optional:
-#   KB_TORCH        ':'-separated Torch venvs (else kb-env.sh's, else $KB_DEPS/torch-2.1{1,2})
+#   KB_TORCH        ':'-separated Torch venvs (else kb-env.sh's, else $KB_DEPS/torch-2.1{1,3,4})
 #   KB_E2E_KEEP=1   keep the temporary directory (its path is printed)
 #
 # A script calls `skip REASON` (exit 77, meson reports SKIP) when a prerequisite is missing,
@@ -72,8 +72,9 @@ require_nvcc() {
   command -v nvcc >/dev/null 2>&1 || export PATH=/usr/local/cuda/bin:$PATH
 }
 
-# Finds the Torch venvs and sets TORCH_211 and TORCH_212 (venv dirs) and exports KB_TORCH.
-# Skips unless both a 2.11 and a 2.12 venv with kernels and pytest are there.
+# Finds the Torch venvs and sets TORCH_211, TORCH_213 and TORCH_214 (venv dirs: today's set,
+# scripts/setup) and exports KB_TORCH. Skips unless a 2.11, a 2.13 and a 2.14 venv with kernels
+# and pytest are there.
 require_torch_venvs() {
   local list=${KB_TORCH:-}
   if [[ -z $list && -f $KB_BUILD_ROOT/kb-env.sh ]]; then
@@ -81,9 +82,9 @@ require_torch_venvs() {
   fi
   if [[ -z $list ]]; then
     local deps=${KB_DEPS:-$HOME/.cache/kb-deps}
-    list=$deps/torch-2.11:$deps/torch-2.12
+    list=$deps/torch-2.11:$deps/torch-2.13:$deps/torch-2.14
   fi
-  TORCH_211='' TORCH_212=''
+  TORCH_211='' TORCH_213='' TORCH_214=''
   local venv version venvs
   IFS=: read -ra venvs <<<"$list"
   for venv in "${venvs[@]}"; do
@@ -91,16 +92,18 @@ require_torch_venvs() {
     version=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null) || continue
     case $version in
       2.11.*) TORCH_211=$venv ;;
-      2.12.*) TORCH_212=$venv ;;
+      2.13.*) TORCH_213=$venv ;;
+      2.14.*) TORCH_214=$venv ;;
     esac
   done
   [[ -n $TORCH_211 ]] || skip "no Torch 2.11 venv among '$list' (run scripts/setup)"
-  [[ -n $TORCH_212 ]] || skip "no Torch 2.12 venv among '$list' (run scripts/setup)"
-  for venv in "$TORCH_211" "$TORCH_212"; do
+  [[ -n $TORCH_213 ]] || skip "no Torch 2.13 venv among '$list' (run scripts/setup)"
+  [[ -n $TORCH_214 ]] || skip "no Torch 2.14 venv among '$list' (run scripts/setup)"
+  for venv in "$TORCH_211" "$TORCH_213" "$TORCH_214"; do
     "$venv/bin/python" -c 'import kernels, pytest' 2>/dev/null ||
       skip "$venv lacks the kernels or pytest package (run scripts/setup)"
   done
-  export KB_TORCH=$TORCH_211:$TORCH_212
+  export KB_TORCH=$TORCH_211:$TORCH_213:$TORCH_214
 }
 
 # Sets CUOBJDUMP to a cuobjdump: $KB_CUOBJDUMP (or kb-env.sh's, which scripts/setup writes),

@@ -25,7 +25,7 @@ command -v python3 >/dev/null || skip "python3 not found"
 SUITE_START=$SECONDS
 arch=$(uname -m)
 CPU211=torch211-cxx11-cpu-$arch-linux
-CPU212=torch212-cxx11-cpu-$arch-linux
+CPU214=torch214-cxx11-cpu-$arch-linux
 ONLY=${KB_RELIABILITY_ONLY:-}
 want() { [[ -z $ONLY || $ONLY == "$1" ]]; }
 
@@ -537,17 +537,17 @@ if want concurrency; then
   bundle_valid "same variant"
   counted concurrency
 
-  step "concurrent builds: two variants (Torch 2.11 and 2.12)"
-  export KB_TORCH=$TORCH_211:$TORCH_212
+  step "concurrent builds: two variants (Torch 2.11 and 2.14)"
+  export KB_TORCH=$TORCH_211:$TORCH_214
   touch "$relu/relu_cpu/relu_cpu.cpp"
   sleep 1 # a stamp written by this run is newer than `start`
   start=$(date +%s)
   "$KB" build "$relu" --variant "$CPU211" >"$E2E_TMP/two-211.log" 2>&1 & a=$!
-  "$KB" build "$relu" --variant "$CPU212" >"$E2E_TMP/two-212.log" 2>&1 & b=$!
+  "$KB" build "$relu" --variant "$CPU214" >"$E2E_TMP/two-214.log" 2>&1 & b=$!
   ra=0 rb=0
   wait $a || ra=$?
   wait $b || rb=$?
-  for r in "$CPU211:$ra" "$CPU212:$rb"; do
+  for r in "$CPU211:$ra" "$CPU214:$rb"; do
     IFS=: read -r v rc <<<"$r"
     log=$E2E_TMP/two-${v:5:3}.log
     if ((rc == 0)); then
@@ -562,9 +562,9 @@ if want concurrency; then
   done
   ((ra == 0 || rb == 0)) || bad "two variants: neither build succeeded"
   # Whatever ran, building both now gives both, and again does nothing.
-  kb_ok build "$relu" --variant "$CPU211" --variant "$CPU212"
+  kb_ok build "$relu" --variant "$CPU211" --variant "$CPU214"
   entries=$(wc -l <"$relu/build/.kb/.ninja_log")
-  kb_ok build "$relu" --variant "$CPU211" --variant "$CPU212"
+  kb_ok build "$relu" --variant "$CPU211" --variant "$CPU214"
   (($(wc -l <"$relu/build/.kb/.ninja_log") == entries)) || bad "two variants: a repeated build did work"
   counted concurrency
   export KB_TORCH=$TORCH_211

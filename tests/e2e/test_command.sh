@@ -13,8 +13,8 @@ command -v git >/dev/null || skip "git not found"
 
 arch=$(uname -m)
 CPU211=torch211-cxx11-cpu-$arch-linux
-CPU212=torch212-cxx11-cpu-$arch-linux
-ONLY_CPU=(--variant "$CPU211" --variant "$CPU212")
+CPU214=torch214-cxx11-cpu-$arch-linux
+ONLY_CPU=(--variant "$CPU211" --variant "$CPU214")
 
 relu=$(copy_example relu)
 build=$relu/build
@@ -49,20 +49,20 @@ kb_ok test "$relu" "${ONLY_CPU[@]}" -- -v -s
 kb_out | grep -qF "kb: testing kb-examples/relu with $TORCH_211/bin/python (torch 2.11" ||
   { kb_out >&2; fail "no line for Torch 2.11"; }
 kb_out | grep -qF "KB-ENV $TORCH_211/bin/python $CPU211" || { kb_out >&2; fail "Torch 2.11 did not test $CPU211"; }
-kb_out | grep -qF "KB-ENV $TORCH_212/bin/python $CPU212" || { kb_out >&2; fail "Torch 2.12 did not test $CPU212"; }
+kb_out | grep -qF "KB-ENV $TORCH_214/bin/python $CPU214" || { kb_out >&2; fail "Torch 2.14 did not test $CPU214"; }
 [[ $(kb_out | grep -c 'test_relu.py::test_cpu.* PASSED') -ge 2 ]] ||
   { kb_out >&2; fail "the relu CPU tests did not pass under both Torch versions"; }
 kb_out | grep -q "tests passed with 2 Torch install(s)" || { kb_out >&2; fail "no summary line"; }
-[[ -f $build/$CPU211/metadata.json && -f $build/$CPU212/metadata.json ]] || fail "kb test did not build the bundles"
+[[ -f $build/$CPU211/metadata.json && -f $build/$CPU214/metadata.json ]] || fail "kb test did not build the bundles"
 
 step "--torch limits the run to that Torch"
 kb_ok test "$relu" --variant "$CPU211" --torch "$TORCH_211"
 kb_out | grep -q "tests passed with 1 Torch install(s)" || { kb_out >&2; fail "--torch did not limit the run to one Torch"; }
-kb_out | grep -qF "$TORCH_212" && { kb_out >&2; fail "Torch 2.12 was used despite --torch"; }
+kb_out | grep -qF "$TORCH_214" && { kb_out >&2; fail "Torch 2.14 was used despite --torch"; }
 
 step "a failing test makes kb test exit non-zero"
 printf 'def test_fails():\n    assert 1 == 2\n' >"$relu/tests/test_fails.py"
-if run_kb test "$relu" --variant "$CPU212" --torch "$TORCH_212"; then
+if run_kb test "$relu" --variant "$CPU214" --torch "$TORCH_214"; then
   kb_out >&2
   fail "kb test succeeded with a failing test"
 fi
@@ -83,13 +83,13 @@ kb_out | grep -qF 'kernels.get_kernel("kb-examples/relu", version=1)' || { kb_ou
 mv "$relu/tests.off" "$relu/tests"
 
 step "kb develop -- CMD runs the command in the test environment"
-kb_ok develop "$relu" --torch "$TORCH_212" -- python -c \
+kb_ok develop "$relu" --torch "$TORCH_214" -- python -c \
   'import os, sys; print("LK=" + os.environ["LOCAL_KERNELS"]); print("V=" + os.environ["KB_VARIANT"]); print("VE=" + os.environ["VIRTUAL_ENV"]); print("PY=" + sys.prefix)'
 kb_out | grep -qx "LK=kb-examples/relu=$build" || { kb_out >&2; fail "LOCAL_KERNELS not set by kb develop"; }
-kb_out | grep -qx "V=$CPU212" || { kb_out >&2; fail "KB_VARIANT is not $CPU212"; }
-kb_out | grep -qx "VE=$TORCH_212" || { kb_out >&2; fail "VIRTUAL_ENV is not the Torch 2.12 venv"; }
-kb_out | grep -qx "PY=$TORCH_212" || { kb_out >&2; fail "'python' is not the venv's interpreter"; }
-kb_out | grep -q "kb: develop: torch 2.12" || { kb_out >&2; fail "kb develop did not say what it set"; }
+kb_out | grep -qx "V=$CPU214" || { kb_out >&2; fail "KB_VARIANT is not $CPU214"; }
+kb_out | grep -qx "VE=$TORCH_214" || { kb_out >&2; fail "VIRTUAL_ENV is not the Torch 2.14 venv"; }
+kb_out | grep -qx "PY=$TORCH_214" || { kb_out >&2; fail "'python' is not the venv's interpreter"; }
+kb_out | grep -q "kb: develop: torch 2.14" || { kb_out >&2; fail "kb develop did not say what it set"; }
 
 step "kb develop passes the command's exit status on"
 rc=0

@@ -6,17 +6,17 @@ require_nvcc
 
 # The Torch venvs: KB_TORCH when set, else the ones scripts/setup installs.
 deps=${KB_DEPS:-$HOME/.cache/kb-deps}
-IFS=: read -ra venvs <<<"${KB_TORCH:-$deps/torch-2.11:$deps/torch-2.12}"
-TORCH_211='' TORCH_212=''
+IFS=: read -ra venvs <<<"${KB_TORCH:-$deps/torch-2.11:$deps/torch-2.14}"
+TORCH_211='' TORCH_214=''
 for venv in "${venvs[@]}"; do
   [[ -x $venv/bin/python ]] || continue
   case $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null) in
     2.11.*) TORCH_211=$venv ;;
-    2.12.*) TORCH_212=$venv ;;
+    2.14.*) TORCH_214=$venv ;;
   esac
 done
-[[ -n $TORCH_211 && -n $TORCH_212 ]] ||
-  skip "needs Torch 2.11 and 2.12 venvs (KB_TORCH or $deps/torch-2.1{1,2}; run scripts/setup)"
+[[ -n $TORCH_211 && -n $TORCH_214 ]] ||
+  skip "needs Torch 2.11 and 2.14 venvs (KB_TORCH or $deps/torch-2.1{1,4}; run scripts/setup)"
 unset KB_TORCH
 PY=$TORCH_211/bin/python
 # The nvcc that PATH's nvcc really runs: it may be a wrapper script (this machine image has
@@ -41,11 +41,11 @@ EOF
 }
 
 step "kb toolchains --json with both venvs"
-kb_ok toolchains --json --torch "$TORCH_211" --torch "$TORCH_212"
+kb_ok toolchains --json --torch "$TORCH_211" --torch "$TORCH_214"
 kb_out >"$E2E_TMP/tc.json"
 check_json "$E2E_TMP/tc.json" "
 versions = sorted(x['version_string'].split('+')[0] for x in t['torch'])
-assert versions == ['2.11.0', '2.12.0'], versions
+assert versions == ['2.11.0', '2.14.0'], versions
 for x in t['torch']:
     assert x['cuda'] == '13.0', x
     assert x['cxx11_abi'] is True, x

@@ -21,7 +21,7 @@ kernel=$E2E_TMP/oracle
 cp -a "$KB_SOURCE_ROOT/tests/data/torch-cmake-oracle" "$kernel"
 id=oracle1
 
-for venv in "$TORCH_211" "$TORCH_212"; do
+for venv in "$TORCH_211" "$TORCH_213" "$TORCH_214"; do
   python=$venv/bin/python
   version=$("$python" -c 'import importlib.metadata as m; print(m.version("torch"))')
   step "torch $version: Torch's CMake package"

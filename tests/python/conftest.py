@@ -6,7 +6,7 @@ repository root with PYTHONPATH=builddir/python):
   KB_SOURCE_ROOT   the repository root
   KB_BUILD_ROOT    meson's build dir (kb-env.sh there names the Torch venvs)
   KB_PYTHON_BUILT  "false" when meson was told -Dpython=disabled (module tests skip)
-  KB_TORCH         ':'-separated Torch venvs (else kb-env.sh's, else ~/.cache/kb-deps/torch-2.1{1,2})
+  KB_TORCH         ':'-separated Torch venvs (else kb-env.sh's, else ~/.cache/kb-deps/torch-2.1{1,3,4})
 """
 
 import os
@@ -29,7 +29,7 @@ def _torch_list():
                                 capture_output=True, text=True, check=False).stdout.strip()
     if not listed:
         deps = Path(os.environ.get("KB_DEPS", Path.home() / ".cache" / "kb-deps"))
-        listed = f"{deps / 'torch-2.11'}:{deps / 'torch-2.12'}"
+        listed = f"{deps / 'torch-2.11'}:{deps / 'torch-2.13'}:{deps / 'torch-2.14'}"
     return [v for v in listed.split(":") if v and (Path(v) / "bin" / "python").exists()]
 
 
