@@ -7,9 +7,7 @@
 namespace kb {
 namespace {
 
-bool is_library(const std::string& path) {
-  return path.ends_with(".so") || path.ends_with(".pyd");
-}
+bool is_library(const std::string& path) { return path.ends_with(".so") || path.ends_with(".pyd"); }
 
 std::string join(const std::string& dir, const std::string& name) {
   return dir.empty() || dir.ends_with('/') ? dir + name : dir + "/" + name;
@@ -29,7 +27,8 @@ std::vector<std::string> variant_dirs(const Disk& disk, const std::string& dir) 
   if (!names.ok()) return out;
   for (const auto& name : *names) {
     const std::string sub = join(dir, name);
-    if (disk.stat(sub).is_dir && disk.stat(join(sub, "metadata.json")).is_regular) out.push_back(sub);
+    if (disk.stat(sub).is_dir && disk.stat(join(sub, "metadata.json")).is_regular)
+      out.push_back(sub);
   }
   return out;
 }
@@ -47,7 +46,8 @@ const char* kind_name(AbiViolation::Kind k) {
 
 std::string what_was_checked(const VariantVerdict& v) {
   std::string text = v.options.manylinux + ", abi3 " + v.options.python_abi.major_minor();
-  if (v.options.torch_stable_abi) text += ", stable ABI " + v.options.torch_stable_abi->major_minor();
+  if (v.options.torch_stable_abi)
+    text += ", stable ABI " + v.options.torch_stable_abi->major_minor();
   return text;
 }
 
@@ -66,7 +66,8 @@ std::optional<Version> stable_abi_target(std::string_view variant) {
   std::string_view digits = variant.substr(prefix.size());
   digits = digits.substr(0, digits.find('-'));
   // One digit of major, the rest minor (the loader's torch-stable-abi(\d)(\d+)).
-  if (digits.size() < 2 || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+  if (digits.size() < 2 || digits.size() > 4 ||
+      digits.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
   return Version({digits[0] - '0', std::stoi(std::string(digits.substr(1)))});
 }
@@ -102,7 +103,8 @@ VariantVerdict check_variant_abi(const Disk& disk, const std::string& dir, const
 }
 
 Result<std::vector<VariantVerdict>> check_abi_tree(const Disk& disk, const std::string& root,
-                                                   const AbiTables& tables, const AbiOptions& options) {
+                                                   const AbiTables& tables,
+                                                   const AbiOptions& options) {
   for (const std::string& candidate : {join(root, "result"), join(root, "build"), root}) {
     auto dirs = variant_dirs(disk, candidate);
     if (dirs.empty()) continue;
@@ -112,8 +114,10 @@ Result<std::vector<VariantVerdict>> check_abi_tree(const Disk& disk, const std::
   }
   if (disk.stat(join(root, "metadata.json")).is_regular)
     return std::vector<VariantVerdict>{check_variant_abi(disk, root, tables, options)};
-  return Error{"no bundle found in " + root, {},
-               "give a kernel directory (with build/<variant>/metadata.json), a build directory or one variant"};
+  return Error{"no bundle found in " + root,
+               {},
+               "give a kernel directory (with build/<variant>/metadata.json), a build directory or "
+               "one variant"};
 }
 
 std::string format_verdict_line(const VariantVerdict& v) {
@@ -131,11 +135,15 @@ std::string format_verdict_line(const VariantVerdict& v) {
            (n == 1 ? " library)" : " libraries)");
   }
   std::string line = "abi FAIL: " + v.variant + ": ";
-  if (violations) line += std::to_string(violations) + (violations == 1 ? " violation" : " violations");
+  if (violations)
+    line += std::to_string(violations) + (violations == 1 ? " violation" : " violations");
   if (violations && errors) line += " and ";
-  if (errors) line += std::to_string(errors) + (errors == 1 ? " unreadable library" : " unreadable libraries");
+  if (errors)
+    line +=
+        std::to_string(errors) + (errors == 1 ? " unreadable library" : " unreadable libraries");
   line += "; " + first->path + ": ";
-  line += first->error ? first->error->message : describe_violation(first->violations.front(), v.options);
+  line += first->error ? first->error->message
+                       : describe_violation(first->violations.front(), v.options);
   const size_t more = violations + errors - 1;
   if (more) line += " (and " + std::to_string(more) + " more)";
   return line;
@@ -147,7 +155,8 @@ std::string format_verdict_details(const VariantVerdict& v) {
     if (!lib.error && lib.violations.empty()) continue;
     out += "  " + lib.path + ":\n";
     if (lib.error) out += "    error: " + lib.error->message + "\n";
-    for (const auto& viol : lib.violations) out += "    " + describe_violation(viol, v.options) + "\n";
+    for (const auto& viol : lib.violations)
+      out += "    " + describe_violation(viol, v.options) + "\n";
   }
   return out;
 }

@@ -39,7 +39,8 @@ std::string ceiling(const std::set<std::string>& allowed) {
   return best ? best->str() : "";
 }
 
-void check_manylinux(const ElfImports& imports, const std::map<std::string, std::set<std::string>>& allowed,
+void check_manylinux(const ElfImports& imports,
+                     const std::map<std::string, std::set<std::string>>& allowed,
                      std::vector<AbiViolation>& out) {
   for (const auto& s : imports.symbols) {
     auto parts = split_version(s.version);
@@ -116,14 +117,17 @@ Result<std::vector<AbiViolation>> check_abi(const ElfImports& imports, const Abi
   const ManylinuxPolicy* policy = find_policy(tables, options.manylinux);
   if (!policy) {
     std::string hint = closest_match(options.manylinux, policy_names(tables));
-    return Error{"unknown manylinux policy '" + options.manylinux + "'", {},
-                 hint.empty() ? "policies are named like manylinux_2_28" : "did you mean '" + hint + "'?"};
+    return Error{
+        "unknown manylinux policy '" + options.manylinux + "'",
+        {},
+        hint.empty() ? "policies are named like manylinux_2_28" : "did you mean '" + hint + "'?"};
   }
   auto arch = policy->symbol_versions.find(imports.arch);
   if (arch == policy->symbol_versions.end())
     return Error{"no " + policy->name + " policy for this machine" +
                      (imports.arch.empty() ? std::string() : " (" + imports.arch + ")"),
-                 {}, ""};
+                 {},
+                 ""};
   std::vector<AbiViolation> out;
   check_manylinux(imports, arch->second, out);
   check_python(imports, tables, options.python_abi, out);
@@ -139,16 +143,19 @@ std::string describe_violation(const AbiViolation& v, const AbiOptions& options)
     case AbiViolation::Kind::manylinux: {
       auto parts = split_version(v.version);
       return v.symbol + "@" + v.version + ": not allowed by " + options.manylinux +
-             (parts && !v.limit.empty() ? " (" + parts->first + " up to " + v.limit + ")" : std::string());
+             (parts && !v.limit.empty() ? " (" + parts->first + " up to " + v.limit + ")"
+                                        : std::string());
     }
     case AbiViolation::Kind::python_not_abi3:
       return v.symbol + ": not in the Python limited API (abi3)";
     case AbiViolation::Kind::python_too_new:
-      return v.symbol + ": in the limited API only since Python " + v.version + ", newer than " + v.limit;
+      return v.symbol + ": in the limited API only since Python " + v.version + ", newer than " +
+             v.limit;
     case AbiViolation::Kind::torch_not_stable:
       return v.demangled + ": a Torch C++ symbol in a stable-ABI variant";
     case AbiViolation::Kind::torch_shim_too_new:
-      return v.symbol + ": a stable shim only since Torch " + v.version + ", newer than the target " + v.limit;
+      return v.symbol + ": a stable shim only since Torch " + v.version +
+             ", newer than the target " + v.limit;
   }
   return v.symbol;
 }

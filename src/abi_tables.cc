@@ -14,11 +14,13 @@ std::string normalised(const std::string& version) {
   return parsed.ok() ? parsed->str() : version;
 }
 
-Result<std::map<std::string, Version>> parse_added(const nlohmann::json& j, const std::string& table) {
+Result<std::map<std::string, Version>> parse_added(const nlohmann::json& j,
+                                                   const std::string& table) {
   std::map<std::string, Version> out;
   for (const auto& [name, text] : j.at("added").items()) {
     auto v = Version::parse(text.get<std::string>());
-    if (!v.ok()) return Error{table + ": bad version '" + text.get<std::string>() + "' for " + name, {}, ""};
+    if (!v.ok())
+      return Error{table + ": bad version '" + text.get<std::string>() + "' for " + name, {}, ""};
     out.emplace(name, *v);
   }
   return out;

@@ -34,7 +34,8 @@ std::optional<Cap> parse_cap(std::string_view s) {
     s.remove_suffix(1);
   }
   size_t dot = s.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot > 3 || dot + 2 != s.size()) return std::nullopt;
+  if (dot == std::string_view::npos || dot == 0 || dot > 3 || dot + 2 != s.size())
+    return std::nullopt;
   for (size_t i = 0; i < s.size(); ++i)
     if (i != dot && !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
   if (s[0] == '0') return std::nullopt;
@@ -71,7 +72,8 @@ int code_number(const std::string& code) {
   if (us == std::string::npos) return -1;
   int n = 0;
   bool any = false;
-  for (size_t i = us + 1; i < code.size() && std::isdigit(static_cast<unsigned char>(code[i])); ++i) {
+  for (size_t i = us + 1; i < code.size() && std::isdigit(static_cast<unsigned char>(code[i]));
+       ++i) {
     n = n * 10 + (code[i] - '0');
     any = true;
   }
@@ -89,7 +91,7 @@ std::vector<std::string> default_cuda_archs(const Version& cuda) {
     return {"7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1", "12.0+PTX"};
   // CUDA 12.9 added sm_103 and sm_121; the reference knows them from 12.9 on (kernels#783).
   if (cuda < v13_0)
-    return {"7.0", "7.2", "7.5", "8.0",  "8.6",  "8.7",  "8.9",
+    return {"7.0", "7.2",  "7.5",  "8.0",  "8.6",  "8.7",     "8.9",
             "9.0", "10.0", "10.1", "10.3", "12.0", "12.1+PTX"};
   return {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"};
 }
@@ -169,18 +171,21 @@ void explain_unused(const std::vector<std::string>& plain, const std::set<std::s
     bool could_serve = false;
     for (const auto& t : targets) {
       auto tc = parse_cap(t);
-      if (sc && tc && cap_number(*sc) <= cap_number(*tc) && (sc->major == tc->major || ptx.count(s)))
+      if (sc && tc && cap_number(*sc) <= cap_number(*tc) &&
+          (sc->major == tc->major || ptx.count(s)))
         could_serve = true;
     }
     std::string shown = ptx.count(s) ? s + "+PTX" : s;
     if (could_serve)
-      notes.push_back(fmt::format("{}: dropped, a higher requested capability serves its targets", shown));
+      notes.push_back(
+          fmt::format("{}: dropped, a higher requested capability serves its targets", shown));
     else if (ptx.count(s))
-      notes.push_back(fmt::format("{}: dropped, no supported target at or above it (supported: {})", shown,
-                                  fmt::join(all_targets, ";")));
+      notes.push_back(fmt::format("{}: dropped, no supported target at or above it (supported: {})",
+                                  shown, fmt::join(all_targets, ";")));
     else
-      notes.push_back(fmt::format("{}: dropped, no supported target of major {} at or above it (supported: {})",
-                                  shown, sc ? sc->major : 0, fmt::join(all_targets, ";")));
+      notes.push_back(
+          fmt::format("{}: dropped, no supported target of major {} at or above it (supported: {})",
+                      shown, sc ? sc->major : 0, fmt::join(all_targets, ";")));
   }
 }
 
@@ -216,8 +221,9 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
       targets.erase(it);
       chosen.push_back(s);
     } else {
-      out.notes.push_back(fmt::format("{}: dropped, its base {} is not a supported target (supported: {})", s,
-                                      base, fmt::join(all_targets, ";")));
+      out.notes.push_back(
+          fmt::format("{}: dropped, its base {} is not a supported target (supported: {})", s, base,
+                      fmt::join(all_targets, ";")));
     }
   }
   std::sort(plain.begin(), plain.end(), natural_arch_less);
@@ -249,7 +255,8 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
   return out;
 }
 
-ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes,
+ArchIntersection limit_to_nvcc(const ArchIntersection& in,
+                               const std::vector<std::string>& gpu_codes,
                                const std::optional<Version>& nvcc_version) {
   ArchIntersection out;
   out.notes = in.notes;
@@ -273,9 +280,10 @@ ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std
     auto cap = parse_cap(a);
     // nvcc lists plain targets only; arch-specific ("a") targets exist from 9.0 on, family
     // ("f") targets from 10.0 on.
-    if (cap && ((cap->suffix == 'a' && cap->major < 9) || (cap->suffix == 'f' && cap->major < 10))) {
-      out.notes.push_back(fmt::format("{}: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)",
-                                      strip_ptx(a)));
+    if (cap &&
+        ((cap->suffix == 'a' && cap->major < 9) || (cap->suffix == 'f' && cap->major < 10))) {
+      out.notes.push_back(fmt::format(
+          "{}: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)", strip_ptx(a)));
     } else if (codes.count("sm_" + flat_code(base))) {
       out.archs.push_back(a);
     } else {
@@ -285,7 +293,8 @@ ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std
   return out;
 }
 
-ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes) {
+ArchIntersection limit_to_nvcc(const ArchIntersection& in,
+                               const std::vector<std::string>& gpu_codes) {
   return limit_to_nvcc(in, gpu_codes, std::nullopt);
 }
 
@@ -307,8 +316,9 @@ std::vector<std::string> gencode_flags(const std::vector<std::string>& archs) {
 }
 
 const std::vector<std::string>& reference_rocm_archs() {
-  static const std::vector<std::string> archs = {"gfx906", "gfx908",  "gfx90a",  "gfx942",  "gfx950",
-                                                 "gfx1030", "gfx1100", "gfx1101", "gfx1200", "gfx1201"};
+  static const std::vector<std::string> archs = {"gfx906",  "gfx908",  "gfx90a",  "gfx942",
+                                                 "gfx950",  "gfx1030", "gfx1100", "gfx1101",
+                                                 "gfx1200", "gfx1201"};
   return archs;
 }
 

@@ -51,20 +51,23 @@ using EntryCheck = std::string (*)(const std::string& e);
 
 std::string check_cuda_entry(const std::string& e) {
   if (!is_valid_cuda_capability(e)) return "is not a CUDA capability";
-  if (!cuda_capability_can_match(e)) return "matches no target any supported CUDA builds (7.0 to 12.1)";
+  if (!cuda_capability_can_match(e))
+    return "matches no target any supported CUDA builds (7.0 to 12.1)";
   return "";
 }
 
 std::string check_rocm_entry(const std::string& e) {
   if (e.size() < 6 || e.size() > 8 || e.rfind("gfx", 0) != 0) return "is not a gfx target";
   for (size_t i = 3; i < e.size(); ++i)
-    if (!std::isxdigit(static_cast<unsigned char>(e[i])) || std::isupper(static_cast<unsigned char>(e[i])))
+    if (!std::isxdigit(static_cast<unsigned char>(e[i])) ||
+        std::isupper(static_cast<unsigned char>(e[i])))
       return "is not a gfx target";
   return "";
 }
 
 Result<ArchChoice> choose(const std::string& option, const std::optional<std::string>& env,
-                          const ChoiceNames& names, EntryCheck check, const std::string& list_hint) {
+                          const ChoiceNames& names, EntryCheck check,
+                          const std::string& list_hint) {
   ArchChoice choice;
   std::string text;
   std::string who;
@@ -89,12 +92,14 @@ Result<ArchChoice> choose(const std::string& option, const std::optional<std::st
   }
   std::vector<std::string> entries = split_list(text);
   const std::string hint = fmt::format("{} takes native, all or a list such as {}", who, list_hint);
-  if (entries.empty()) return Error{fmt::format("{}: empty list of archs", who), std::nullopt, hint};
+  if (entries.empty())
+    return Error{fmt::format("{}: empty list of archs", who), std::nullopt, hint};
   std::vector<Error> errors;
   for (size_t i = 0; i < entries.size(); ++i) {
     std::string why = check(entries[i]);
     if (!why.empty())
-      errors.push_back(Error{fmt::format("{}: entry {} of {}, \"{}\", {}", who, i + 1, entries.size(), entries[i], why),
+      errors.push_back(Error{fmt::format("{}: entry {} of {}, \"{}\", {}", who, i + 1,
+                                         entries.size(), entries[i], why),
                              std::nullopt, hint});
     else if (std::find(choice.list.begin(), choice.list.end(), entries[i]) == choice.list.end())
       choice.list.push_back(entries[i]);
@@ -134,7 +139,8 @@ int serve_rank(const CudaCapability& g, const CudaCapability& e) {
 }
 
 // The entry of `entries` that serves GPU `gpu` best; nullopt when none runs on it.
-std::optional<std::string> best_for_gpu(const std::vector<std::string>& entries, const std::string& gpu) {
+std::optional<std::string> best_for_gpu(const std::vector<std::string>& entries,
+                                        const std::string& gpu) {
   auto g = parse_cuda_capability(gpu);
   if (!g) return std::nullopt;
   std::optional<std::string> best;
@@ -173,11 +179,13 @@ std::string strip_feature(const std::string& gfx) { return gfx.substr(0, gfx.fin
 
 }  // namespace
 
-Result<ArchChoice> choose_cuda_archs(const std::string& option, const std::optional<std::string>& env) {
+Result<ArchChoice> choose_cuda_archs(const std::string& option,
+                                     const std::optional<std::string>& env) {
   return choose(option, env, k_cuda_names, check_cuda_entry, "8.0;9.0a;10.0f;12.0+PTX");
 }
 
-Result<ArchChoice> choose_rocm_archs(const std::string& option, const std::optional<std::string>& env) {
+Result<ArchChoice> choose_rocm_archs(const std::string& option,
+                                     const std::optional<std::string>& env) {
   return choose(option, env, k_rocm_names, check_rocm_entry, "gfx90a;gfx942");
 }
 
@@ -205,13 +213,15 @@ ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std
   if (sel.targets.empty()) {
     sel.kind = ArchSelection::Kind::all;
     sel.reason = "no GPU visible";
-    if (choice.source != ArchChoice::Source::default_choice) sel.reason += fmt::format(" for {}=native", who);
+    if (choice.source != ArchChoice::Source::default_choice)
+      sel.reason += fmt::format(" for {}=native", who);
     return sel;
   }
   sel.kind = ArchSelection::Kind::gpus;
   sel.reason = sel.targets.size() == 1 ? "this machine's GPU" : "this machine's GPUs";
   if (sel.targets.size() > 1)
-    sel.notes.push_back(fmt::format("GPUs of capabilities {} are visible: building for each", and_list(sel.targets)));
+    sel.notes.push_back(fmt::format("GPUs of capabilities {} are visible: building for each",
+                                    and_list(sel.targets)));
   if (cuda_version) {
     const std::vector<std::string> defaults = default_cuda_archs(*cuda_version);
     const std::vector<std::string> targets = stripped_targets(defaults);
@@ -220,9 +230,10 @@ ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std
       if (contains(targets, gpu)) continue;
       auto best = best_for_gpu(defaults, gpu);
       if (best)
-        sel.notes.push_back(fmt::format(
-            "GPU {} is not in CUDA {}'s list ({}): sections without cuda-capabilities build {}, which runs on it",
-            gpu, cuda, fmt::join(defaults, ";"), *best));
+        sel.notes.push_back(
+            fmt::format("GPU {} is not in CUDA {}'s list ({}): sections without cuda-capabilities "
+                        "build {}, which runs on it",
+                        gpu, cuda, fmt::join(defaults, ";"), *best));
       else
         sel.notes.push_back(fmt::format("GPU {}: nothing CUDA {} builds ({}) runs on it", gpu, cuda,
                                         fmt::join(defaults, ";")));
@@ -231,7 +242,8 @@ ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std
   return sel;
 }
 
-ArchSelection resolve_rocm_archs(const ArchChoice& choice, const std::vector<std::string>& gpu_gfx) {
+ArchSelection resolve_rocm_archs(const ArchChoice& choice,
+                                 const std::vector<std::string>& gpu_gfx) {
   ArchSelection sel;
   sel.choice = choice;
   const std::string who = source_name(choice, k_rocm_names);
@@ -254,19 +266,21 @@ ArchSelection resolve_rocm_archs(const ArchChoice& choice, const std::vector<std
   for (const auto& g : seen)
     if (!contains(ref, g)) unsupported.push_back(g);
   if (!unsupported.empty())
-    sel.notes.push_back(fmt::format("GPU {} is not one of the supported ROCm targets ({}){}", and_list(unsupported),
-                                    fmt::join(ref, ";"),
+    sel.notes.push_back(fmt::format("GPU {} is not one of the supported ROCm targets ({}){}",
+                                    and_list(unsupported), fmt::join(ref, ";"),
                                     sel.targets.empty() ? ": building all of them" : ": left out"));
   if (sel.targets.empty()) {
     sel.kind = ArchSelection::Kind::all;
     sel.reason = seen.empty() ? "no GPU visible" : "no supported GPU visible";
-    if (choice.source != ArchChoice::Source::default_choice) sel.reason += fmt::format(" for {}=native", who);
+    if (choice.source != ArchChoice::Source::default_choice)
+      sel.reason += fmt::format(" for {}=native", who);
     return sel;
   }
   sel.kind = ArchSelection::Kind::gpus;
   sel.reason = sel.targets.size() == 1 ? "this machine's GPU" : "this machine's GPUs";
   if (sel.targets.size() > 1)
-    sel.notes.push_back(fmt::format("GPUs {} are visible: building for each", and_list(sel.targets)));
+    sel.notes.push_back(
+        fmt::format("GPUs {} are visible: building for each", and_list(sel.targets)));
   return sel;
 }
 
@@ -295,17 +309,19 @@ ArchIntersection cuda_section_archs(const std::optional<std::vector<std::string>
       }
       if (auto best = best_for_gpu(defaults, gpu)) {
         add_once(out.archs, *best);
-        out.notes.push_back(fmt::format("GPU {}: CUDA {} has no {} target; built {}, which runs on it", gpu,
-                                        cuda_text, gpu, *best));
+        out.notes.push_back(
+            fmt::format("GPU {}: CUDA {} has no {} target; built {}, which runs on it", gpu,
+                        cuda_text, gpu, *best));
       } else {
-        out.notes.push_back(fmt::format("GPU {}: nothing CUDA {} builds runs on it", gpu, cuda_text));
+        out.notes.push_back(
+            fmt::format("GPU {}: nothing CUDA {} builds runs on it", gpu, cuda_text));
       }
     }
     if (out.archs.empty()) {
       ArchIntersection all = cuda_loose_intersection(defaults, defaults);
       all.notes = out.notes;
-      all.notes.push_back(fmt::format("no GPU of {} can be served: built CUDA {}'s full list", selection.reason,
-                                      cuda_text));
+      all.notes.push_back(fmt::format("no GPU of {} can be served: built CUDA {}'s full list",
+                                      selection.reason, cuda_text));
       return all;
     }
     std::sort(out.archs.begin(), out.archs.end(), natural_arch_less);
@@ -321,7 +337,8 @@ ArchIntersection cuda_section_archs(const std::optional<std::vector<std::string>
   const std::string what = fmt::format("{} ({})", selection.reason, fmt::join(gpus, ";"));
   if (chosen.empty()) {
     if (!full.archs.empty())
-      full.notes.push_back(fmt::format("none of {} runs on {}: built them all", fmt::join(full.archs, ";"), what));
+      full.notes.push_back(
+          fmt::format("none of {} runs on {}: built them all", fmt::join(full.archs, ";"), what));
     return full;
   }
   std::vector<std::string> left_out;
@@ -339,11 +356,13 @@ ArchIntersection rocm_section_archs(const std::optional<std::vector<std::string>
                                     const std::vector<std::string>& compiler_targets) {
   const std::vector<std::string> none;
   if (selection.kind == ArchSelection::Kind::all)
-    return rocm_intersection(section_archs ? *section_archs : none, section_archs.has_value(), compiler_targets);
+    return rocm_intersection(section_archs ? *section_archs : none, section_archs.has_value(),
+                             compiler_targets);
   if (!section_archs) {
     ArchIntersection out = rocm_intersection(selection.targets, true, compiler_targets);
     if (out.archs.empty())
-      out.notes.push_back(fmt::format("{} ({}): no target left", selection.reason, fmt::join(selection.targets, ";")));
+      out.notes.push_back(fmt::format("{} ({}): no target left", selection.reason,
+                                      fmt::join(selection.targets, ";")));
     return out;
   }
   ArchIntersection full = rocm_intersection(*section_archs, true, compiler_targets);
@@ -355,7 +374,8 @@ ArchIntersection rocm_section_archs(const std::optional<std::vector<std::string>
   for (const auto& a : full.archs) (contains(wanted, a) ? out.archs : left_out).push_back(a);
   if (out.archs.empty()) {
     if (!full.archs.empty())
-      full.notes.push_back(fmt::format("none of {} is {}: built them all", fmt::join(full.archs, ";"), what));
+      full.notes.push_back(
+          fmt::format("none of {} is {}: built them all", fmt::join(full.archs, ";"), what));
     return full;
   }
   if (!left_out.empty())
@@ -366,8 +386,8 @@ ArchIntersection rocm_section_archs(const std::optional<std::vector<std::string>
 std::string describe_arch_selection(const ArchSelection& selection, const std::string& option) {
   switch (selection.kind) {
     case ArchSelection::Kind::gpus:
-      return fmt::format("archs: {} ({}; {}=all for the full list)", fmt::join(selection.targets, ";"),
-                         selection.reason, option);
+      return fmt::format("archs: {} ({}; {}=all for the full list)",
+                         fmt::join(selection.targets, ";"), selection.reason, option);
     case ArchSelection::Kind::list:
       return fmt::format("archs: {} ({})", fmt::join(selection.targets, ";"), selection.reason);
     case ArchSelection::Kind::all:
@@ -389,11 +409,14 @@ bool cuda_bundle_runs_on(const std::string& gpu_cap, const std::vector<std::stri
   return false;
 }
 
-std::optional<std::string> cuda_bundle_mismatch(const std::string& variant, const std::string& gpu_cap,
+std::optional<std::string> cuda_bundle_mismatch(const std::string& variant,
+                                                const std::string& gpu_cap,
                                                 const std::vector<std::string>& bundle_archs) {
   if (cuda_bundle_runs_on(gpu_cap, bundle_archs)) return std::nullopt;
-  return fmt::format("{} has no code for this GPU ({}): built for {} (rebuild with --cuda-archs=native or include {})",
-                     variant, gpu_cap, fmt::join(bundle_archs, ";"), gpu_cap);
+  return fmt::format(
+      "{} has no code for this GPU ({}): built for {} (rebuild with --cuda-archs=native or include "
+      "{})",
+      variant, gpu_cap, fmt::join(bundle_archs, ";"), gpu_cap);
 }
 
 bool rocm_bundle_runs_on(const std::string& gpu_gfx, const std::vector<std::string>& bundle_archs) {

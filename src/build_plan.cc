@@ -82,7 +82,8 @@ std::vector<MergedSource> merge_sources(const std::vector<ActiveSection>& sectio
       add_all(it->section.cuda_flags, section->cuda_flags);
       add_all(it->section.hip_flags, section->hip_flags);
       for (const auto& a : *archs)
-        if (std::find(it->archs.begin(), it->archs.end(), a) == it->archs.end()) it->archs.push_back(a);
+        if (std::find(it->archs.begin(), it->archs.end(), a) == it->archs.end())
+          it->archs.push_back(a);
     }
   }
   return out;
@@ -144,9 +145,11 @@ struct PlanBuilder {
   Result<FlagContext> flag_context(const Variant& v, const VariantBuild& vb) const {
     if (!tc.cxx)
       return Error{fmt::format("variant {} needs a host C++ compiler and none was found", v.name),
-                   {}, "install g++ (or set CXX) and run kb again"};
+                   {},
+                   "install g++ (or set CXX) and run kb again"};
     if (!v.torch || *v.torch >= tc.torches.size())
-      return Error{fmt::format("variant {} has no Torch install attached", v.name), {},
+      return Error{fmt::format("variant {} has no Torch install attached", v.name),
+                   {},
                    "this is a bug in kb's matrix"};
     FlagContext ctx;
     ctx.backend = v.backend;
@@ -156,26 +159,30 @@ struct PlanBuilder {
     ctx.stable_abi = v.stable_abi;
     ctx.kernel_dir = options.kernel_dir;
     ctx.generated_include_dir = join_path(vb.work_dir, "gen");
-    ctx.extension_name = vb.late_bound ? fmt::format("_{}_{}", config.module_name(), to_string(v.backend))
-                                       : vb.ops_name;
+    ctx.extension_name = vb.late_bound
+                             ? fmt::format("_{}_{}", config.module_name(), to_string(v.backend))
+                             : vb.ops_name;
     auto deps = dependency_includes_for(config, v, options.dependency_includes);
     if (!deps) return deps.take_errors();
     ctx.dependency_includes = std::move(*deps);
     if (v.backend == Backend::cuda) {
       if (!v.cuda || *v.cuda >= tc.cuda.size())
-        return Error{fmt::format("variant {} has no CUDA toolkit attached", v.name), {},
+        return Error{fmt::format("variant {} has no CUDA toolkit attached", v.name),
+                     {},
                      "this is a bug in kb's matrix"};
       ctx.cuda = &tc.cuda[*v.cuda];
     }
     if (v.backend == Backend::rocm) {
       if (!v.rocm || *v.rocm >= tc.rocm.size())
-        return Error{fmt::format("variant {} has no ROCm toolkit attached", v.name), {},
+        return Error{fmt::format("variant {} has no ROCm toolkit attached", v.name),
+                     {},
                      "this is a bug in kb's matrix"};
       ctx.rocm = &tc.rocm[*v.rocm];
       if (ctx.rocm->clang.empty())
         return Error{fmt::format("variant {}: the ROCm {} toolkit at {} has no HIP clang", v.name,
                                  ctx.rocm->version.major_minor(), ctx.rocm->root),
-                     {}, "install ROCm's llvm (clang++), or pass another toolkit with --rocm"};
+                     {},
+                     "install ROCm's llvm (clang++), or pass another toolkit with --rocm"};
     }
     return ctx;
   }
@@ -224,7 +231,8 @@ struct PlanBuilder {
         if (is_hipify_input(src.value)) add_hipify(vb, src.value);
   }
 
-  CompileStep hip_step(const VariantBuild& vb, const FlagContext& ctx, const MergedSource& m) const {
+  CompileStep hip_step(const VariantBuild& vb, const FlagContext& ctx,
+                       const MergedSource& m) const {
     CompileStep s = step(vb, m.rel, CompileStep::Tool::hip);
     HipIncludes includes{join_path(vb.work_dir, "hip"), "", false};
     if (classify_source(m.rel) == SourceKind::cuda) {
@@ -233,7 +241,8 @@ struct PlanBuilder {
       s.source = hipified(vb, m.rel);
     }
     s.argv = hip_compile_argv(ctx, m.section, m.archs, includes, {s.source, s.object, s.depfile});
-    s.device_passes = static_cast<int>(std::set<std::string>(m.archs.begin(), m.archs.end()).size());
+    s.device_passes =
+        static_cast<int>(std::set<std::string>(m.archs.begin(), m.archs.end()).size());
     return s;
   }
 
@@ -256,12 +265,14 @@ struct PlanBuilder {
 
   Result<VariantBuild> arch(const Variant& v) const {
     if (v.id.kind == VariantName::Kind::tvm_ffi)
-      return Error{fmt::format("variant {}: tvm-ffi builds are not implemented yet", v.name), {},
+      return Error{fmt::format("variant {}: tvm-ffi builds are not implemented yet", v.name),
+                   {},
                    "build the torch variants, or use the reference kernel-builder for tvm-ffi"};
     if (v.backend != Backend::cuda && v.backend != Backend::cpu && v.backend != Backend::rocm)
       return Error{fmt::format("variant {}: {} compilation is not implemented yet", v.name,
                                to_string(v.backend)),
-                   {}, "leave this backend out with --variant, or build it with the reference"};
+                   {},
+                   "leave this backend out with --variant, or build it with the reference"};
     VariantBuild vb = skeleton(v);
     KB_TRY_ASSIGN(const FlagContext ctx, flag_context(v, vb));
     add_binding_compiles(vb, ctx);
@@ -324,14 +335,16 @@ struct PlanBuilder {
         s.argv = kernel_cxx_compile_argv(ctx, m.section, {s.source, s.object, s.depfile});
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
-      } else if (backend == Backend::rocm && (kind == SourceKind::cuda || kind == SourceKind::hip)) {
+      } else if (backend == Backend::rocm &&
+                 (kind == SourceKind::cuda || kind == SourceKind::hip)) {
         CompileStep s = hip_step(vb, ctx, m);
         s.uses_unique_id = !vb.late_bound;
         vb.compiles.push_back(std::move(s));
       } else if (kind == SourceKind::cuda && backend == Backend::cuda) {
         int threads = nvcc_threads(m.archs.size());
         CompileStep s = step(vb, m.rel, CompileStep::Tool::nvcc);
-        s.argv = nvcc_compile_argv(ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
+        s.argv =
+            nvcc_compile_argv(ctx, m.section, m.archs, threads, {s.source, s.object, s.depfile});
         s.device_passes = static_cast<int>(gencode_flags(m.archs).size() / 2);
         s.uses_unique_id = !vb.late_bound;
         vb.nvcc_threads = std::max(vb.nvcc_threads, threads);
@@ -346,13 +359,17 @@ struct PlanBuilder {
     std::set<std::string> objects;
     for (const auto& s : vb.compiles)
       if (!objects.insert(s.object).second)
-        return Error{fmt::format("'{}' is compiled twice for variant {}: it is listed in [torch] src "
-                                 "and in a [kernel.*] src",
-                                 s.source, vb.variant.name),
-                     {}, "list a binding source in [torch] src only, and kernel sources in [kernel.*] src"};
+        return Error{
+            fmt::format("'{}' is compiled twice for variant {}: it is listed in [torch] src "
+                        "and in a [kernel.*] src",
+                        s.source, vb.variant.name),
+            {},
+            "list a binding source in [torch] src only, and kernel sources in [kernel.*] src"};
     if (vb.compiles.empty())
-      return Error{fmt::format("variant {} has no C++, CUDA or HIP source to compile", vb.variant.name),
-                   {}, "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
+      return Error{
+          fmt::format("variant {} has no C++, CUDA or HIP source to compile", vb.variant.name),
+          {},
+          "list the binding .cpp in [torch] src and kernel sources in [kernel.*] src"};
     return Ok{};
   }
 

@@ -21,9 +21,7 @@ std::string_view extension(std::string_view path) {
 }
 
 // Bytecode, __pycache__ and the top-level _ops.py never come from the author's tree.
-bool never_copied(const std::string& path) {
-  return digest_excludes(path) || path == "_ops.py";
-}
+bool never_copied(const std::string& path) { return digest_excludes(path) || path == "_ops.py"; }
 
 Json kernel_depends_json(const std::vector<KernelDep>& deps) {
   Json out = Json::array();
@@ -125,10 +123,12 @@ std::string registration_header() {
 // kb compiles binding TUs with -DTORCH_EXTENSION_NAME=<ops name> (_<mod>_<backend>_<uid>).
 // Write the registrations with that macro, e.g.
 //
-)" + std::string(k_registration_usage) + R"(//
+)" + std::string(k_registration_usage) +
+         R"(//
 // Every macro below expands NAME first, so the namespace and the PyInit_ symbol carry the
 // ops name, not the literal text "TORCH_EXTENSION_NAME".
-)" + std::string(k_registration_prelude) + R"(
+)" + std::string(k_registration_prelude) +
+         R"(
 // TORCH_LIBRARY / TORCH_LIBRARY_IMPL come from <torch/library.h> (or <torch/all.h>).
 #define TORCH_LIBRARY_EXPAND(NAME, MODULE) TORCH_LIBRARY(NAME, MODULE)
 #define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE) TORCH_LIBRARY_IMPL(NAME, DEVICE, MODULE)
@@ -164,11 +164,13 @@ std::string late_bound_registration_header() {
 // kb_ops_namespace, which kb defines in a small generated TU (gen/ops_id.c) together with
 // the module's PyInit_ function. Write the registrations as usual:
 //
-)" + std::string(k_registration_usage) + R"(//
+)" + std::string(k_registration_usage) +
+         R"(//
 // NAME is accepted and ignored. A binding that uses TORCH_EXTENSION_NAME in any other way
 // gets the classic header and the id on its command line instead (kb decides by reading
 // the [torch] src files).
-)" + std::string(k_registration_prelude) + R"(
+)" + std::string(k_registration_prelude) +
+         R"(
 #define KB_UID(PREFIX) CONCAT(PREFIX, __COUNTER__)
 
 // Hidden: each extension resolves its own namespace, even when another kb-built extension

@@ -34,8 +34,8 @@ Result<BundleManifest> parse_bundle_manifest(std::string_view text) {
   try {
     return nlohmann::json::parse(text).get<BundleManifest>();
   } catch (const nlohmann::json::exception& e) {
-    return Error{fmt::format("bad bundle manifest: {}", e.what()), {},
-                 "run kb build again to rewrite it"};
+    return Error{
+        fmt::format("bad bundle manifest: {}", e.what()), {}, "run kb build again to rewrite it"};
   }
 }
 

@@ -36,16 +36,11 @@ namespace {
 // The [general.<backend>] table of `b`, for the backends that have one.
 const BackendGeneral* backend_general(const Config& c, Backend b) {
   switch (b) {
-    case Backend::cuda:
-      return &c.cuda;
-    case Backend::xpu:
-      return &c.xpu;
-    case Backend::neuron:
-      return &c.neuron;
-    case Backend::tpu:
-      return &c.tpu;
-    default:
-      return nullptr;
+    case Backend::cuda: return &c.cuda;
+    case Backend::xpu: return &c.xpu;
+    case Backend::neuron: return &c.neuron;
+    case Backend::tpu: return &c.tpu;
+    default: return nullptr;
   }
 }
 
@@ -77,8 +72,7 @@ std::vector<std::string> v5_only(const std::vector<std::string>& v5,
                                  const std::vector<std::string>& v4) {
   std::vector<std::string> out;
   for (const auto& k : v5)
-    if (!contains(v4, k))
-      out.push_back(k);
+    if (!contains(v4, k)) out.push_back(k);
   return out;
 }
 
@@ -167,17 +161,13 @@ Result<Config> Parser::parse(std::string_view text) {
 
   TopLevel top = scan_top_level(root);
   // The edition decides which keys the other tables may hold, so it comes first.
-  if (!read_edition(top.general, !top.frameworks.empty()))
-    return Errors(m_r.take_errors());
-  if (top.general)
-    read_general(*top.general);
+  if (!read_edition(top.general, !top.frameworks.empty())) return Errors(m_r.take_errors());
+  if (top.general) read_general(*top.general);
   read_frameworks(top);
-  if (top.kernel)
-    read_kernels(*top.kernel);
+  if (top.kernel) read_kernels(*top.kernel);
   for (Error& e : check_src_paths(m_c))
     m_r.error(std::move(*e.loc), std::move(e.message), std::move(e.hint));
-  if (m_r.has_errors())
-    return Errors(m_r.take_errors());
+  if (m_r.has_errors()) return Errors(m_r.take_errors());
 
   // The file is valid from here on; what is left are warnings.
   warn_unbuilt_kernels();
@@ -237,8 +227,7 @@ void Parser::read_frameworks(const TopLevel& top) {
     Framework f = name == "torch"     ? Framework::torch
                   : name == "tvm-ffi" ? Framework::tvm_ffi
                                       : Framework::torch_noarch;
-    if (i == 0)
-      m_c.framework = f;
+    if (i == 0) m_c.framework = f;
     if (f == Framework::torch)
       read_torch(*table, torch);
     else if (f == Framework::tvm_ffi)
@@ -250,8 +239,7 @@ void Parser::read_frameworks(const TopLevel& top) {
 
 void Parser::warn_unbuilt_kernels() {
   for (const auto& k : m_c.kernels) {
-    if (m_c.has_backend(k.backend))
-      continue;
+    if (m_c.has_backend(k.backend)) continue;
     std::string b(to_string(k.backend));
     m_c.warnings.push_back(
         Error{"[kernel." + k.name + "] is a " + b + " kernel, but general.backends does not list " +
@@ -263,8 +251,7 @@ void Parser::warn_unbuilt_kernels() {
 // Decides the edition. Returns false when the file is in a format kb does not read at all
 // (legacy v3), after recording why.
 bool Parser::read_edition(const toml::table* general, bool has_framework) {
-  if (!general)
-    return true;
+  if (!general) return true;
   if (const toml::node* e = general->get("edition")) {
     m_ed = Edition::v5;
     m_c.edition = 5;
@@ -290,9 +277,10 @@ bool Parser::read_edition(const toml::table* general, bool has_framework) {
   m_ed = Edition::v4;
   m_c.edition = 4;
   // Most published kernels are v4: worth one line in check-config, nothing elsewhere.
-  m_c.notes.push_back(Error{"pre-edition (v4) build.toml, read as edition 5 (add `edition = 5` "
-                            "to [general] to make it explicit)",
-                            m_r.loc(*general), ""});
+  m_c.notes.push_back(
+      Error{"pre-edition (v4) build.toml, read as edition 5 (add `edition = 5` "
+            "to [general] to make it explicit)",
+            m_r.loc(*general), ""});
   return true;
 }
 
@@ -317,12 +305,10 @@ void Parser::read_general(const toml::table& t) {
   }
   if (const toml::node* n =
           m_r.find(s, "version", true, "add the kernel's major version, e.g. version = 1" + legacy))
-    if (auto v = m_r.as_count(*n, describe(s, "version")))
-      m_c.version = *v;
+    if (auto v = m_r.as_count(*n, describe(s, "version"))) m_c.version = *v;
   if (const toml::node* n =
           m_r.find(s, "license", true, "add the license, e.g. license = \"Apache-2.0\"" + legacy))
-    if (auto v = m_r.as_string(*n, describe(s, "license")))
-      m_c.license = *v;
+    if (auto v = m_r.as_string(*n, describe(s, "license"))) m_c.license = *v;
   read_git_url(s, "upstream", m_c.upstream);
   read_git_url(s, "source", m_c.source);
 
@@ -340,8 +326,7 @@ void Parser::read_general(const toml::table& t) {
     }
   }
   read_python_depends(s, "general", m_c.python_depends);
-  if (m_ed == Edition::v5)
-    read_kernel_depends(s, m_c.kernel_depends);
+  if (m_ed == Edition::v5) read_kernel_depends(s, m_c.kernel_depends);
 
   if (const toml::node* n = s.table->get("hub")) {
     if (const toml::table* hub = m_r.as_table(*n, "[general.hub]")) {
@@ -354,18 +339,15 @@ void Parser::read_general(const toml::table& t) {
   read_general_sub(s, "cuda", &m_c.cuda);
   read_general_sub(s, "xpu", &m_c.xpu);
   read_general_sub(s, "neuron", &m_c.neuron);
-  if (m_ed == Edition::v5)
-    read_general_sub(s, "tpu", &m_c.tpu);
+  if (m_ed == Edition::v5) read_general_sub(s, "tpu", &m_c.tpu);
 }
 
 void Parser::read_general_sub(const Section& parent, std::string_view sub, BackendGeneral* out) {
   const toml::node* n = parent.table->get(sub);
-  if (!n)
-    return;
+  if (!n) return;
   std::string name = "[general." + std::string(sub) + "]";
   const toml::table* t = m_r.as_table(*n, name);
-  if (!t)
-    return;
+  if (!t) return;
   Section s{t, name};
   m_r.reject_unknown_keys(s, general_sub_keys(sub, m_ed),
                           v5_only(general_sub_keys(sub, Edition::v5), general_sub_keys(sub, m_ed)));
@@ -374,16 +356,13 @@ void Parser::read_general_sub(const Section& parent, std::string_view sub, Backe
     out->maxver = m_r.version_at(s, "maxver");
   }
   read_python_depends(s, sub, out->python_depends);
-  if (m_ed == Edition::v5 && sub != "tpu")
-    read_kernel_depends(s, out->kernel_depends);
+  if (m_ed == Edition::v5 && sub != "tpu") read_kernel_depends(s, out->kernel_depends);
 }
 
-void Parser::read_python_depends(const Section& s,
-                                 std::string_view scope,
+void Parser::read_python_depends(const Section& s, std::string_view scope,
                                  std::vector<std::string>& out) {
   auto items = m_r.strings_at(s, "python-depends");
-  if (!items)
-    return;
+  if (!items) return;
   const auto& allowed = python_depends_names(scope);
   for (const Located& item : *items) {
     if (contains(allowed, item.value)) {
@@ -409,16 +388,13 @@ void Parser::read_python_depends(const Section& s,
 
 void Parser::read_kernel_depends(const Section& s, std::vector<KernelDep>& out) {
   const toml::node* n = s.table->get("kernel-depends");
-  if (!n)
-    return;
+  if (!n) return;
   std::string what = describe(s, "kernel-depends");
   const toml::array* items = m_r.as_array(*n, what);
-  if (!items)
-    return;
+  if (!items) return;
   for (const toml::node& item : *items) {
     const toml::table* t = m_r.as_table(item, "an entry of " + what);
-    if (!t)
-      continue;
+    if (!t) continue;
     Section e{t, "a kernel-depends entry"};
     m_r.reject_unknown_keys(e, {"repo-id", "version", "revision"});
     KernelDep dep;
@@ -426,8 +402,7 @@ void Parser::read_kernel_depends(const Section& s, std::vector<KernelDep>& out) 
     if (const toml::node* id = m_r.find(e, "repo-id", true, "add repo-id = \"org/name\"")) {
       auto v = m_r.as_string(*id, describe(e, "repo-id"));
       ok = ok && v;
-      if (v)
-        dep.repo_id = *v;
+      if (v) dep.repo_id = *v;
     } else {
       ok = false;
     }
@@ -448,18 +423,15 @@ void Parser::read_kernel_depends(const Section& s, std::vector<KernelDep>& out) 
       dep.revision = m_r.as_string(*revision, describe(e, "revision"));
       ok = ok && dep.revision;
     }
-    if (ok)
-      out.push_back(std::move(dep));
+    if (ok) out.push_back(std::move(dep));
   }
 }
 
 void Parser::read_git_url(const Section& s, std::string_view key, std::optional<std::string>& out) {
   const toml::node* n = s.table->get(key);
-  if (!n)
-    return;
+  if (!n) return;
   auto url = m_r.as_string(*n, describe(s, key));
-  if (!url)
-    return;
+  if (!url) return;
   if (!valid_git_url(*url)) {
     m_r.error(m_r.loc(*n), "invalid git URL '" + *url + "' for " + describe(s, key),
               "use a URL with scheme https, http, git, ssh, git+ssh, git+https or git+http, or "
@@ -472,15 +444,12 @@ void Parser::read_git_url(const Section& s, std::string_view key, std::optional<
 void Parser::read_torch(const toml::table& t, TorchSection& out) {
   Section s{&t, "[torch]"};
   m_r.reject_unknown_keys(s, torch_keys());
-  if (auto src = m_r.file_names_at(s, "src"))
-    out.src = std::move(*src);
+  if (auto src = m_r.file_names_at(s, "src")) out.src = std::move(*src);
   out.include = m_r.string_list_at(s, "include");
-  if (s.table->get("pyext"))
-    out.pyext = m_r.string_list_at(s, "pyext");
+  if (s.table->get("pyext")) out.pyext = m_r.string_list_at(s, "pyext");
   out.minver = m_r.version_at(s, "minver");
   out.maxver = m_r.version_at(s, "maxver");
-  if (const toml::node* n = s.table->get("stable-abi"))
-    read_stable_abi(s, *n, out);
+  if (const toml::node* n = s.table->get("stable-abi")) read_stable_abi(s, *n, out);
   out.cxx_flags = m_r.string_list_at(s, "cxx-flags");
 }
 
@@ -488,8 +457,7 @@ void Parser::read_stable_abi(const Section& s, const toml::node& n, TorchSection
   if (n.is_string()) {
     // One version for every backend the kernel supports.
     if (auto v = m_r.as_version(n, describe(s, "stable-abi")))
-      for (Backend b : m_c.backends)
-        out.stable_abi[b] = *v;
+      for (Backend b : m_c.backends) out.stable_abi[b] = *v;
     return;
   }
   if (!n.is_table()) {
@@ -515,8 +483,7 @@ void Parser::read_stable_abi(const Section& s, const toml::node& n, TorchSection
     }
     auto v = m_r.as_version(value, describe(abi, k));
     // Entries for backends the kernel does not support are allowed and ignored.
-    if (v && m_c.has_backend(*b))
-      out.stable_abi[*b] = *v;
+    if (v && m_c.has_backend(*b)) out.stable_abi[*b] = *v;
   }
 }
 
@@ -524,19 +491,16 @@ void Parser::read_tvm_ffi(const toml::table& t, TorchSection& out) {
   Section s{&t, "[tvm-ffi]"};
   m_r.reject_unknown_keys(s, tvm_ffi_keys());
   if (m_r.find(s, "src", true, "list the binding sources, e.g. src = [\"tvm-ffi-ext/binding.cc\"]"))
-    if (auto src = m_r.file_names_at(s, "src"))
-      out.src = std::move(*src);
+    if (auto src = m_r.file_names_at(s, "src")) out.src = std::move(*src);
   out.include = m_r.string_list_at(s, "include");
-  if (s.table->get("pyext"))
-    out.pyext = m_r.string_list_at(s, "pyext");
+  if (s.table->get("pyext")) out.pyext = m_r.string_list_at(s, "pyext");
   out.cxx_flags = m_r.string_list_at(s, "cxx-flags");
 }
 
 void Parser::read_noarch(const toml::table& t, NoarchSection& out) {
   Section s{&t, "[torch-noarch]"};
   m_r.reject_unknown_keys(s, noarch_keys());
-  if (s.table->get("pyext"))
-    out.pyext = m_r.string_list_at(s, "pyext");
+  if (s.table->get("pyext")) out.pyext = m_r.string_list_at(s, "pyext");
   // kernel-builder reads the snake_case spelling and documents the kebab-case one; take
   // either, but not both.
   auto either = [&](const char* snake, const char* kebab, std::vector<std::string>& dst) {
@@ -548,8 +512,7 @@ void Parser::read_noarch(const toml::table& t, NoarchSection& out) {
                 "they are two spellings of one key; keep one");
       return;
     }
-    if (a || b != s.table->end())
-      dst = m_r.string_list_at(s, a ? snake : kebab);
+    if (a || b != s.table->end()) dst = m_r.string_list_at(s, a ? snake : kebab);
   };
   either("cuda_capabilities", "cuda-capabilities", out.cuda_capabilities);
   either("rocm_archs", "rocm-archs", out.rocm_archs);
@@ -557,15 +520,12 @@ void Parser::read_noarch(const toml::table& t, NoarchSection& out) {
 
 void Parser::read_kernels(const toml::node& n) {
   const toml::table* t = m_r.as_table(n, "[kernel]");
-  if (!t)
-    return;
+  if (!t) return;
   std::vector<std::pair<std::string, const toml::node*>> entries;
-  for (const auto& [key, node] : *t)
-    entries.emplace_back(std::string(key.str()), &node);
+  for (const auto& [key, node] : *t) entries.emplace_back(std::string(key.str()), &node);
   sort_by_position(entries);
   for (const auto& [key, node] : *t)
-    if (!m_r.check_text(m_r.loc(key), key.str(), "a [kernel.*] table name"))
-      return;
+    if (!m_r.check_text(m_r.loc(key), key.str(), "a [kernel.*] table name")) return;
   for (const auto& [name, node] : entries)
     if (const toml::table* kt = m_r.as_table(*node, "[kernel." + name + "]"))
       read_kernel(name, *kt);
@@ -577,8 +537,7 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
   k.name = name;
   k.loc = m_r.loc(t);
   std::optional<Backend> backend = read_kernel_backend(s);
-  if (backend)
-    k.backend = *backend;
+  if (backend) k.backend = *backend;
 
   m_r.reject_unknown_keys(s, kernel_keys());
   for (const auto& [key, node] : t) {
@@ -599,23 +558,16 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
 
   if (m_r.find(s, "src", true,
                "list the kernel's sources and headers, e.g. src = [\"relu/relu.cu\"]"))
-    if (auto src = m_r.file_names_at(s, "src"))
-      k.src = std::move(*src);
+    if (auto src = m_r.file_names_at(s, "src")) k.src = std::move(*src);
   read_depends(s, k.depends, k.depends_locs);
   k.include = m_r.string_list_at(s, "include");
   k.cxx_flags = m_r.string_list_at(s, "cxx-flags");
-  if (allowed("cuda-capabilities"))
-    read_cuda_capabilities(s, k);
-  if (allowed("cuda-flags"))
-    k.cuda_flags = m_r.string_list_at(s, "cuda-flags");
-  if (allowed("cuda-minver"))
-    k.cuda_minver = m_r.version_at(s, "cuda-minver");
-  if (allowed("rocm-archs"))
-    read_rocm_archs(s, k);
-  if (allowed("hip-flags"))
-    k.hip_flags = m_r.string_list_at(s, "hip-flags");
-  if (allowed("sycl-flags"))
-    k.sycl_flags = m_r.string_list_at(s, "sycl-flags");
+  if (allowed("cuda-capabilities")) read_cuda_capabilities(s, k);
+  if (allowed("cuda-flags")) k.cuda_flags = m_r.string_list_at(s, "cuda-flags");
+  if (allowed("cuda-minver")) k.cuda_minver = m_r.version_at(s, "cuda-minver");
+  if (allowed("rocm-archs")) read_rocm_archs(s, k);
+  if (allowed("hip-flags")) k.hip_flags = m_r.string_list_at(s, "hip-flags");
+  if (allowed("sycl-flags")) k.sycl_flags = m_r.string_list_at(s, "sycl-flags");
   m_c.kernels.push_back(std::move(k));
 }
 
@@ -626,13 +578,11 @@ void Parser::read_kernel(const std::string& name, const toml::table& t) {
 void Parser::read_cuda_capabilities(const Section& s, KernelSection& k) {
   const toml::node* n = s.table->get("cuda-capabilities");
   auto caps = m_r.strings_at(s, "cuda-capabilities");
-  if (!n || !caps)
-    return;
+  if (!n || !caps) return;
   k.cuda_capabilities = caps;
   std::string what = describe(s, "cuda-capabilities");
   std::string targets;
-  for (const auto& t : all_default_cuda_targets())
-    targets += (targets.empty() ? "" : ";") + t;
+  for (const auto& t : all_default_cuda_targets()) targets += (targets.empty() ? "" : ";") + t;
   const toml::array* array = n->as_array();
   if (array && array->empty()) {
     m_r.error(m_r.loc(*n), what + " is empty, so the kernel would build for no capability",
@@ -654,14 +604,13 @@ void Parser::read_cuda_capabilities(const Section& s, KernelSection& k) {
       unmatched.push_back(&cap);
     }
   }
-  if (malformed || !array || caps->size() != array->size())
-    return;
+  if (malformed || !array || caps->size() != array->size()) return;
   if (!any_match) {
-    m_r.error(m_r.loc(*n),
-              what + " matches no target of any CUDA version kb knows (" + targets + ")",
-              "list at least one capability that a CUDA toolkit builds, e.g. \"8.0\" or "
-              "\"9.0a\"; an X.Y serves the targets from X.Y up within major X, X.Y+PTX also those of "
-              "later majors");
+    m_r.error(
+        m_r.loc(*n), what + " matches no target of any CUDA version kb knows (" + targets + ")",
+        "list at least one capability that a CUDA toolkit builds, e.g. \"8.0\" or "
+        "\"9.0a\"; an X.Y serves the targets from X.Y up within major X, X.Y+PTX also those of "
+        "later majors");
     return;
   }
   for (const Located* cap : unmatched)
@@ -677,23 +626,21 @@ void Parser::read_cuda_capabilities(const Section& s, KernelSection& k) {
 void Parser::read_rocm_archs(const Section& s, KernelSection& k) {
   const toml::node* n = s.table->get("rocm-archs");
   auto archs = m_r.strings_at(s, "rocm-archs");
-  if (!n || !archs)
-    return;
+  if (!n || !archs) return;
   k.rocm_archs = archs;
   std::string what = describe(s, "rocm-archs");
   const auto& supported = reference_rocm_archs();
   std::string targets;
-  for (const auto& t : supported)
-    targets += (targets.empty() ? "" : ";") + t;
+  for (const auto& t : supported) targets += (targets.empty() ? "" : ";") + t;
   const toml::array* array = n->as_array();
   if (array && array->empty()) {
     m_r.error(m_r.loc(*n), what + " is empty, so the kernel would build for no ROCm target",
               "list targets, e.g. [\"gfx942\"], or remove the key to build for every supported "
-              "target (" + targets + ")");
+              "target (" +
+                  targets + ")");
     return;
   }
-  if (!array || archs->size() != array->size())
-    return;
+  if (!array || archs->size() != array->size()) return;
   std::vector<const Located*> unknown;
   for (const Located& arch : *archs)
     if (std::find(supported.begin(), supported.end(), arch.value) == supported.end())
@@ -715,14 +662,11 @@ void Parser::read_rocm_archs(const Section& s, KernelSection& k) {
 std::optional<Backend> Parser::read_kernel_backend(const Section& s) {
   std::vector<std::string> names = backend_names(kernel_backends());
   std::vector<std::string> quoted;
-  for (const auto& name : names)
-    quoted.push_back("\"" + name + "\"");
+  for (const auto& name : names) quoted.push_back("\"" + name + "\"");
   const toml::node* n = m_r.find(s, "backend", true, "add backend = " + join_or(quoted));
-  if (!n)
-    return std::nullopt;
+  if (!n) return std::nullopt;
   auto text = m_r.as_string(*n, describe(s, "backend"));
-  if (!text)
-    return std::nullopt;
+  if (!text) return std::nullopt;
   auto b = parse_backend(*text);
   if (b &&
       std::find(kernel_backends().begin(), kernel_backends().end(), *b) != kernel_backends().end())
@@ -742,8 +686,7 @@ void Parser::read_depends(const Section& s, std::vector<std::string>& out,
   if (!m_r.find(s, "depends", true, "list the kernel's C++ dependencies, or write depends = []"))
     return;
   auto items = m_r.strings_at(s, "depends");
-  if (!items)
-    return;
+  if (!items) return;
   for (const Located& item : *items) {
     if (contains(dependency_names(), item.value)) {
       out.push_back(item.value);

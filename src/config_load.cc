@@ -15,7 +15,8 @@ Result<Ok> check_sources_are_regular(const Config& config, const std::string& ke
   auto check = [&](const Located& f, const std::string& where) {
     FileStat st = disk.stat(join_path(kernel_dir, f.value));
     if (st.exists && !st.is_dir && !st.is_regular)
-      errors.push_back(Error{"'" + f.value + "' named in " + where + " is not a regular file", f.loc,
+      errors.push_back(Error{"'" + f.value + "' named in " + where + " is not a regular file",
+                             f.loc,
                              "name a regular file (a FIFO or a device could block the build "
                              "or never end)"});
   };
@@ -37,13 +38,13 @@ Result<Config> load_config_file(const std::string& path, const Disk& disk) {
 Result<Config> load_config(const std::string& kernel_dir, const Disk& disk) {
   std::string path = join_path(kernel_dir, "build.toml");
   if (!disk.exists(path))
-    return Error{"no build.toml in '" + (kernel_dir.empty() ? "." : kernel_dir) + "'", {},
+    return Error{"no build.toml in '" + (kernel_dir.empty() ? "." : kernel_dir) + "'",
+                 {},
                  "run kb in a kernel directory, or pass it: kb COMMAND DIR"};
   auto config = load_config_file(path, disk);
   if (!config) return config.take_errors();
-  auto files = check_source_files(*config, [&](const std::string& rel) {
-    return disk.stat(join_path(kernel_dir, rel));
-  });
+  auto files = check_source_files(
+      *config, [&](const std::string& rel) { return disk.stat(join_path(kernel_dir, rel)); });
   if (!files) return files.take_errors();
   KB_TRY(check_sources_are_regular(*config, kernel_dir, disk));
   return config;

@@ -19,7 +19,9 @@ struct Entry {
 };
 
 // "line 3, column 8": where the other entry is, in the same build.toml.
-std::string where(const SourceLoc& loc) { return fmt::format("line {}, column {}", loc.line, loc.col); }
+std::string where(const SourceLoc& loc) {
+  return fmt::format("line {}, column {}", loc.line, loc.col);
+}
 
 // The entries one variant of backend `b` compiles: the framework's src and the src of every
 // kernel section of `b`, in file order of the lists.
@@ -71,17 +73,18 @@ std::vector<Error> check_src_paths(const Config& c) {
       // One file in several [kernel.*] sections is the reference's way of giving it the
       // archs and flags of each: it is compiled once, with their union (docs/conformance.md,
       // rule 5). Twice in one list, or in [torch] src and a section, is a mistake.
-      bool shared_by_sections = first.list != e.list && first.list != framework_list &&
-                                e.list != framework_list;
+      bool shared_by_sections =
+          first.list != e.list && first.list != framework_list && e.list != framework_list;
       if (shared_by_sections || !reported.insert({first.item, e.item}).second) continue;
       std::string message =
           first.item->value == e.item->value
               ? fmt::format("'{}' in {} is already listed in {} ({})", e.item->value, e.list,
                             first.list, where(first.item->loc))
-              : fmt::format("'{}' in {} and '{}' in {} ({}) compile to the same object "
-                            "'obj/{}.o'",
-                            e.item->value, e.list, first.item->value, first.list,
-                            where(first.item->loc), it->first);
+              : fmt::format(
+                    "'{}' in {} and '{}' in {} ({}) compile to the same object "
+                    "'obj/{}.o'",
+                    e.item->value, e.list, first.item->value, first.list, where(first.item->loc),
+                    it->first);
       errors.push_back(Error{std::move(message), e.item->loc,
                              "list each source once, spelled one way; a file compiled by every "
                              "variant belongs in one src list only"});

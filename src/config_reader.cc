@@ -14,26 +14,16 @@ std::string describe(const Section& s, std::string_view key) {
 
 std::string_view type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
   }
   return "nothing";
 }
@@ -41,8 +31,7 @@ std::string_view type_name(const toml::node& n) {
 std::vector<std::string> values(const std::vector<Located>& items) {
   std::vector<std::string> out;
   out.reserve(items.size());
-  for (const auto& i : items)
-    out.push_back(i.value);
+  for (const auto& i : items) out.push_back(i.value);
   return out;
 }
 
@@ -65,13 +54,11 @@ std::vector<Error> Reader::take_errors() {
   return std::move(m_errors);
 }
 
-void Reader::reject_unknown_keys(const Section& s,
-                                 const std::vector<std::string>& allowed,
+void Reader::reject_unknown_keys(const Section& s, const std::vector<std::string>& allowed,
                                  const std::vector<std::string>& v5_only) {
   for (const auto& [key, node] : *s.table) {
     std::string k(key.str());
-    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end())
-      continue;
+    if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
     if (std::find(v5_only.begin(), v5_only.end(), k) != v5_only.end()) {
       error(loc(key), describe(s, k) + " needs edition 5",
             "a pre-edition (v4) file cannot use it; add `edition = 5` to [general] "
@@ -87,9 +74,7 @@ void Reader::reject_unknown_keys(const Section& s,
   }
 }
 
-const toml::node* Reader::find(const Section& s,
-                               std::string_view key,
-                               bool required,
+const toml::node* Reader::find(const Section& s, std::string_view key, bool required,
                                std::string hint) {
   const toml::node* n = s.table->get(key);
   if (!n && required)
@@ -97,9 +82,7 @@ const toml::node* Reader::find(const Section& s,
   return n;
 }
 
-void Reader::type_error(const toml::node& n,
-                        const std::string& what,
-                        std::string_view expected,
+void Reader::type_error(const toml::node& n, const std::string& what, std::string_view expected,
                         std::string hint) {
   error(
       loc(n),
@@ -113,8 +96,7 @@ namespace {
 std::string first_control_character(std::string_view text) {
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f)
-      continue;
+    if (u >= 0x20 && u != 0x7f) continue;
     std::string code = fmt::format("U+{:04X}", u);
     switch (c) {
       case '\n': return "a newline (" + code + ")";
@@ -131,8 +113,7 @@ std::string first_control_character(std::string_view text) {
 
 bool Reader::check_text(SourceLoc at, std::string_view text, const std::string& what) {
   std::string bad = first_control_character(text);
-  if (bad.empty())
-    return true;
+  if (bad.empty()) return true;
   error(std::move(at), bad + " in " + what,
         "build.toml strings become compiler arguments, file names and lines of build.ninja, "
         "where a control character would end the line and change what runs; remove it (each "
@@ -143,8 +124,7 @@ bool Reader::check_text(SourceLoc at, std::string_view text, const std::string& 
 std::optional<std::string> Reader::as_string(const toml::node& n, const std::string& what) {
   if (n.is_string()) {
     const std::string& text = n.as_string()->get();
-    if (!check_text(loc(n), text, what))
-      return std::nullopt;
+    if (!check_text(loc(n), text, what)) return std::nullopt;
     return text;
   }
   type_error(n, what, "a string", "write a quoted string, e.g. \"...\"");
@@ -152,8 +132,7 @@ std::optional<std::string> Reader::as_string(const toml::node& n, const std::str
 }
 
 std::optional<int64_t> Reader::as_integer(const toml::node& n, const std::string& what) {
-  if (n.is_integer())
-    return n.as_integer()->get();
+  if (n.is_integer()) return n.as_integer()->get();
   type_error(n, what, "an integer", "write a whole number without quotes, e.g. 1");
   return std::nullopt;
 }
@@ -184,15 +163,13 @@ std::optional<Version> Reader::as_version(const toml::node& n, const std::string
 }
 
 const toml::table* Reader::as_table(const toml::node& n, const std::string& what) {
-  if (const toml::table* t = n.as_table())
-    return t;
+  if (const toml::table* t = n.as_table()) return t;
   type_error(n, what, "a table", "write a [table] header or an inline table { key = value }");
   return nullptr;
 }
 
 const toml::array* Reader::as_array(const toml::node& n, const std::string& what) {
-  if (const toml::array* a = n.as_array())
-    return a;
+  if (const toml::array* a = n.as_array()) return a;
   type_error(n, what, "an array", "write a list in brackets, e.g. [\"a\", \"b\"]");
   return nullptr;
 }
@@ -212,8 +189,7 @@ std::optional<std::vector<Located>> Reader::as_strings(const toml::node& n,
             "quote the entry");
       continue;
     }
-    if (!check_text(loc(item), item.as_string()->get(), what))
-      continue;
+    if (!check_text(loc(item), item.as_string()->get(), what)) continue;
     out.push_back(Located{item.as_string()->get(), loc(item)});
   }
   return out;
@@ -221,11 +197,9 @@ std::optional<std::vector<Located>> Reader::as_strings(const toml::node& n,
 
 std::optional<std::vector<Located>> Reader::file_names_at(const Section& s, std::string_view key) {
   auto names = strings_at(s, key);
-  if (!names)
-    return names;
+  if (!names) return names;
   std::erase_if(*names, [&](const Located& name) {
-    if (name.value.find('|') == std::string::npos)
-      return false;
+    if (name.value.find('|') == std::string::npos) return false;
     error(name.loc, "'|' in the file name \"" + name.value + "\" in " + describe(s, key),
           "build.ninja cannot name a file that holds '|'; rename the file");
     return true;

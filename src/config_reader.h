@@ -47,15 +47,12 @@ class Reader {
 
   // Records an error for each key of `s` outside `allowed`, with a did-you-mean hint.
   // Keys in `v5_only` get a message saying they need edition 5 instead.
-  void reject_unknown_keys(const Section& s,
-                           const std::vector<std::string>& allowed,
+  void reject_unknown_keys(const Section& s, const std::vector<std::string>& allowed,
                            const std::vector<std::string>& v5_only = {});
 
   // The node at s.key, or nullptr. When `required` and the key is absent, records
   // "missing required key" at the table's header, with `hint`.
-  const toml::node* find(const Section& s,
-                         std::string_view key,
-                         bool required = false,
+  const toml::node* find(const Section& s, std::string_view key, bool required = false,
                          std::string hint = {});
 
   // Conversions of one value; `what` names it in messages ("'license' in [general]").
@@ -85,9 +82,7 @@ class Reader {
   bool check_text(SourceLoc at, std::string_view text, const std::string& what);
 
  private:
-  void type_error(const toml::node& n,
-                  const std::string& what,
-                  std::string_view expected,
+  void type_error(const toml::node& n, const std::string& what, std::string_view expected,
                   std::string hint);
 
   std::string m_path;

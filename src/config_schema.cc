@@ -8,30 +8,21 @@ namespace kb {
 // The public enum helpers of config.h live here, beside the rest of the names.
 std::string_view to_string(Backend b) {
   switch (b) {
-    case Backend::cann:
-      return "cann";
-    case Backend::cpu:
-      return "cpu";
-    case Backend::cuda:
-      return "cuda";
-    case Backend::metal:
-      return "metal";
-    case Backend::neuron:
-      return "neuron";
-    case Backend::rocm:
-      return "rocm";
-    case Backend::tpu:
-      return "tpu";
-    case Backend::xpu:
-      return "xpu";
+    case Backend::cann: return "cann";
+    case Backend::cpu: return "cpu";
+    case Backend::cuda: return "cuda";
+    case Backend::metal: return "metal";
+    case Backend::neuron: return "neuron";
+    case Backend::rocm: return "rocm";
+    case Backend::tpu: return "tpu";
+    case Backend::xpu: return "xpu";
   }
   return "unknown";
 }
 
 std::optional<Backend> parse_backend(std::string_view name) {
   for (Backend b : all_backends())
-    if (to_string(b) == name)
-      return b;
+    if (to_string(b) == name) return b;
   return std::nullopt;
 }
 
@@ -44,12 +35,9 @@ const std::vector<Backend>& all_backends() {
 
 std::string_view to_string(Framework f) {
   switch (f) {
-    case Framework::torch:
-      return "torch";
-    case Framework::torch_noarch:
-      return "torch-noarch";
-    case Framework::tvm_ffi:
-      return "tvm-ffi";
+    case Framework::torch: return "torch";
+    case Framework::torch_noarch: return "torch-noarch";
+    case Framework::tvm_ffi: return "tvm-ffi";
   }
   return "unknown";
 }
@@ -86,20 +74,13 @@ const std::vector<KernelKeyRule>& kernel_key_rules() {
 
 const KernelKeyRule* find_rule(std::string_view key) {
   for (const auto& r : kernel_key_rules())
-    if (r.key == key)
-      return &r;
+    if (r.key == key) return &r;
   return nullptr;
 }
 
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
 
@@ -127,22 +108,18 @@ std::vector<std::string> general_keys(Edition ed) {
 
 std::vector<std::string> general_sub_keys(std::string_view sub, Edition ed) {
   const bool v5 = ed == Edition::v5;
-  if (sub == "hub")
-    return {"repo-id", "branch"};
+  if (sub == "hub") return {"repo-id", "branch"};
   if (sub == "cuda") {
     std::vector<std::string> v = {"minver", "maxver", "python-depends"};
-    if (v5)
-      v.push_back("kernel-depends");
+    if (v5) v.push_back("kernel-depends");
     return v;
   }
   if (sub == "xpu" || sub == "neuron") {
     std::vector<std::string> v = {"python-depends"};
-    if (v5)
-      v.push_back("kernel-depends");
+    if (v5) v.push_back("kernel-depends");
     return v;
   }
-  if (sub == "tpu" && v5)
-    return {"python-depends"};
+  if (sub == "tpu" && v5) return {"python-depends"};
   return {};
 }
 
@@ -150,9 +127,7 @@ std::vector<std::string> torch_keys() {
   return {"src", "include", "pyext", "minver", "maxver", "stable-abi", "cxx-flags"};
 }
 
-std::vector<std::string> tvm_ffi_keys() {
-  return {"src", "include", "pyext", "cxx-flags"};
-}
+std::vector<std::string> tvm_ffi_keys() { return {"src", "include", "pyext", "cxx-flags"}; }
 
 std::vector<std::string> noarch_keys() {
   return {"pyext", "cuda_capabilities", "rocm_archs", "cuda-capabilities", "rocm-archs"};
@@ -167,8 +142,7 @@ const std::vector<Backend>& kernel_backends() {
 const std::vector<std::string>& kernel_keys() {
   static const std::vector<std::string> v = [] {
     std::vector<std::string> keys;
-    for (const auto& r : kernel_key_rules())
-      keys.emplace_back(r.key);
+    for (const auto& r : kernel_key_rules()) keys.emplace_back(r.key);
     return keys;
   }();
   return v;
@@ -176,15 +150,13 @@ const std::vector<std::string>& kernel_keys() {
 
 bool kernel_key_allowed(std::string_view key, Backend b) {
   const KernelKeyRule* r = find_rule(key);
-  if (!r)
-    return false;
+  if (!r) return false;
   return r->only.empty() || std::find(r->only.begin(), r->only.end(), b) != r->only.end();
 }
 
 std::string kernel_key_backends(std::string_view key) {
   const KernelKeyRule* r = find_rule(key);
-  if (!r)
-    return "";
+  if (!r) return "";
   std::vector<std::string> names;
   for (const auto& n : backend_names(r->only.empty() ? kernel_backends() : r->only))
     names.push_back("\"" + n + "\"");
@@ -204,22 +176,17 @@ const std::vector<std::string>& python_depends_names(std::string_view scope) {
   static const std::vector<std::string> neuron = {"nki"};
   static const std::vector<std::string> xpu = {"onednn"};
   static const std::vector<std::string> none;
-  if (scope == "general")
-    return general;
-  if (scope == "cuda")
-    return cuda;
-  if (scope == "neuron")
-    return neuron;
-  if (scope == "xpu")
-    return xpu;
+  if (scope == "general") return general;
+  if (scope == "cuda") return cuda;
+  if (scope == "neuron") return neuron;
+  if (scope == "xpu") return xpu;
   return none;
 }
 
 std::optional<std::string> python_depends_scope(std::string_view name) {
   for (const char* scope : {"general", "cuda", "neuron", "xpu"}) {
     const auto& names = python_depends_names(scope);
-    if (std::find(names.begin(), names.end(), name) != names.end())
-      return std::string(scope);
+    if (std::find(names.begin(), names.end(), name) != names.end()) return std::string(scope);
   }
   return std::nullopt;
 }
@@ -251,19 +218,15 @@ std::string misplaced_key_hint(std::string_view table, std::string_view key) {
 }
 
 bool valid_kernel_name(std::string_view name) {
-  if (name.size() < 2)
-    return false;
-  if (!is_lower(name.front()))
-    return false;
-  if (!is_lower(name.back()) && !is_digit(name.back()))
-    return false;
+  if (name.size() < 2) return false;
+  if (!is_lower(name.front())) return false;
+  if (!is_lower(name.back()) && !is_digit(name.back())) return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return is_lower(c) || is_digit(c) || c == '-'; });
 }
 
 bool valid_git_url(std::string_view url) {
-  if (url.empty() || std::any_of(url.begin(), url.end(), is_space))
-    return false;
+  if (url.empty() || std::any_of(url.begin(), url.end(), is_space)) return false;
   static constexpr std::array<std::string_view, 7> k_schemes = {
       "https", "http", "git", "ssh", "git+ssh", "git+https", "git+http"};
   if (size_t sep = url.find("://"); sep != std::string_view::npos) {
@@ -271,17 +234,14 @@ bool valid_git_url(std::string_view url) {
     std::string_view rest = url.substr(sep + 3);
     bool known = std::find(k_schemes.begin(), k_schemes.end(), scheme) != k_schemes.end();
     // A URL needs something after the scheme; "ssh:///x" has no host either.
-    if (known)
-      return !rest.empty() && rest.front() != '/';
+    if (known) return !rest.empty() && rest.front() != '/';
   }
   // SCP-like: host:path, where the host has no slash and the path is relative.
   size_t colon = url.find(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return false;
+  if (colon == std::string_view::npos || colon == 0) return false;
   std::string_view host = url.substr(0, colon);
   std::string_view path = url.substr(colon + 1);
-  if (host.find('/') != std::string_view::npos)
-    return false;
+  if (host.find('/') != std::string_view::npos) return false;
   return !path.empty() && path.front() != '/';
 }
 
@@ -294,8 +254,7 @@ std::string choice_hint(const std::string& value, const std::vector<std::string>
 std::string join_or(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0)
-      out += i + 1 == items.size() ? " or " : ", ";
+    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
     out += items[i];
   }
   return out;
@@ -303,8 +262,7 @@ std::string join_or(const std::vector<std::string>& items) {
 
 std::vector<std::string> backend_names(const std::vector<Backend>& backends) {
   std::vector<std::string> out;
-  for (Backend b : backends)
-    out.emplace_back(to_string(b));
+  for (Backend b : backends) out.emplace_back(to_string(b));
   return out;
 }
 

@@ -59,8 +59,10 @@ std::string code_only(std::string_view text, bool keep_strings) {
         }
         break;
       case State::line_comment:
-        if (c == '\n') state = State::code;
-        else out[i] = ' ';
+        if (c == '\n')
+          state = State::code;
+        else
+          out[i] = ' ';
         break;
       case State::block_comment:
         if (c == '*' && next == '/') {
@@ -91,6 +93,5 @@ std::string code_only(std::string_view text, bool keep_strings) {
   }
   return out;
 }
-
 
 }  // namespace kb

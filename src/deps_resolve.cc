@@ -87,10 +87,11 @@ struct Lookup {
         break;
       }
     if (include.empty())
-      return Error{fmt::format("{} is '{}', which holds no CUTLASS headers (no include/cutlass/version.h "
-                               "or cutlass/version.h)",
-                               what, path),
-                   where(), "point it at a CUTLASS " + pin().version + " source tree or its include/"};
+      return Error{
+          fmt::format("{} is '{}', which holds no CUTLASS headers (no include/cutlass/version.h "
+                      "or cutlass/version.h)",
+                      what, path),
+          where(), "point it at a CUTLASS " + pin().version + " source tree or its include/"};
     auto version = tree_version(include, disk);
     if (!version)
       return Error{fmt::format("{} is '{}': {}/cutlass/version.h declares no CUTLASS_MAJOR, "
@@ -120,7 +121,8 @@ struct Lookup {
   // entry is removed when the fetch routes may refill it.
   Result<Ok> from_cache() {
     if (opts.cache_dir.empty()) {
-      status.reasons.push_back("cache: no cache directory (set KB_CACHE_DIR, XDG_CACHE_HOME or HOME)");
+      status.reasons.push_back(
+          "cache: no cache directory (set KB_CACHE_DIR, XDG_CACHE_HOME or HOME)");
       return Ok{};
     }
     const std::string entry = entry_dir();
@@ -161,12 +163,13 @@ struct Lookup {
     }
     if (opts.fetch) {
       KB_TRY(disk.remove_all(entry));
-      status.reasons.push_back(fmt::format("cache: entry {} was damaged ({}); removed, fetching again",
-                                           entry, damage));
+      status.reasons.push_back(
+          fmt::format("cache: entry {} was damaged ({}); removed, fetching again", entry, damage));
     } else {
-      status.reasons.push_back(fmt::format("cache: entry {} is damaged ({}); 'kb deps fetch' "
-                                           "replaces it",
-                                           entry, damage));
+      status.reasons.push_back(
+          fmt::format("cache: entry {} is damaged ({}); 'kb deps fetch' "
+                      "replaces it",
+                      entry, damage));
     }
     return Ok{};
   }
@@ -179,8 +182,8 @@ struct Lookup {
   // moves the tree into the cache.
   Result<Ok> fetch(DepRoute route) {
     if (opts.cache_dir.empty()) {
-      status.reasons.push_back(fmt::format("{}: nowhere to store a download (no cache directory)",
-                                           to_string(route)));
+      status.reasons.push_back(
+          fmt::format("{}: nowhere to store a download (no cache directory)", to_string(route)));
       return Ok{};
     }
     // Staged beside the entries (one file system: the finished tree is renamed into place),
@@ -225,7 +228,8 @@ struct Lookup {
       auto other = parse_dep_manifest(*there);
       if (other.ok() && other->content_hash == m.content_hash) {
         KB_TRY(disk.remove_all(stage));
-        resolved(other->route, origin_text(*other), join_path(entry_dir(), "include"), m.content_hash);
+        resolved(other->route, origin_text(*other), join_path(entry_dir(), "include"),
+                 m.content_hash);
         return std::string();
       }
     }
@@ -243,8 +247,8 @@ struct Lookup {
     }
     if (!p.buildable) {
       status.state = DepStatus::State::unsupported;
-      status.reasons.push_back(fmt::format("kb does not build {} variants, which use it",
-                                           to_string(p.backend)));
+      status.reasons.push_back(
+          fmt::format("kb does not build {} variants, which use it", to_string(p.backend)));
       return Ok{};
     }
     for (DepRoute route : dep_resolution_order()) {
@@ -257,9 +261,7 @@ struct Lookup {
           if (auto dir = env.get("CUTLASS_SRC_DIR"); dir && !dir->empty())
             return use_local(route, "CUTLASS_SRC_DIR", *dir);
           break;
-        case DepRoute::cache:
-          KB_TRY(from_cache());
-          break;
+        case DepRoute::cache: KB_TRY(from_cache()); break;
         case DepRoute::pypi:
         case DepRoute::git:
           if (!opts.fetch) {
@@ -276,8 +278,9 @@ struct Lookup {
       if (status.state == DepStatus::State::resolved) return Ok{};
     }
     status.state = DepStatus::State::missing;
-    status.reasons.insert(status.reasons.begin(),
-                          fmt::format("explicit: no --dep {}=PATH, and CUTLASS_SRC_DIR is not set", p.name));
+    status.reasons.insert(
+        status.reasons.begin(),
+        fmt::format("explicit: no --dep {}=PATH, and CUTLASS_SRC_DIR is not set", p.name));
     return Ok{};
   }
 };
@@ -298,8 +301,9 @@ Result<int> dep_fetch_timeout(const Environment& env) {
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
   if (ec != std::errc() || end != text->data() + text->size() || seconds < 1)
     return Error{fmt::format("KB_FETCH_TIMEOUT is '{}', not a positive number of seconds", *text),
-                 {}, fmt::format("unset it for the default ({} s), or give whole seconds",
-                                 k_default_fetch_timeout_s)};
+                 {},
+                 fmt::format("unset it for the default ({} s), or give whole seconds",
+                             k_default_fetch_timeout_s)};
   return seconds;
 }
 
@@ -315,15 +319,16 @@ Result<std::vector<DepStatus>> resolve_dependencies(const std::vector<DepRequire
     std::string names;
     for (const auto& r : requirements)
       if (r.pin.kind == DepKind::cutlass) names += (names.empty() ? "" : ", ") + r.pin.name;
-    errors.push_back(Error{fmt::format("--dep {}={} names a dependency this kernel does not have", name,
-                                       path),
-                           {},
-                           names.empty() ? "its build.toml lists no CUTLASS dependency; drop --dep"
-                                         : "its CUTLASS dependencies are: " + names});
+    errors.push_back(
+        Error{fmt::format("--dep {}={} names a dependency this kernel does not have", name, path),
+              {},
+              names.empty() ? "its build.toml lists no CUTLASS dependency; drop --dep"
+                            : "its CUTLASS dependencies are: " + names});
   }
   auto timeout_s = dep_fetch_timeout(env);
   if (!timeout_s) {
-    if (lookup.fetch) for (auto& e : timeout_s.take_errors().list) errors.push_back(std::move(e));
+    if (lookup.fetch)
+      for (auto& e : timeout_s.take_errors().list) errors.push_back(std::move(e));
     timeout_s = k_default_fetch_timeout_s;
   }
   if (!errors.empty()) return Errors(std::move(errors));

@@ -139,7 +139,8 @@ std::string size_text(int64_t bytes) {
 Error too_large(const std::string& path, int64_t size, int64_t limit) {
   return Error{"cannot read '" + path + "': it is " + (size >= 0 ? size_text(size) : "larger") +
                    ", more than the " + size_text(limit) + " kb reads of such a file",
-               {}, "check that the path names the file you mean"};
+               {},
+               "check that the path names the file you mean"};
 }
 
 }  // namespace
@@ -160,7 +161,8 @@ Result<std::string> RealDisk::read_file(const std::string& path, int64_t max_byt
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     std::string kind = kind_of(st.st_mode);
-    return Error{"cannot read '" + path + "': it is " + kind + ", not a regular file", {},
+    return Error{"cannot read '" + path + "': it is " + kind + ", not a regular file",
+                 {},
                  "kb reads only regular files (a FIFO or a device could block it or never end)"};
   }
   if (st.st_size > max_bytes) {
@@ -198,7 +200,8 @@ FileStat RealDisk::stat(const std::string& path) const {
   out.is_regular = S_ISREG(st.st_mode);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   out.size = static_cast<int64_t>(st.st_size);
-  out.is_executable = out.is_regular && (st.st_mode & 0111) != 0 && ::access(path.c_str(), X_OK) == 0;
+  out.is_executable =
+      out.is_regular && (st.st_mode & 0111) != 0 && ::access(path.c_str(), X_OK) == 0;
   return out;
 }
 
@@ -411,7 +414,8 @@ Result<LockAttempt> RealDisk::lock_file(const std::string& path, const std::stri
     }
     // The file may have been removed (`kb clean` removes .kb) or replaced while we waited:
     // a lock on it excludes nobody who opens `path` now. Start over with the current file.
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_dev == now.st_dev &&
         held.st_ino == now.st_ino) {
       std::string text = owner + "\n";
@@ -428,7 +432,8 @@ Result<LockAttempt> RealDisk::lock_file(const std::string& path, const std::stri
 Result<std::string> RealDisk::make_temp_dir(const std::string& parent, const std::string& prefix) {
   KB_TRY(make_dirs(parent));
   std::string pattern = (fs::path(parent) / (prefix + "XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) return io_error("cannot create a directory in", parent, errno);
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return io_error("cannot create a directory in", parent, errno);
   return pattern;
 }
 

@@ -75,7 +75,8 @@ std::map<unsigned, std::string> needed_versions(Elf* elf, Elf_Scn* verneed) {
   while (gelf_getverneed(data, static_cast<int>(offset), &vn)) {
     size_t aux_offset = offset + vn.vn_aux;
     GElf_Vernaux aux;
-    for (unsigned i = 0; i < vn.vn_cnt && gelf_getvernaux(data, static_cast<int>(aux_offset), &aux); ++i) {
+    for (unsigned i = 0; i < vn.vn_cnt && gelf_getvernaux(data, static_cast<int>(aux_offset), &aux);
+         ++i) {
       if (const char* name = elf_strptr(elf, strtab, aux.vna_name)) out[aux.vna_other] = name;
       if (aux.vna_next == 0) break;
       aux_offset += aux.vna_next;
@@ -155,14 +156,16 @@ std::vector<std::string> needed_libraries(Elf* elf, Elf_Scn* dynamic) {
 }  // namespace
 
 Result<ElfImports> read_elf_imports(std::string_view bytes) {
-  if (elf_version(EV_CURRENT) == EV_NONE) return Error{"libelf is unusable: " + libelf_error(), {}, ""};
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return Error{"libelf is unusable: " + libelf_error(), {}, ""};
   // elf_memory may convert data in place (a foreign byte order), so it gets its own copy.
   std::string image(bytes);
   std::unique_ptr<Elf, ElfCloser> elf(elf_memory(image.data(), image.size()));
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF)
     return Error{"not an ELF file", {}, "check-abi reads shared objects (.so)"};
   GElf_Ehdr header;
-  if (!gelf_getehdr(elf.get(), &header)) return Error{"unreadable ELF header: " + libelf_error(), {}, ""};
+  if (!gelf_getehdr(elf.get(), &header))
+    return Error{"unreadable ELF header: " + libelf_error(), {}, ""};
 
   ElfImports out;
   out.arch = arch_name(header);

@@ -83,7 +83,7 @@ Argv system_includes(const FlagContext& ctx, bool with_gpu) {
 // library, plus -fno-gnu-unique so static template data of two kernels loaded into one
 // process cannot be unified across their .so files).
 Argv host_prefix(const FlagContext& ctx) {
-  return {ctx.cxx,  cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG", "-fPIC",
+  return {ctx.cxx,          cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG", "-fPIC",
           "-fno-gnu-unique"};
 }
 
@@ -117,14 +117,13 @@ std::vector<std::string> torch_package_flags(const TorchInstall& torch, Backend 
 std::vector<std::string> torch_nvcc_flags(const Version& /*torch*/) {
   // One row: Torch 2.11 and 2.12 give the same (tests/e2e/torch_cmake_oracle.sh checks every
   // Torch CI uses; a Torch whose package differs turns it red, and gets a row here).
-  return {"-DONNX_NAMESPACE=onnx_c2",
-          "-Xcudafe",
-          "--diag_suppress=cc_clobber_ignored,--diag_suppress=field_without_dll_interface,"
-          "--diag_suppress=base_class_has_different_dll_interface,"
-          "--diag_suppress=dll_interface_conflict_none_assumed,"
-          "--diag_suppress=dll_interface_conflict_dllexport_assumed,--diag_suppress=bad_friend_decl",
-          "--expt-relaxed-constexpr",
-          "--expt-extended-lambda"};
+  return {
+      "-DONNX_NAMESPACE=onnx_c2", "-Xcudafe",
+      "--diag_suppress=cc_clobber_ignored,--diag_suppress=field_without_dll_interface,"
+      "--diag_suppress=base_class_has_different_dll_interface,"
+      "--diag_suppress=dll_interface_conflict_none_assumed,"
+      "--diag_suppress=dll_interface_conflict_dllexport_assumed,--diag_suppress=bad_friend_decl",
+      "--expt-relaxed-constexpr", "--expt-extended-lambda"};
 }
 
 std::vector<std::string> backend_defines(Backend backend) {
@@ -184,7 +183,8 @@ std::vector<std::string> ops_id_compile_argv(const FlagContext& ctx, const Compi
   return out;
 }
 
-std::vector<std::string> manylinux_compat_compile_argv(const FlagContext& ctx, const CompileIo& io) {
+std::vector<std::string> manylinux_compat_compile_argv(const FlagContext& ctx,
+                                                       const CompileIo& io) {
   Argv out{ctx.cxx};
   append(out, manylinux_compat_compile_args());
   append(out, io_suffix(io));
@@ -197,7 +197,8 @@ std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
   Argv out = host_prefix(ctx);
   append(out, tu_defines(ctx));
   append(out, kernel_includes(ctx, section.include));
-  append(out, system_includes(ctx, section.backend == Backend::cuda || section.backend == Backend::rocm));
+  append(out, system_includes(
+                  ctx, section.backend == Backend::cuda || section.backend == Backend::rocm));
   append(out, section.cxx_flags);
   append(out, io_suffix(io));
   return out;
@@ -244,8 +245,8 @@ std::vector<std::string> offload_arch_flags(const std::vector<std::string>& arch
 std::vector<std::string> hip_compile_argv(const FlagContext& ctx, const KernelSection& section,
                                           const std::vector<std::string>& archs,
                                           const HipIncludes& includes, const CompileIo& io) {
-  Argv out{ctx.rocm->clang, "-x", "hip", cxx_standard_flag(ctx.torch->version), "-O3", "-DNDEBUG",
-           "-fPIC", "-fno-gpu-rdc"};
+  Argv out{ctx.rocm->clang, "-x",       "hip",   cxx_standard_flag(ctx.torch->version),
+           "-O3",           "-DNDEBUG", "-fPIC", "-fno-gpu-rdc"};
   append(out, rocm_path_flags(*ctx.rocm));
   append(out, offload_arch_flags(archs));
   append(out, tu_defines(ctx));
@@ -289,7 +290,8 @@ std::vector<std::string> link_argv(const FlagContext& ctx, const std::vector<std
     // ROCm wheels ship libamdhip64 in torch/lib (found first, through the -L above: the copy
     // Python will load); a system ROCm has it in <root>/lib.
     append(out, {"-lc10_hip", "-ltorch_hip"});
-    if (ctx.rocm && !rocm_prefix_is_system(*ctx.rocm)) out.push_back("-L" + under(ctx.rocm->root, "lib"));
+    if (ctx.rocm && !rocm_prefix_is_system(*ctx.rocm))
+      out.push_back("-L" + under(ctx.rocm->root, "lib"));
     out.push_back("-lamdhip64");
   }
   return out;

@@ -100,8 +100,7 @@ std::vector<std::string> manylinux_compat_compile_argv(const FlagContext& ctx, c
 // Host compile of a .cpp/.cc/.cxx file of a [kernel.*] section (cuda and rocm sections
 // also get the toolkit's include dir).
 std::vector<std::string> kernel_cxx_compile_argv(const FlagContext& ctx,
-                                                 const KernelSection& section,
-                                                 const CompileIo& io);
+                                                 const KernelSection& section, const CompileIo& io);
 
 // nvcc compile of a .cu file of a cuda [kernel.*] section for `archs` ("8.0", "9.0+PTX"):
 // torch_nvcc_flags, the reference's GPU flags (--expt-relaxed-constexpr -DENABLE_FP8), the

@@ -251,7 +251,8 @@ class Translator {
     size_t end = m_pos;
     while (end < m_in.size() && ident_char(m_in[end])) ++end;
     std::string_view name = m_in.substr(m_pos, end - m_pos);
-    if (at(end) == '"' && (name == "R" || name == "LR" || name == "uR" || name == "UR" || name == "u8R")) {
+    if (at(end) == '"' &&
+        (name == "R" || name == "LR" || name == "uR" || name == "UR" || name == "u8R")) {
       copy(name.size());
       return raw_string();
     }

@@ -71,8 +71,10 @@ TorchIncludes torch_includes_of(const std::string& kernel_dir, const std::string
     for (const auto& inc : include_directives(*text)) {
       level = max(level, classify_torch_include(inc.path));
       if (level == TorchIncludes::full) return level;
-      std::vector<std::string> candidates{join_path(fs::path(path).parent_path().string(), inc.path)};
-      for (const auto& d : include_dirs) candidates.push_back(join_path(join_path(kernel_dir, d), inc.path));
+      std::vector<std::string> candidates{
+          join_path(fs::path(path).parent_path().string(), inc.path)};
+      for (const auto& d : include_dirs)
+        candidates.push_back(join_path(join_path(kernel_dir, d), inc.path));
       for (const auto& c : candidates) {
         std::string normal = fs::path(c).lexically_normal().string();
         if (disk.exists(normal)) {

@@ -11,7 +11,8 @@ using json = nlohmann::ordered_json;
 json or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 json variant_json(const Variant& v, const Toolchains& tc) {
-  const TorchInstall* torch = v.torch && *v.torch < tc.torches.size() ? &tc.torches[*v.torch] : nullptr;
+  const TorchInstall* torch =
+      v.torch && *v.torch < tc.torches.size() ? &tc.torches[*v.torch] : nullptr;
   const CudaToolkit* cuda = v.cuda && *v.cuda < tc.cuda.size() ? &tc.cuda[*v.cuda] : nullptr;
   const RocmToolkit* rocm = v.rocm && *v.rocm < tc.rocm.size() ? &tc.rocm[*v.rocm] : nullptr;
 
@@ -46,14 +47,16 @@ json variant_json(const Variant& v, const Toolchains& tc) {
 
 }  // namespace
 
-std::string matrix_to_json(const Matrix& matrix, const Toolchains& toolchains, bool include_rejected) {
+std::string matrix_to_json(const Matrix& matrix, const Toolchains& toolchains,
+                           bool include_rejected) {
   json root;
   json variants = json::array();
   for (const auto& v : matrix.variants) variants.push_back(variant_json(v, toolchains));
   root["variants"] = std::move(variants);
   if (include_rejected) {
     json rejected = json::array();
-    for (const auto& r : matrix.rejected) rejected.push_back(json{{"name", r.name}, {"reason", r.reason}});
+    for (const auto& r : matrix.rejected)
+      rejected.push_back(json{{"name", r.name}, {"reason", r.reason}});
     root["rejected"] = std::move(rejected);
   }
   return root.dump(2) + "\n";

@@ -14,7 +14,9 @@ using json = nlohmann::ordered_json;
 
 json optional_text(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
 
-json optional_version(const std::optional<Version>& v) { return v ? json(v->str()) : json(nullptr); }
+json optional_version(const std::optional<Version>& v) {
+  return v ? json(v->str()) : json(nullptr);
+}
 
 // 0 means "unknown" in SourceLoc; JSON says so with null.
 json position(int n) { return n > 0 ? json(n) : json(nullptr); }
@@ -76,7 +78,8 @@ json torch_json(const TorchSection& t) {
   j["minver"] = optional_version(t.minver);
   j["maxver"] = optional_version(t.maxver);
   json abi = json::object();
-  for (const auto& [backend, version] : t.stable_abi) abi[std::string(to_string(backend))] = version.str();
+  for (const auto& [backend, version] : t.stable_abi)
+    abi[std::string(to_string(backend))] = version.str();
   j["stable_abi"] = std::move(abi);
   j["cxx_flags"] = t.cxx_flags;
   return j;
@@ -123,7 +126,8 @@ std::string config_to_json(const Config& c) {
   j["backends"] = backends_json(c.backends);
   j["python_depends"] = c.python_depends;
   j["kernel_depends"] = kernel_deps_json(c.kernel_depends);
-  j["hub"] = json{{"repo_id", optional_text(c.hub_repo_id)}, {"branch", optional_text(c.hub_branch)}};
+  j["hub"] =
+      json{{"repo_id", optional_text(c.hub_repo_id)}, {"branch", optional_text(c.hub_branch)}};
   j["cuda"] = backend_general_json(c.cuda);
   j["xpu"] = backend_general_json(c.xpu);
   j["neuron"] = backend_general_json(c.neuron);
@@ -131,7 +135,8 @@ std::string config_to_json(const Config& c) {
   j["framework"] = std::string(to_string(c.framework));
   // Only the framework table the file has; the other one holds defaults nobody wrote.
   j["torch"] = c.framework == Framework::torch_noarch ? json(nullptr) : torch_json(c.torch);
-  j["torch_noarch"] = c.framework == Framework::torch_noarch ? noarch_json(c.noarch) : json(nullptr);
+  j["torch_noarch"] =
+      c.framework == Framework::torch_noarch ? noarch_json(c.noarch) : json(nullptr);
   json kernels = json::array();
   for (const auto& k : c.kernels) kernels.push_back(kernel_json(k));
   j["kernels"] = std::move(kernels);

@@ -24,7 +24,8 @@ Result<std::string> choose_linker(const HostCompiler& cxx, std::string_view requ
   for (const auto& l : cxx.linkers) usable += ", " + l.name;
   if (std::find(known.begin(), known.end(), requested) == known.end()) {
     std::string near = closest_match(std::string(requested), known);
-    return Error{fmt::format("unknown linker '{}'", requested), {},
+    return Error{fmt::format("unknown linker '{}'", requested),
+                 {},
                  near.empty() ? fmt::format("use auto, default, or one of: {}", usable)
                               : fmt::format("did you mean '{}'?", near)};
   }

@@ -47,7 +47,8 @@ class MatrixBuilder {
       case Framework::tvm_ffi:
         for (Backend b : backends)
           reject(fmt::format("tvm-ffi ({})", to_string(b)),
-                 "the [tvm-ffi] framework is not supported by kb yet; only [torch] and [torch-noarch] build");
+                 "the [tvm-ffi] framework is not supported by kb yet; only [torch] and "
+                 "[torch-noarch] build");
         break;
       case Framework::torch_noarch:
         for (Backend b : backends) add_noarch(b);
@@ -92,8 +93,8 @@ class MatrixBuilder {
 
   std::string torch_desc(size_t t) const {
     const auto& ti = m_tc.torches[t];
-    return fmt::format("torch {} at {}", ti.version_string.empty() ? show(ti.version) : ti.version_string,
-                       ti.python);
+    return fmt::format("torch {} at {}",
+                       ti.version_string.empty() ? show(ti.version) : ti.version_string, ti.python);
   }
 
   // Kernel sections whose backend general.backends does not list are not built.
@@ -121,9 +122,10 @@ class MatrixBuilder {
   void add_variant(Variant v, const std::string& owner) {
     auto [it, fresh] = m_owner.emplace(v.name, owner);
     if (!fresh) {
-      reject(v.name, fmt::format("duplicate: {} provides the same variant (same Torch major.minor); "
-                                 "{} is not used for it",
-                                 it->second, owner));
+      reject(v.name,
+             fmt::format("duplicate: {} provides the same variant (same Torch major.minor); "
+                         "{} is not used for it",
+                         it->second, owner));
       return;
     }
     m_matrix.variants.push_back(std::move(v));
@@ -141,7 +143,8 @@ class MatrixBuilder {
       case Backend::rocm: candidates = rocm_candidates(); break;
       default:
         reject(fmt::format("{} kernels", to_string(b)),
-               fmt::format("{} kernels are not buildable on {}-{} by kb{}", to_string(b), m_tc.cpu, m_tc.os,
+               fmt::format("{} kernels are not buildable on {}-{} by kb{}", to_string(b), m_tc.cpu,
+                           m_tc.os,
                            b == Backend::metal ? " (Metal needs a macOS host)"
                            : b == Backend::xpu ? " (kb does not drive Intel oneAPI/SYCL yet)"
                                                : ""));
@@ -172,7 +175,8 @@ class MatrixBuilder {
     if (v < lo) return fmt::format("torch {} is below torch.minver {}", show(v), show(lo));
     if (v > hi) return fmt::format("torch {} is above torch.maxver {}", show(v), show(hi));
     if (m_tc.os == "linux" && !ti.cxx11_abi)
-      return fmt::format("torch {} uses the pre-C++11 ABI; kb builds only -cxx11 Linux variants", show(v));
+      return fmt::format("torch {} uses the pre-C++11 ABI; kb builds only -cxx11 Linux variants",
+                         show(v));
     return "";
   }
 
@@ -200,7 +204,8 @@ class MatrixBuilder {
       const auto& ti = m_tc.torches[t];
       Version tv = ti.version.truncated(2);
       if (!ti.cuda) {
-        reject(torch_desc(t), fmt::format("torch {} has no CUDA support (torch.version.cuda is unset)", show(tv)));
+        reject(torch_desc(t),
+               fmt::format("torch {} has no CUDA support (torch.version.cuda is unset)", show(tv)));
         continue;
       }
       Version tcuda = ti.cuda->truncated(2);
@@ -209,12 +214,14 @@ class MatrixBuilder {
         Candidate c{torch_name(t, Backend::cuda, kv), t, k, {}, kv};
         std::string name = c.id.format();
         if (kv.major() != tcuda.major()) {
-          reject(name, fmt::format("torch {} is built for CUDA {}; found nvcc {} (major differs)", show(tv),
-                                   show(tcuda), show(kv)));
-        } else if (kv.minor() > tcuda.minor()) {
-          reject(name, fmt::format("torch {} is built for CUDA {}; found nvcc {} (newer minor: the loader only "
-                                   "loads variants whose CUDA minor is <= Torch's)",
+          reject(name, fmt::format("torch {} is built for CUDA {}; found nvcc {} (major differs)",
                                    show(tv), show(tcuda), show(kv)));
+        } else if (kv.minor() > tcuda.minor()) {
+          reject(name,
+                 fmt::format(
+                     "torch {} is built for CUDA {}; found nvcc {} (newer minor: the loader only "
+                     "loads variants whose CUDA minor is <= Torch's)",
+                     show(tv), show(tcuda), show(kv)));
         } else if (kv < lo) {
           reject(name, fmt::format("CUDA {} is below general.cuda.minver {}", show(kv), show(lo)));
         } else if (kv > hi) {
@@ -237,7 +244,8 @@ class MatrixBuilder {
       const auto& ti = m_tc.torches[t];
       Version tv = ti.version.truncated(2);
       if (!ti.hip) {
-        reject(torch_desc(t), fmt::format("torch {} has no ROCm support (torch.version.hip is unset)", show(tv)));
+        reject(torch_desc(t),
+               fmt::format("torch {} has no ROCm support (torch.version.hip is unset)", show(tv)));
         continue;
       }
       Version thip = ti.hip->truncated(2);
@@ -246,9 +254,10 @@ class MatrixBuilder {
         Candidate c{torch_name(t, Backend::rocm, thip), t, {}, k, thip};
         std::string name = c.id.format();
         if (kv != thip) {
-          reject(name, fmt::format("torch {} is built for ROCm {}; found ROCm {} (the loader requires an "
-                                   "exact major.minor match)",
-                                   show(tv), show(thip), show(kv)));
+          reject(name,
+                 fmt::format("torch {} is built for ROCm {}; found ROCm {} (the loader requires an "
+                             "exact major.minor match)",
+                             show(tv), show(thip), show(kv)));
         } else if (auto p = torch_problem(t); !p.empty()) {
           reject(name, p);
         } else {
@@ -266,8 +275,9 @@ class MatrixBuilder {
     for (auto& c : in) {
       Version tv = m_tc.torches[c.torch].version.truncated(2);
       if (tv < abi)
-        reject(c.id.format(), fmt::format("torch {} is older than the stable-ABI target {} (torch.stable-abi)",
-                                          show(tv), show(abi)));
+        reject(c.id.format(),
+               fmt::format("torch {} is older than the stable-ABI target {} (torch.stable-abi)",
+                           show(tv), show(abi)));
       else
         eligible.push_back(std::move(c));
     }
@@ -284,7 +294,8 @@ class MatrixBuilder {
     for (auto& grp : groups) {
       size_t best = 0;
       for (size_t i = 1; i < grp.size(); ++i)
-        if (m_tc.torches[grp[i].torch].version.truncated(2) > m_tc.torches[grp[best].torch].version.truncated(2))
+        if (m_tc.torches[grp[i].torch].version.truncated(2) >
+            m_tc.torches[grp[best].torch].version.truncated(2))
           best = i;
       Candidate kept = grp[best];
       kept.id.kind = VariantName::Kind::stable_abi;
@@ -295,11 +306,13 @@ class MatrixBuilder {
         if (i == best) continue;
         Version tv = m_tc.torches[grp[i].torch].version.truncated(2);
         if (tv == newest)
-          reject(grp[i].id.format(), fmt::format("duplicate: {} already builds the stable-ABI variant {}",
-                                                 torch_desc(kept.torch), stable_name));
+          reject(grp[i].id.format(),
+                 fmt::format("duplicate: {} already builds the stable-ABI variant {}",
+                             torch_desc(kept.torch), stable_name));
         else
-          reject(grp[i].id.format(), fmt::format("superseded by torch {} for the stable-ABI variant {}",
-                                                 show(newest), stable_name));
+          reject(grp[i].id.format(),
+                 fmt::format("superseded by torch {} for the stable-ABI variant {}", show(newest),
+                             stable_name));
       }
       out.push_back(std::move(kept));
     }
@@ -331,8 +344,8 @@ class MatrixBuilder {
   bool cuda_section(const KernelSection& k, const CudaToolkit& tk, Variant& v) {
     Version kv = tk.version.truncated(2);
     if (k.cuda_minver && *k.cuda_minver > kv) {
-      v.skipped_sections.push_back(
-          fmt::format("{}: cuda-minver {} is above CUDA {}", k.name, show(*k.cuda_minver), show(kv)));
+      v.skipped_sections.push_back(fmt::format("{}: cuda-minver {} is above CUDA {}", k.name,
+                                               show(*k.cuda_minver), show(kv)));
       return true;
     }
     std::optional<std::vector<std::string>> caps;
@@ -349,12 +362,14 @@ class MatrixBuilder {
       if (!archs.notes.empty()) why += fmt::format("; {}", fmt::join(archs.notes, "; "));
       std::vector<std::string> plain;
       for (const auto& s : supported) plain.push_back(s.substr(0, s.find('+')));
-      error(fmt::format("CUDA kernel {}: empty set of capabilities after intersection with CUDA {} ({})", k.name,
-                        show(kv), why),
+      error(fmt::format(
+                "CUDA kernel {}: empty set of capabilities after intersection with CUDA {} ({})",
+                k.name, show(kv), why),
             k.loc,
-            fmt::format("list a capability CUDA {} builds ({}), or keep this toolkit out with the kernel's "
-                        "cuda-minver or general.cuda.minver/maxver",
-                        show(kv), fmt::join(plain, ";")));
+            fmt::format(
+                "list a capability CUDA {} builds ({}), or keep this toolkit out with the kernel's "
+                "cuda-minver or general.cuda.minver/maxver",
+                show(kv), fmt::join(plain, ";")));
       return false;
     }
     v.sections.push_back({k.name, std::move(archs.archs), std::move(archs.notes), k});
@@ -374,19 +389,22 @@ class MatrixBuilder {
     for (auto& note : archs.notes) {
       constexpr std::string_view k_unsupported = ": not supported by the HIP compiler";
       if (note.size() < k_unsupported.size() ||
-          note.compare(note.size() - k_unsupported.size(), k_unsupported.size(), k_unsupported) != 0)
+          note.compare(note.size() - k_unsupported.size(), k_unsupported.size(), k_unsupported) !=
+              0)
         continue;
       std::string target = note.substr(0, note.size() - k_unsupported.size());
-      note += fmt::format(" ({} of ROCm {}, HIP {}: its device library {} has no {})",
-                          tk.clang.empty() ? std::string("clang") : tk.clang,
-                          show(tk.version.truncated(2)), tk.hip_version, tk.device_lib_path, target);
+      note +=
+          fmt::format(" ({} of ROCm {}, HIP {}: its device library {} has no {})",
+                      tk.clang.empty() ? std::string("clang") : tk.clang,
+                      show(tk.version.truncated(2)), tk.hip_version, tk.device_lib_path, target);
     }
     if (archs.archs.empty()) {
-      std::string why =
-          k.rocm_archs ? fmt::format("requested {}", fmt::join(requested, ";")) : "all supported targets";
+      std::string why = k.rocm_archs ? fmt::format("requested {}", fmt::join(requested, ";"))
+                                     : "all supported targets";
       if (!archs.notes.empty()) why += fmt::format("; {}", fmt::join(archs.notes, "; "));
-      error(fmt::format("ROCm kernel {}: empty set of architectures after intersection with ROCm {} ({})",
-                        k.name, show(tk.version.truncated(2)), why),
+      error(fmt::format(
+                "ROCm kernel {}: empty set of architectures after intersection with ROCm {} ({})",
+                k.name, show(tk.version.truncated(2)), why),
             k.loc,
             fmt::format("list a target both the reference list ({}) and the HIP compiler support",
                         fmt::join(reference_rocm_archs(), ";")));

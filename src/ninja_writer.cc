@@ -10,10 +10,14 @@ namespace {
 std::string excerpt(std::string_view text) {
   std::string out;
   for (char c : text.substr(0, 80)) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\0') out += "\\0";
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\0')
+      out += "\\0";
+    else
+      out += c;
   }
   if (text.size() > 80) out += "...";
   return out;

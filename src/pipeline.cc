@@ -1,6 +1,6 @@
 // kb's commands (kb/pipeline.h), each read top to bottom as the stages run:
-// config -> toolchains -> matrix -> selection -> unique id -> plan | write -> run -> bundle -> report.
-// `kb test` and `kb develop` are in src/pipeline_testing.cc, the Nix backend's side in
+// config -> toolchains -> matrix -> selection -> unique id -> plan | write -> run -> bundle ->
+// report. `kb test` and `kb develop` are in src/pipeline_testing.cc, the Nix backend's side in
 // src/pipeline_nix.cc, the planning half of `kb build` in src/prepare_build.cc.
 #include "kb/pipeline.h"
 
@@ -28,10 +28,13 @@ void report_plan(const PreparedBuild& prepared, Status& status) {
   for (const auto& vb : prepared.plan.variants) {
     for (const auto& section : vb.variant.sections)
       for (const auto& note : section.notes)
-        status.finding(Error{fmt::format("{}: [kernel.{}] {}", vb.variant.name, section.section, note), {}, ""},
-                       "note");
+        status.finding(
+            Error{
+                fmt::format("{}: [kernel.{}] {}", vb.variant.name, section.section, note), {}, ""},
+            "note");
     for (const auto& skipped : vb.variant.skipped_sections)
-      status.finding(Error{fmt::format("{}: skipped {}", vb.variant.name, skipped), {}, ""}, "note");
+      status.finding(Error{fmt::format("{}: skipped {}", vb.variant.name, skipped), {}, ""},
+                     "note");
   }
 }
 
@@ -54,8 +57,8 @@ native::NativeRunOptions run_options(const Request& request, const PreparedBuild
   run.generate_only = request.generate_only;
   run.dry_run = request.dry_run;
   // The regeneration edge's kb (under this ninja) must not wait for this kb's lock.
-  run.lock_holder = holds_lock ? request.lock_owner
-                               : io.env.get(native::k_lock_holder_env).value_or("");
+  run.lock_holder =
+      holds_lock ? request.lock_owner : io.env.get(native::k_lock_holder_env).value_or("");
   return run;
 }
 
@@ -73,8 +76,10 @@ std::string building_line(const Request& request, const PreparedBuild& prepared)
                        [&](const VariantBuild& v) { return v.variant.backend == b; });
   };
   const ArchSelections& archs = prepared.report.archs;
-  if (builds(Backend::cuda)) line += "\nCUDA " + describe_arch_selection(archs.cuda, "--cuda-archs");
-  if (builds(Backend::rocm)) line += "\nROCm " + describe_arch_selection(archs.rocm, "--rocm-archs");
+  if (builds(Backend::cuda))
+    line += "\nCUDA " + describe_arch_selection(archs.cuda, "--cuda-archs");
+  if (builds(Backend::rocm))
+    line += "\nROCm " + describe_arch_selection(archs.rocm, "--rocm-archs");
   return line;
 }
 
@@ -98,7 +103,8 @@ Result<std::vector<std::string>> write_timings(const Request& request, const Tim
   if (request.timings == "html" || request.timings == "trace")
     files.emplace_back("timings.html", render_timings_html(timings));
   files.emplace_back("timings.json", render_timings_json(timings));
-  if (request.timings == "trace") files.emplace_back("timings.trace.json", render_timings_trace(timings));
+  if (request.timings == "trace")
+    files.emplace_back("timings.trace.json", render_timings_trace(timings));
   std::vector<std::string> written;
   for (const auto& [name, text] : files) {
     std::string path = join_path(ninja_dir, name);
@@ -209,13 +215,15 @@ Result<DepsOutcome> deps(const Request& request, Io& io) {
   DepsOutcome outcome{std::move(*statuses), {}};
   if (request.fetch)
     for (const auto& d : outcome.deps)
-      if (d.state == DepStatus::State::missing) outcome.missing.push_back(missing_dependency_error(d));
+      if (d.state == DepStatus::State::missing)
+        outcome.missing.push_back(missing_dependency_error(d));
   return outcome;
 }
 
 Result<Ok> clean(const Request& request, Io& io) {
   // Nothing of kb's here: nothing to remove, and no lock file to make.
-  std::string kb_dir = std::filesystem::path(native::build_lock_path(request.out_dir)).parent_path();
+  std::string kb_dir =
+      std::filesystem::path(native::build_lock_path(request.out_dir)).parent_path();
   if (!io.disk.stat(kb_dir).is_dir) return Ok{};
   auto lock = command_parts::lock_build_dir(request, io);
   if (!lock) return lock.take_errors();

@@ -15,8 +15,10 @@ Result<AbiOptions> abi_options(const Request& request) {
   options.manylinux = request.manylinux;
   auto python = Version::parse(request.python_abi);
   if (!python)
-    return Error{"--python-abi must be a CPython version such as 3.9, not '" + request.python_abi + "'",
-                 {}, ""};
+    return Error{
+        "--python-abi must be a CPython version such as 3.9, not '" + request.python_abi + "'",
+        {},
+        ""};
   options.python_abi = *python;
   return options;
 }
@@ -41,7 +43,8 @@ Result<std::vector<VariantVerdict>> check_abi(const Request& request, Io& io) {
 
 namespace command_parts {
 
-Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request, const BuildPlan& plan,
+Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request,
+                                                        const BuildPlan& plan,
                                                         const native::NativeOutcome& ran, Io& io) {
   std::vector<VariantVerdict> verdicts;
   if (request.abi == "off") return verdicts;

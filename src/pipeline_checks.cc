@@ -13,10 +13,12 @@ Result<std::vector<BundleCheck>> check_builds(const Request& request, Io& io) {
     if (loaded) {
       config = std::move(*loaded);
     } else {
-      io.status.finding(Error{"build.toml could not be read, so no bundle is called stale for what it asks: " +
-                                  loaded.errors().list.front().message,
-                              {}, ""},
-                        "note");
+      io.status.finding(
+          Error{"build.toml could not be read, so no bundle is called stale for what it asks: " +
+                    loaded.errors().list.front().message,
+                {},
+                ""},
+          "note");
     }
   }
   return check_build_tree(io.disk, request.kernel_dir, config ? &*config : nullptr);

@@ -26,7 +26,8 @@ std::string kb_cache_file(const Environment& env, std::string_view name);
 // run (`ran`'s log entries name its bundle stamp), against the request's manylinux policy
 // and Python ABI; none with request.abi "off". Fails on a malformed --python-abi or an
 // unknown policy.
-Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request, const BuildPlan& plan,
+Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request,
+                                                        const BuildPlan& plan,
                                                         const native::NativeOutcome& ran, Io& io);
 
 // `kb build --backend=nix`.

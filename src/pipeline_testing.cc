@@ -23,7 +23,8 @@ bool python_depends_import(const std::string& python, const std::vector<std::str
   if (argv.empty()) return true;
   auto check = io.process.capture(argv, env);
   if (!check || check->exit_code != 0) {
-    io.status.finding(Error{"cannot check the python-depends imports with " + python, {},
+    io.status.finding(Error{"cannot check the python-depends imports with " + python,
+                            {},
                             check ? check->err : check.errors().list.front().message},
                       "error");
     return false;
@@ -68,9 +69,8 @@ struct TestGpus {
 TestGpus test_gpus(const Request& request, const std::vector<TestTarget>& targets, Io& io) {
   TestGpus out;
   auto first = [&](toolchains::GpuKind kind) -> std::optional<std::string> {
-    const std::string cache = request.query.use_cache
-                                  ? command_parts::kb_cache_file(io.env, "gpus.json")
-                                  : std::string();
+    const std::string cache =
+        request.query.use_cache ? command_parts::kb_cache_file(io.env, "gpus.json") : std::string();
     auto probe = toolchains::find_gpus(kind, cache, io.process, io.disk, io.env);
     if (probe.archs.empty()) return std::nullopt;
     return probe.archs.front();
@@ -89,7 +89,8 @@ TestGpus test_gpus(const Request& request, const std::vector<TestTarget>& target
 std::optional<std::string> gpu_mismatch(const Request& request, const TestTarget& t,
                                         const TestGpus& gpus, const Disk& disk) {
   if (t.backend == Backend::cuda && gpus.cuda)
-    return cuda_bundle_mismatch(*t.variant, *gpus.cuda, bundle_archs(request.out_dir, *t.variant, disk));
+    return cuda_bundle_mismatch(*t.variant, *gpus.cuda,
+                                bundle_archs(request.out_dir, *t.variant, disk));
   if (t.backend == Backend::rocm && gpus.rocm &&
       !rocm_bundle_runs_on(*gpus.rocm, bundle_archs(request.out_dir, *t.variant, disk)))
     return fmt::format("{} has no code for this GPU ({}) (rebuild with --rocm-archs=native)",
@@ -105,7 +106,9 @@ Result<Ok> run_tests(const Request& request, const Config& config, const std::st
   for (const auto& t : targets) {
     if (!t.variant) {
       io.status.finding(Error{fmt::format("not testing with {} (torch {}): {}", t.python,
-                                          t.torch_version, t.why_none), {}, ""},
+                                          t.torch_version, t.why_none),
+                              {},
+                              ""},
                         "note");
       continue;
     }
@@ -119,7 +122,8 @@ Result<Ok> run_tests(const Request& request, const Config& config, const std::st
     io.status.progress(fmt::format("testing {} with {} (torch {}): {}", repo_id, t.python,
                                    t.torch_version, *t.variant));
     KB_TRY(write_import_shim(request.out_dir, *t.variant, config.module_name(), io.disk));
-    Environment env = kernel_test_environment(io.env, {repo_id, request.out_dir, t.variant, std::nullopt});
+    Environment env =
+        kernel_test_environment(io.env, {repo_id, request.out_dir, t.variant, std::nullopt});
     if (!python_depends_import(t.python, config.python_depends_for(t.backend), env, io)) {
       ++outcome.ran;
       if (outcome.exit_code == 0) outcome.exit_code = 1;
@@ -146,7 +150,8 @@ Result<Ok> run_tests(const Request& request, const Config& config, const std::st
     }
   }
   if (outcome.ran == 0 && outcome.exit_code == 0)
-    return Error{"no built variant suits any Torch install found, so no test ran", {},
+    return Error{"no built variant suits any Torch install found, so no test ran",
+                 {},
                  "build for one of them (kb matrix lists what this machine builds), or "
                  "pass --torch for a Torch that a built variant suits"};
   return Ok{};
@@ -195,35 +200,42 @@ Result<int> develop(const Request& request, Io& io) {
   auto tc = find_toolchains(query, io);
   if (!tc) return tc.take_errors();
   if (tc->torches.empty())
-    return Error{"no Torch install found", {},
-                 "pass --torch PATH (a venv or its python), or set KB_TORCH"};
+    return Error{
+        "no Torch install found", {}, "pass --torch PATH (a venv or its python), or set KB_TORCH"};
   const TorchInstall& torch = tc->torches.front();
   if (tc->torches.size() > 1)
-    io.status.finding(Error{fmt::format("using the first of {} Torch installs; pass --torch to choose",
-                                        tc->torches.size()), {}, ""},
-                      "note");
+    io.status.finding(
+        Error{fmt::format("using the first of {} Torch installs; pass --torch to choose",
+                          tc->torches.size()),
+              {},
+              ""},
+        "note");
 
   const std::string& out = request.out_dir;
   const auto folders = command_parts::built_variants(out, request.variants, io.disk);
   if (!request.variants.empty() && folders.empty()) {
     const std::string& v = request.variants.back();
-    return Error{"variant '" + v + "' is not built in " + out, {},
+    return Error{"variant '" + v + "' is not built in " + out,
+                 {},
                  "build it first: kb build " + request.kernel_dir + " --variant " + v};
   }
   const TestTarget target = plan_test_targets({torch}, folders, tc->cpu, tc->os).front();
   const auto venv = venv_root(torch.python, io.disk);
   if (target.variant)
     KB_TRY(write_import_shim(out, *target.variant, config->module_name(), io.disk));
-  Environment env = kernel_test_environment(io.env, {test_repo_id(*config), out, target.variant, venv});
+  Environment env =
+      kernel_test_environment(io.env, {test_repo_id(*config), out, target.variant, venv});
 
   std::vector<std::string> argv = request.passthrough;
   if (argv.empty()) argv.push_back(io.env.get("SHELL").value_or("/bin/bash"));
-  io.status.progress(fmt::format(
-      "develop: torch {} ({}), {}", torch.version_string, torch.python,
-      target.variant ? "variant " + *target.variant
-                     : "no variant yet (" + target.why_none + "; run kb build)"));
-  for (const char* var : {"LOCAL_KERNELS", "KB_KERNEL_BUILD", "KB_VARIANT", "PYTHONPATH", "VIRTUAL_ENV"})
-    if (auto v = env.get(var); v && v != io.env.get(var)) io.status.detail(fmt::format("  {}={}", var, *v));
+  io.status.progress(fmt::format("develop: torch {} ({}), {}", torch.version_string, torch.python,
+                                 target.variant
+                                     ? "variant " + *target.variant
+                                     : "no variant yet (" + target.why_none + "; run kb build)"));
+  for (const char* var :
+       {"LOCAL_KERNELS", "KB_KERNEL_BUILD", "KB_VARIANT", "PYTHONPATH", "VIRTUAL_ENV"})
+    if (auto v = env.get(var); v && v != io.env.get(var))
+      io.status.detail(fmt::format("  {}={}", var, *v));
   if (venv) io.status.detail(fmt::format("  PATH={}/bin:...", *venv));
   auto run = io.process.run_attached(argv, env, request.kernel_dir);
   if (!run) return run.take_errors();

@@ -30,11 +30,14 @@ Result<Ok> select_variants(Matrix& matrix, const std::vector<std::string>& wante
     auto rejected = std::find_if(matrix.rejected.begin(), matrix.rejected.end(),
                                  [&](const RejectedVariant& r) { return r.name == u.name; });
     if (rejected != matrix.rejected.end()) {
-      errors.push_back(Error{fmt::format("variant '{}' cannot be built here: {}", u.name, rejected->reason),
-                             {}, "run 'kb matrix --all' to see every combination and why"});
+      errors.push_back(
+          Error{fmt::format("variant '{}' cannot be built here: {}", u.name, rejected->reason),
+                {},
+                "run 'kb matrix --all' to see every combination and why"});
       continue;
     }
-    errors.push_back(Error{fmt::format("unknown variant '{}'", u.name), {},
+    errors.push_back(Error{fmt::format("unknown variant '{}'", u.name),
+                           {},
                            u.closest.empty() ? "run 'kb matrix' for the buildable variants"
                                              : fmt::format("did you mean '{}'?", u.closest)});
   }
@@ -125,20 +128,22 @@ Result<PreparedBuild> prepare_build(const Request& req, Io& io) {
   auto selected = select_variants(report->matrix, req.variants);
   if (selected && report->matrix.variants.empty())
     selected = Error{"no variant of '" + config.name + "' can be built with the toolchains found",
-                     {}, "run 'kb matrix --all' to see every combination and why"};
+                     {},
+                     "run 'kb matrix --all' to see every combination and why"};
   if (!selected) {
     // A toolchain the user named and kb could not use is the likeliest cause: say so here,
     // since the warnings of a successful plan are never printed.
     Errors errors = selected.take_errors();
-    for (auto& e : unusable_named_toolchains(report->toolchains)) errors.list.push_back(std::move(e));
+    for (auto& e : unusable_named_toolchains(report->toolchains))
+      errors.list.push_back(std::move(e));
     return errors;
   }
 
   std::string ext_dir = join_path(req.kernel_dir, "torch-ext/" + config.module_name());
   if (!io.disk.exists(join_path(ext_dir, "__init__.py")))
-    return Error{"missing torch-ext/" + config.module_name() + "/__init__.py",
-                 SourceLoc{config.path, 0, 0},
-                 "a kernel's Python package lives in torch-ext/<name with _>/; create its __init__.py"};
+    return Error{
+        "missing torch-ext/" + config.module_name() + "/__init__.py", SourceLoc{config.path, 0, 0},
+        "a kernel's Python package lives in torch-ext/<name with _>/; create its __init__.py"};
   auto python_files = io.disk.list_files_recursive(ext_dir);
   if (!python_files) return python_files.take_errors();
 

@@ -41,7 +41,8 @@ class SpawnArgs {
     m_argv.push_back(nullptr);
     // A script without "#!" is run by /bin/sh, as execvp does.
     m_sh_argv = {const_cast<char*>(k_sh), m_program.data()};
-    for (size_t i = 1; i < argv.size(); ++i) m_sh_argv.push_back(const_cast<char*>(argv[i].c_str()));
+    for (size_t i = 1; i < argv.size(); ++i)
+      m_sh_argv.push_back(const_cast<char*>(argv[i].c_str()));
     m_sh_argv.push_back(nullptr);
     for (const auto& [k, v] : env.vars()) m_env_strings.push_back(k + "=" + v);
     for (auto& s : m_env_strings) m_envp.push_back(s.data());
@@ -169,10 +170,10 @@ struct ChildSetup {
   int stdin_fd = -1;          // -1: inherited
   int stdout_fd = -1;
   int stderr_fd = -1;
-  bool own_group = false;     // lead a new process group
-  int death_signal = SIGKILL; // sent to the child when kb dies
+  bool own_group = false;      // lead a new process group
+  int death_signal = SIGKILL;  // sent to the child when kb dies
   pid_t parent = 0;
-  int report_fd = -1;         // close-on-exec pipe: the child writes why exec failed
+  int report_fd = -1;  // close-on-exec pipe: the child writes why exec failed
 };
 
 // Why the child could not run the program.
@@ -238,7 +239,8 @@ Result<pid_t> start_child(ChildSetup setup, const std::vector<std::string>& argv
   wait_for(pid);
   Error e = spawn_error(argv, failure.err);
   if (failure.stage == 1) {
-    e.message = "cannot run '" + shell_join(argv) + "' in '" + cwd + "': " + std::strerror(failure.err);
+    e.message =
+        "cannot run '" + shell_join(argv) + "' in '" + cwd + "': " + std::strerror(failure.err);
     e.hint = "check that the directory '" + cwd + "' exists";
   }
   return e;
@@ -278,16 +280,11 @@ std::string timeout_message(const std::vector<std::string>& argv,
 
 std::string signal_name(int signal) {
   switch (signal) {
-    case SIGINT:
-      return "SIGINT";
-    case SIGTERM:
-      return "SIGTERM";
-    case SIGHUP:
-      return "SIGHUP";
-    case SIGKILL:
-      return "SIGKILL";
-    default:
-      return "signal " + std::to_string(signal);
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGKILL: return "SIGKILL";
+    default: return "signal " + std::to_string(signal);
   }
 }
 
@@ -391,7 +388,8 @@ Result<AttachedExit> RealProcess::run_attached(const std::vector<std::string>& a
   AttachedExit result;
   if (pid.ok()) result.exit_code = wait_for(*pid);
   result.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - started).count();
+                       std::chrono::steady_clock::now() - started)
+                       .count();
   g_attached_child = 0;
   for (size_t i = 0; i < 3; ++i) ::sigaction(k_forwarded_signals[i], &old_actions[i], nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);

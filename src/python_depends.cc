@@ -44,7 +44,8 @@ std::vector<std::string> python_depends_check_argv(const std::string& python,
   std::vector<std::string> modules;
   for (const auto& k : keys) {
     auto d = find_python_depend(k);
-    if (d && !d->module.empty() && std::find(modules.begin(), modules.end(), d->module) == modules.end())
+    if (d && !d->module.empty() &&
+        std::find(modules.begin(), modules.end(), d->module) == modules.end())
       modules.push_back(d->module);
   }
   if (modules.empty()) return {};

@@ -10,7 +10,8 @@
 
 namespace kb {
 
-// A curated python-depends key and what it stands for (docs/dependencies.md, "Python dependencies").
+// A curated python-depends key and what it stands for (docs/dependencies.md, "Python
+// dependencies").
 struct PythonDepend {
   std::string key;     // "nvidia-cutlass-dsl"
   std::string pip;     // the package to install: "nvidia-cutlass-dsl"

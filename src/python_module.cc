@@ -157,7 +157,9 @@ py::object check_config_py(const std::string& where) {
     py::gil_scoped_release nogil;
     RealDisk disk;
     FileStat st = disk.stat(where);
-    std::string path = st.is_dir || !st.exists ? (where.ends_with('/') ? where : where + "/") + "build.toml" : where;
+    std::string path = st.is_dir || !st.exists
+                           ? (where.ends_with('/') ? where : where + "/") + "build.toml"
+                           : where;
     out = check_config_to_json(read_config(where, disk), path);
   }
   return from_json_text(out);
@@ -224,20 +226,18 @@ json variant_build_json(const VariantBuild& vb) {
 json prepared_json(const PreparedBuild& p) {
   json variants = json::array();
   for (const auto& vb : p.plan.variants) variants.push_back(variant_build_json(vb));
-  return json{{"kernel_dir", p.options.kernel_dir},
-              {"build_dir", p.options.build_dir},
-              {"unique_id", p.options.unique_id},
-              {"jobs", p.plan.jobs},
-              {"nvcc_pool_depth", p.plan.nvcc_pool_depth},
-              {"nvcc_threads_max", p.plan.nvcc_threads_max},
-              {"cuda_sources", p.plan.cuda_sources},
-              {"variants", std::move(variants)}};
+  return json{
+      {"kernel_dir", p.options.kernel_dir},        {"build_dir", p.options.build_dir},
+      {"unique_id", p.options.unique_id},          {"jobs", p.plan.jobs},
+      {"nvcc_pool_depth", p.plan.nvcc_pool_depth}, {"nvcc_threads_max", p.plan.nvcc_threads_max},
+      {"cuda_sources", p.plan.cuda_sources},       {"variants", std::move(variants)}};
 }
 
 py::object plan_py(const std::string& dir, const std::vector<std::string>& variants,
                    const ToolchainQuery& query, const std::optional<std::string>& out_dir,
                    const std::optional<std::string>& unique_id, std::optional<int> jobs,
-                   std::optional<int64_t> memory_budget, const std::optional<std::string>& kb_path) {
+                   std::optional<int64_t> memory_budget,
+                   const std::optional<std::string>& kb_path) {
   std::string out;
   std::vector<Error> warnings;
   {
@@ -245,7 +245,8 @@ py::object plan_py(const std::string& dir, const std::vector<std::string>& varia
     RealIo real;
     // The CLI's defaults (cores, MemAvailable), so Python plans exactly as `kb build` does.
     MachineFacts facts = read_machine_facts(
-        real.disk, kb_path ? absolute(*kb_path) : find_in_path("kb", real.env, real.disk).value_or("kb"), "");
+        real.disk,
+        kb_path ? absolute(*kb_path) : find_in_path("kb", real.env, real.disk).value_or("kb"), "");
     Request req = default_request(absolute(dir), facts);
     if (out_dir) req.out_dir = absolute(*out_dir);
     req.variants = variants;
@@ -308,16 +309,18 @@ PYBIND11_MODULE(_kb, m) {
       [](const std::string& dir, Strings torch, Strings cuda, Strings rocm, bool all, bool cache) {
         return matrix_py(dir, make_query(torch, cuda, rocm, cache), all);
       },
-      py::arg("dir"), py::arg("torch"), py::arg("cuda"), py::arg("rocm"), py::arg("all"), py::arg("cache"));
+      py::arg("dir"), py::arg("torch"), py::arg("cuda"), py::arg("rocm"), py::arg("all"),
+      py::arg("cache"));
   m.def(
       "plan",
       [](const std::string& dir, const Strings& variants, Strings torch, Strings cuda, Strings rocm,
          bool cache, std::optional<std::string> out, std::optional<std::string> unique_id,
-         std::optional<int> jobs, std::optional<int64_t> memory_budget, std::optional<std::string> kb) {
+         std::optional<int> jobs, std::optional<int64_t> memory_budget,
+         std::optional<std::string> kb) {
         return plan_py(dir, variants, make_query(torch, cuda, rocm, cache), out, unique_id, jobs,
                        memory_budget, kb);
       },
       py::arg("dir"), py::arg("variants"), py::arg("torch"), py::arg("cuda"), py::arg("rocm"),
-      py::arg("cache"), py::arg("out"), py::arg("unique_id"), py::arg("jobs"), py::arg("memory_budget"),
-      py::arg("kb"));
+      py::arg("cache"), py::arg("out"), py::arg("unique_id"), py::arg("jobs"),
+      py::arg("memory_budget"), py::arg("kb"));
 }

@@ -53,35 +53,39 @@ std::string variant_name(const ReferenceBuildSet& s) {
 // Why `toolchains` cannot build `s`, or "" when they can.
 std::string why_not(const ReferenceBuildSet& s, const Toolchains& t) {
   if (s.cpu != t.cpu || s.os != t.os)
-    return fmt::format("the reference builds it on {}-{}; this machine is {}-{}", s.cpu, s.os, t.cpu, t.os);
+    return fmt::format("the reference builds it on {}-{}; this machine is {}-{}", s.cpu, s.os,
+                       t.cpu, t.os);
   std::vector<const TorchInstall*> torches;
   for (const auto& ti : t.torches)
     if (ti.version.truncated() == s.torch.truncated()) torches.push_back(&ti);
   if (torches.empty()) return fmt::format("no Torch {} found", s.torch.major_minor());
   const std::string compute = s.compute ? s.compute->major_minor() : "";
   switch (s.backend) {
-    case Backend::cpu:
-      return "";
+    case Backend::cpu: return "";
     case Backend::cuda: {
-      const bool toolkit = std::any_of(t.cuda.begin(), t.cuda.end(),
-                                       [&](const CudaToolkit& c) { return c.version.truncated() == s.compute->truncated(); });
+      const bool toolkit = std::any_of(t.cuda.begin(), t.cuda.end(), [&](const CudaToolkit& c) {
+        return c.version.truncated() == s.compute->truncated();
+      });
       if (!toolkit) return fmt::format("no CUDA {} toolkit", compute);
       const bool torch = std::any_of(torches.begin(), torches.end(), [&](const TorchInstall* ti) {
         return ti->cuda && ti->cuda->major() == s.compute->major();
       });
-      if (!torch) return fmt::format("no Torch {} built for CUDA {}.x", s.torch.major_minor(), s.compute->major());
+      if (!torch)
+        return fmt::format("no Torch {} built for CUDA {}.x", s.torch.major_minor(),
+                           s.compute->major());
       return "";
     }
     case Backend::rocm: {
-      const bool toolkit = std::any_of(t.rocm.begin(), t.rocm.end(),
-                                       [&](const RocmToolkit& r) { return r.version.truncated() == s.compute->truncated(); });
+      const bool toolkit = std::any_of(t.rocm.begin(), t.rocm.end(), [&](const RocmToolkit& r) {
+        return r.version.truncated() == s.compute->truncated();
+      });
       if (!toolkit) return fmt::format("no ROCm {} toolkit", compute);
-      const bool torch = std::any_of(torches.begin(), torches.end(), [](const TorchInstall* ti) { return ti->hip.has_value(); });
+      const bool torch = std::any_of(torches.begin(), torches.end(),
+                                     [](const TorchInstall* ti) { return ti->hip.has_value(); });
       if (!torch) return fmt::format("no ROCm build of Torch {}", s.torch.major_minor());
       return "";
     }
-    default:
-      return fmt::format("kb's native backend builds no {} variants", to_string(s.backend));
+    default: return fmt::format("kb's native backend builds no {} variants", to_string(s.backend));
   }
 }
 
@@ -91,7 +95,8 @@ std::vector<UnproducibleSet> unproducible_sets(const std::vector<ReferenceBuildS
                                                const Toolchains& toolchains) {
   std::vector<UnproducibleSet> out;
   for (const auto& s : sets)
-    if (std::string why = why_not(s, toolchains); !why.empty()) out.push_back({variant_name(s), why});
+    if (std::string why = why_not(s, toolchains); !why.empty())
+      out.push_back({variant_name(s), why});
   return out;
 }
 

@@ -13,7 +13,8 @@ namespace kb {
 Result<BuildBackend> parse_build_backend(std::string_view text) {
   if (text == "native") return BuildBackend::native;
   if (text == "nix") return BuildBackend::nix;
-  return Error{fmt::format("unknown backend '{}'", text), {}, "use --backend=native or --backend=nix"};
+  return Error{
+      fmt::format("unknown backend '{}'", text), {}, "use --backend=native or --backend=nix"};
 }
 
 std::string_view to_string(BuildBackend backend) {

@@ -13,11 +13,17 @@ namespace {
 bool is_shell_safe(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '_': case '@': case '%': case '+': case '=': case ':': case ',': case '.':
-    case '/': case '-':
-      return true;
-    default:
-      return false;
+    case '_':
+    case '@':
+    case '%':
+    case '+':
+    case '=':
+    case ':':
+    case ',':
+    case '.':
+    case '/':
+    case '-': return true;
+    default: return false;
   }
 }
 

@@ -26,7 +26,8 @@ Result<std::chrono::milliseconds> probe_timeout(const Environment& env) {
   char* end = nullptr;
   double seconds = std::strtod(text->c_str(), &end);
   if (*end != '\0' || !(seconds > 0) || seconds > 86400)
-    return Error{"KB_PROBE_TIMEOUT must be a number of seconds above 0, got '" + *text + "'", {},
+    return Error{"KB_PROBE_TIMEOUT must be a number of seconds above 0, got '" + *text + "'",
+                 {},
                  "e.g. KB_PROBE_TIMEOUT=120, or unset it for the default of " +
                      std::to_string(k_probe_timeout.count() / 1000) + " s"};
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000 + 0.5));
@@ -56,11 +57,12 @@ Result<MatrixReport> compute_matrix(const std::string& kernel_dir, const Toolcha
   if (!selections) return selections.take_errors();
   auto matrix = make_matrix(*config, *toolchains, *selections);
   if (!matrix) return matrix.take_errors();
-  auto deps = find_dependencies(*config, query, *toolchains, /*fetch=*/true, /*full_verify=*/false, io);
+  auto deps =
+      find_dependencies(*config, query, *toolchains, /*fetch=*/true, /*full_verify=*/false, io);
   if (!deps) return deps.take_errors();
   reject_unresolved_dependencies(*matrix, *config, *deps);
-  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix), std::move(*deps),
-                      std::move(*selections)};
+  return MatrixReport{std::move(*config), std::move(*toolchains), std::move(*matrix),
+                      std::move(*deps), std::move(*selections)};
 }
 
 std::vector<std::string> pip_pythons(const Toolchains& toolchains) {
@@ -93,7 +95,8 @@ std::string kb_cache_file(const Environment& env, std::string_view name) {
   if (auto d = env.get("KB_CACHE_DIR"); d && !d->empty()) return join_path(*d, std::string(name));
   if (auto d = env.get("XDG_CACHE_HOME"); d && !d->empty())
     return join_path(*d, "kb/" + std::string(name));
-  if (auto h = env.get("HOME"); h && !h->empty()) return join_path(*h, ".cache/kb/" + std::string(name));
+  if (auto h = env.get("HOME"); h && !h->empty())
+    return join_path(*h, ".cache/kb/" + std::string(name));
   return "";
 }
 

@@ -51,8 +51,7 @@ std::optional<SortKey> accept(const VariantName& v, const TorchInstall& torch, B
       // kb's Linux names always carry the cxx11 tag, which must match Torch's ABI.
       if (os == "linux" && !torch.cxx11_abi) return std::nullopt;
       return SortKey{1, 0, os == "linux" ? 1 : 0, -minor};
-    default:
-      return std::nullopt;  // tvm-ffi: not a Torch variant
+    default: return std::nullopt;  // tvm-ffi: not a Torch variant
   }
 }
 
@@ -105,11 +104,10 @@ std::vector<TestTarget> plan_test_targets(const std::vector<TorchInstall>& torch
       if (b == Backend::cpu) break;
     }
     if (!t.variant) {
-      std::string wanted = detected == Backend::cpu
-                               ? "cpu"
-                               : std::string(to_string(detected)) + " or cpu";
-      t.why_none = "no " + wanted + " variant is built for torch " +
-                   torch.version.major_minor() + " on " + cpu + "-" + os;
+      std::string wanted =
+          detected == Backend::cpu ? "cpu" : std::string(to_string(detected)) + " or cpu";
+      t.why_none = "no " + wanted + " variant is built for torch " + torch.version.major_minor() +
+                   " on " + cpu + "-" + os;
     }
     out.push_back(std::move(t));
   }
@@ -213,10 +211,13 @@ Result<std::string> kernel_tests_dir(const std::string& kernel_dir, const Config
                                      const Disk& disk) {
   std::string dir = join_path(kernel_dir, "tests");
   if (disk.stat(dir).is_dir) return dir;
-  return Error{"no tests/ directory in " + kernel_dir, {},
-               "add tests/test_" + config.module_name() + ".py that loads the kernel with "
-               "kernels.get_kernel(\"" + test_repo_id(config) + "\", version=" +
-               std::to_string(config.version) + ") (kb test points LOCAL_KERNELS at build/)"};
+  return Error{"no tests/ directory in " + kernel_dir,
+               {},
+               "add tests/test_" + config.module_name() +
+                   ".py that loads the kernel with "
+                   "kernels.get_kernel(\"" +
+                   test_repo_id(config) + "\", version=" + std::to_string(config.version) +
+                   ") (kb test points LOCAL_KERNELS at build/)"};
 }
 
 }  // namespace kb

@@ -42,7 +42,8 @@ std::optional<NinjaLogEntry> parse_line(std::string_view line) {
   size_t pos = 0;
   while (true) {
     size_t tab = line.find('\t', pos);
-    f.push_back(line.substr(pos, tab == std::string_view::npos ? std::string_view::npos : tab - pos));
+    f.push_back(
+        line.substr(pos, tab == std::string_view::npos ? std::string_view::npos : tab - pos));
     if (tab == std::string_view::npos) break;
     pos = tab + 1;
   }
@@ -82,7 +83,8 @@ std::string relative_to(const std::string& path, const std::string& dir) {
 // How a source is named: a generated one relative to the variant's work dir
 // ("gen/ops_id.c"; the build dir may lie inside the kernel dir), else relative to the
 // kernel dir.
-std::string source_name(const std::string& source, const std::string& kernel_dir, const std::string& work_dir) {
+std::string source_name(const std::string& source, const std::string& kernel_dir,
+                        const std::string& work_dir) {
   std::string rel = relative_to(source, work_dir);
   return rel != source ? rel : relative_to(source, kernel_dir);
 }
@@ -95,18 +97,24 @@ struct PlannedJob {
   std::vector<std::string> after;  // outputs
 };
 
-std::map<std::string, PlannedJob> planned_jobs(const BuildPlan& plan, const std::string& kernel_dir) {
+std::map<std::string, PlannedJob> planned_jobs(const BuildPlan& plan,
+                                               const std::string& kernel_dir) {
   std::map<std::string, PlannedJob> out;
   for (const auto& vb : plan.variants) {
     const std::string& v = vb.variant.name;
     std::vector<std::string> hipified, objects;
     for (const auto& h : vb.hipify) {
-      out[h.output] = {JobKind::hipify, v, source_name(h.source, kernel_dir, vb.work_dir), "", 0, {}};
+      out[h.output] = {
+          JobKind::hipify, v, source_name(h.source, kernel_dir, vb.work_dir), "", 0, {}};
       hipified.push_back(h.output);
     }
     for (const auto& c : vb.compiles) {
-      out[c.object] = {JobKind::compile, v, source_name(c.source, kernel_dir, vb.work_dir),
-                       std::string(tool_name(c.tool)), device_passes_of(c), hipified};
+      out[c.object] = {JobKind::compile,
+                       v,
+                       source_name(c.source, kernel_dir, vb.work_dir),
+                       std::string(tool_name(c.tool)),
+                       device_passes_of(c),
+                       hipified};
       objects.push_back(c.object);
     }
     std::vector<std::string> before_bundle = objects;
@@ -115,7 +123,8 @@ std::map<std::string, PlannedJob> planned_jobs(const BuildPlan& plan, const std:
       out[vb.link->output] = {JobKind::link, v, so, "", 0, objects};
       before_bundle = {vb.link->output};
     }
-    std::string stamp = vb.bundle_stamp.empty() ? join_path(vb.work_dir, "bundle.stamp") : vb.bundle_stamp;
+    std::string stamp =
+        vb.bundle_stamp.empty() ? join_path(vb.work_dir, "bundle.stamp") : vb.bundle_stamp;
     out[stamp] = {JobKind::bundle, v, "bundle", "", 0, before_bundle};
   }
   return out;
@@ -169,7 +178,8 @@ Timings make_timings(const BuildPlan& plan, const TimingsContext& context,
   std::map<std::string, NinjaLogEntry> latest;
   for (const auto& e : entries) {
     NinjaLogEntry a = e;
-    if (!a.output.empty() && a.output[0] != '/' && !ninja_dir.empty()) a.output = join_path(ninja_dir, a.output);
+    if (!a.output.empty() && a.output[0] != '/' && !ninja_dir.empty())
+      a.output = join_path(ninja_dir, a.output);
     latest[a.output] = std::move(a);
   }
   auto planned = planned_jobs(plan, context.kernel_dir);
@@ -270,11 +280,13 @@ std::map<std::string, int64_t> variant_totals(const Timings& timings) {
 std::string timings_summary_line(const Timings& timings) {
   const TimedJob* slow = slowest_job(timings);
   if (!slow) return "up to date: no job ran";
-  std::string what = slow->variant.empty() ? slow->name : fmt::format("{} for {}", slow->name, slow->variant);
+  std::string what =
+      slow->variant.empty() ? slow->name : fmt::format("{} for {}", slow->name, slow->variant);
   if (slow->kind != JobKind::compile && slow->kind != JobKind::other)
     what = fmt::format("{} ({})", what, to_string(slow->kind));
-  return fmt::format("built in {:.1f} s (bound {:.1f} s); slowest: {} {:.1f} s", timings.wall_ms / 1000.0,
-                     timings.bound_ms / 1000.0, what, slow->duration_ms() / 1000.0);
+  return fmt::format("built in {:.1f} s (bound {:.1f} s); slowest: {} {:.1f} s",
+                     timings.wall_ms / 1000.0, timings.bound_ms / 1000.0, what,
+                     slow->duration_ms() / 1000.0);
 }
 
 int64_t estimate_build_ms(const std::vector<std::string>& outputs,

@@ -36,8 +36,10 @@ std::vector<std::string> variant_order(const Timings& t) {
   std::vector<std::string> out;
   bool other = false;
   for (const auto& j : t.jobs) {
-    if (j.variant.empty()) other = true;
-    else if (std::find(out.begin(), out.end(), j.variant) == out.end()) out.push_back(j.variant);
+    if (j.variant.empty())
+      other = true;
+    else if (std::find(out.begin(), out.end(), j.variant) == out.end())
+      out.push_back(j.variant);
   }
   if (other) out.push_back("");
   return out;
@@ -100,7 +102,8 @@ std::string time_axis(int64_t span_ms, int x0, int y, int height) {
 }
 
 std::string timeline_svg(const Timings& t) {
-  int64_t span = std::max<int64_t>(std::max(t.wall_ms, t.concurrency.empty() ? 0 : t.concurrency.back().t_ms), 1);
+  int64_t span = std::max<int64_t>(
+      std::max(t.wall_ms, t.concurrency.empty() ? 0 : t.concurrency.back().t_ms), 1);
   auto x_of = [&](int64_t ms) { return k_label_w + static_cast<double>(ms) / span * k_plot_w; };
   std::string rows;
   int y = 0;
@@ -116,19 +119,21 @@ std::string timeline_svg(const Timings& t) {
       double x = x_of(j.start_ms);
       double w = std::max(x_of(j.end_ms) - x, 1.0);
       std::string label = job_label(j);
-      rows += fmt::format(
-          R"(<g class="job{}"><title>{} — {:.2f} s ({:.2f}–{:.2f} s){}</title>)"
-          R"(<text x="12" y="{}" class="job">{}</text>)"
-          R"(<rect x="{:.1f}" y="{}" width="{:.1f}" height="{}" fill="{}"{}/></g>)",
-          j.critical ? " critical" : "", html_escape(label), seconds(j.duration_ms()), seconds(j.start_ms),
-          seconds(j.end_ms), j.critical ? ", on the critical path" : "", y + 13, html_escape(label), x, y + 2, w,
-          k_row_h - 4, color_of(j), j.critical ? R"( stroke="#d62728" stroke-width="2")" : "");
+      rows += fmt::format(R"(<g class="job{}"><title>{} — {:.2f} s ({:.2f}–{:.2f} s){}</title>)"
+                          R"(<text x="12" y="{}" class="job">{}</text>)"
+                          R"(<rect x="{:.1f}" y="{}" width="{:.1f}" height="{}" fill="{}"{}/></g>)",
+                          j.critical ? " critical" : "", html_escape(label),
+                          seconds(j.duration_ms()), seconds(j.start_ms), seconds(j.end_ms),
+                          j.critical ? ", on the critical path" : "", y + 13, html_escape(label), x,
+                          y + 2, w, k_row_h - 4, color_of(j),
+                          j.critical ? R"( stroke="#d62728" stroke-width="2")" : "");
       y += k_row_h;
     }
   }
   int height = std::max(y, k_row_h);
-  return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" class="timeline">{}{}</svg>)",
-                     k_label_w + k_plot_w + 20, height + 20, time_axis(span, k_label_w, 0, height), rows);
+  return fmt::format(
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" class="timeline">{}{}</svg>)",
+      k_label_w + k_plot_w + 20, height + 20, time_axis(span, k_label_w, 0, height), rows);
 }
 
 // A step curve of `value(step)` over time, scaled to `top`.
@@ -145,24 +150,29 @@ std::string step_path(const Timings& t, int64_t span, double top, int height, F 
   return d;
 }
 
-std::string curve_svg(const Timings& t, const std::string& title, double top, const std::string& top_label,
+std::string curve_svg(const Timings& t, const std::string& title, double top,
+                      const std::string& top_label,
                       const std::function<double(const ConcurrencyStep&)>& value, const char* color,
                       std::optional<double> limit, const std::string& limit_label) {
   constexpr int height = 120;
-  int64_t span = std::max<int64_t>(std::max(t.wall_ms, t.concurrency.empty() ? 0 : t.concurrency.back().t_ms), 1);
+  int64_t span = std::max<int64_t>(
+      std::max(t.wall_ms, t.concurrency.empty() ? 0 : t.concurrency.back().t_ms), 1);
   double scale = std::max(top, limit.value_or(0));
-  std::string out = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}">)",
-                                k_label_w + k_plot_w + 20, height + 20);
+  std::string out =
+      fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}">)",
+                  k_label_w + k_plot_w + 20, height + 20);
   out += time_axis(span, k_label_w, 0, height);
-  out += fmt::format(R"(<text x="0" y="14" class="variant">{}</text><text x="0" y="30" class="axis">max {}</text>)",
-                     html_escape(title), html_escape(top_label));
+  out += fmt::format(
+      R"(<text x="0" y="14" class="variant">{}</text><text x="0" y="30" class="axis">max {}</text>)",
+      html_escape(title), html_escape(top_label));
   out += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="2"/>)",
                      step_path(t, span, scale, height, value), color);
   if (limit && scale > 0) {
     double y = height - *limit / scale * (height - 4);
-    out += fmt::format(R"(<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" class="limit"/><text x="{}" y="{:.1f}" class="axis">{}</text>)",
-                       k_label_w, k_label_w + k_plot_w, y, y, k_label_w + 4, std::max(y - 3, 10.0),
-                       html_escape(limit_label));
+    out += fmt::format(
+        R"(<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" class="limit"/><text x="{}" y="{:.1f}" class="axis">{}</text>)",
+        k_label_w, k_label_w + k_plot_w, y, y, k_label_w + 4, std::max(y - 3, 10.0),
+        html_escape(limit_label));
   }
   return out + "</svg>";
 }
@@ -212,7 +222,9 @@ std::string render_timings_json(const Timings& t) {
   j["critical_path"] = t.critical_path;
   json conc = json::array();
   for (const auto& s : t.concurrency)
-    conc.push_back({{"t_s", seconds(s.t_ms)}, {"running", s.running}, {"nvcc", s.nvcc},
+    conc.push_back({{"t_s", seconds(s.t_ms)},
+                    {"running", s.running},
+                    {"nvcc", s.nvcc},
                     {"nvcc_reserved_bytes", s.nvcc * t.nvcc_bytes_per_job}});
   j["concurrency"] = std::move(conc);
   json totals = json::object();
@@ -223,19 +235,26 @@ std::string render_timings_json(const Timings& t) {
 
 std::string render_timings_html(const Timings& t) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  h += fmt::format("<title>kb timings: {}</title><style>{}</style></head><body>\n", html_escape(t.kernel), k_style);
+  h += fmt::format("<title>kb timings: {}</title><style>{}</style></head><body>\n",
+                   html_escape(t.kernel), k_style);
   h += fmt::format("<h1>kb build timings: {}</h1>\n", html_escape(t.kernel));
   const TimedJob* slow = slowest_job(t);
   h += fmt::format(
-      "<table class=\"summary\"><tr><td>wall</td><td class=\"big\">{:.1f} s</td><td>ideal bound</td>"
+      "<table class=\"summary\"><tr><td>wall</td><td class=\"big\">{:.1f} s</td><td>ideal "
+      "bound</td>"
       "<td class=\"big\">{:.1f} s</td><td>wall / bound</td><td class=\"big\">{}</td></tr>\n"
-      "<tr><td>jobs</td><td>{}</td><td>Σ job time</td><td>{:.1f} s</td><td>-j</td><td>{}</td></tr>\n"
-      "<tr><td>critical path</td><td>{:.1f} s</td><td>longest job</td><td>{:.1f} s</td><td>slowest</td><td>{}</td></tr></table>\n",
-      seconds(t.wall_ms), seconds(t.bound_ms), t.bound_ms > 0 ? fmt::format("{:.2f}", double(t.wall_ms) / t.bound_ms) : "—",
-      t.jobs.size(), seconds(t.sum_ms), t.slots, seconds(t.chain_ms), seconds(t.longest_ms),
+      "<tr><td>jobs</td><td>{}</td><td>Σ job time</td><td>{:.1f} "
+      "s</td><td>-j</td><td>{}</td></tr>\n"
+      "<tr><td>critical path</td><td>{:.1f} s</td><td>longest job</td><td>{:.1f} "
+      "s</td><td>slowest</td><td>{}</td></tr></table>\n",
+      seconds(t.wall_ms), seconds(t.bound_ms),
+      t.bound_ms > 0 ? fmt::format("{:.2f}", double(t.wall_ms) / t.bound_ms) : "—", t.jobs.size(),
+      seconds(t.sum_ms), t.slots, seconds(t.chain_ms), seconds(t.longest_ms),
       slow ? html_escape(job_label(*slow)) : "—");
-  h += "<p>The bound is max(critical path, Σ job time / -j): no schedule of these jobs finishes sooner. "
-       "The critical path is the longest chain of jobs that wait for each other (hipify → compile → link → "
+  h += "<p>The bound is max(critical path, Σ job time / -j): no schedule of these jobs finishes "
+       "sooner. "
+       "The critical path is the longest chain of jobs that wait for each other (hipify → compile "
+       "→ link → "
        "bundle), by this build's durations.</p>\n";
   if (t.jobs.empty()) {
     h += "<p>No job ran: everything was up to date.</p></body></html>\n";
@@ -255,37 +274,48 @@ std::string render_timings_html(const Timings& t) {
     nvcc_top = std::max(nvcc_top, s.nvcc);
   }
   h += "<h2>Concurrency</h2>\n";
-  h += curve_svg(t, "jobs running", top, fmt::format("{} jobs", top),
-                 [](const ConcurrencyStep& s) { return double(s.running); }, "#1f77b4", double(t.slots),
-                 fmt::format("-j {}", t.slots)) + "\n";
+  h += curve_svg(
+           t, "jobs running", top, fmt::format("{} jobs", top),
+           [](const ConcurrencyStep& s) { return double(s.running); }, "#1f77b4", double(t.slots),
+           fmt::format("-j {}", t.slots)) +
+       "\n";
   if (nvcc_top > 0) {
     double gib = double(1LL << 30);
     double per = t.nvcc_bytes_per_job / gib;
-    h += "<h2>nvcc pool: reserved memory</h2>\n<p>Each running nvcc job reserves the plan's per-job budget "
-         "(--threads × 2.5 GiB); the pool lets " + std::to_string(t.nvcc_pool_depth) + " run at once.</p>\n";
-    h += curve_svg(t, "nvcc reserved", nvcc_top * per, fmt::format("{:.1f} GiB", nvcc_top * per),
-                   [per](const ConcurrencyStep& s) { return s.nvcc * per; }, "#2ca02c",
-                   t.nvcc_pool_depth * per, fmt::format("pool {:.1f} GiB", t.nvcc_pool_depth * per)) + "\n";
+    h += "<h2>nvcc pool: reserved memory</h2>\n<p>Each running nvcc job reserves the plan's "
+         "per-job budget "
+         "(--threads × 2.5 GiB); the pool lets " +
+         std::to_string(t.nvcc_pool_depth) + " run at once.</p>\n";
+    h += curve_svg(
+             t, "nvcc reserved", nvcc_top * per, fmt::format("{:.1f} GiB", nvcc_top * per),
+             [per](const ConcurrencyStep& s) { return s.nvcc * per; }, "#2ca02c",
+             t.nvcc_pool_depth * per, fmt::format("pool {:.1f} GiB", t.nvcc_pool_depth * per)) +
+         "\n";
   }
   h += "<h2>Critical path</h2>\n<ol class=\"critical-path\">";
   for (size_t i : t.critical_path) {
     const TimedJob& j = t.jobs[i];
     h += fmt::format("<li>{} — {} ({:.2f} s)</li>", html_escape(job_label(j)),
-                     html_escape(j.variant.empty() ? "(no variant)" : j.variant), seconds(j.duration_ms()));
+                     html_escape(j.variant.empty() ? "(no variant)" : j.variant),
+                     seconds(j.duration_ms()));
   }
-  h += "</ol>\n<h2>Slowest TUs</h2>\n<table class=\"list\"><tr><th>TU</th><th>variant</th><th>tool</th><th>s</th></tr>";
+  h += "</ol>\n<h2>Slowest TUs</h2>\n<table "
+       "class=\"list\"><tr><th>TU</th><th>variant</th><th>tool</th><th>s</th></tr>";
   std::vector<const TimedJob*> compiles;
   for (const auto& j : t.jobs)
     if (j.kind == JobKind::compile) compiles.push_back(&j);
-  std::stable_sort(compiles.begin(), compiles.end(),
-                   [](const TimedJob* a, const TimedJob* b) { return a->duration_ms() > b->duration_ms(); });
+  std::stable_sort(compiles.begin(), compiles.end(), [](const TimedJob* a, const TimedJob* b) {
+    return a->duration_ms() > b->duration_ms();
+  });
   for (const TimedJob* j : compiles)
-    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.2f}</td></tr>", html_escape(j->name),
-                     html_escape(j->variant), j->tool, seconds(j->duration_ms()));
-  h += "</table>\n<h2>Variants</h2>\n<table class=\"list\"><tr><th>variant</th><th>Σ job time s</th></tr>";
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
+                     html_escape(j->name), html_escape(j->variant), j->tool,
+                     seconds(j->duration_ms()));
+  h += "</table>\n<h2>Variants</h2>\n<table class=\"list\"><tr><th>variant</th><th>Σ job time "
+       "s</th></tr>";
   for (const auto& [v, ms] : variant_totals(t))
-    h += fmt::format("<tr><td>{}</td><td class=\"n\">{:.2f}</td></tr>", html_escape(v.empty() ? "(no variant)" : v),
-                     seconds(ms));
+    h += fmt::format("<tr><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
+                     html_escape(v.empty() ? "(no variant)" : v), seconds(ms));
   h += "</table>\n</body></html>\n";
   return h;
 }
@@ -295,7 +325,9 @@ std::string render_timings_trace(const Timings& t) {
   auto variants = variant_order(t);
   for (size_t p = 0; p < variants.size(); ++p) {
     int pid = static_cast<int>(p) + 1;
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", pid},
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", pid},
                       {"args", {{"name", variants[p].empty() ? "(no variant)" : variants[p]}}}});
     std::vector<size_t> jobs;
     for (size_t i = 0; i < t.jobs.size(); ++i)

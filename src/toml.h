@@ -77,12 +77,15 @@ template <class At>
     Codepoint c = at;
     if (c == nullptr) throw toml::parse_error("unexpected end of file", toml::source_position{});
     std::string what = "'" + std::string(c->bytes, c->count) + "'";
-    if (c->value == U'\n' || c->value == U'\r') what = "end of line";
-    else if (c->value < 0x20 || c->value == 0x7f) what = "control character";
+    if (c->value == U'\n' || c->value == U'\r')
+      what = "end of line";
+    else if (c->value < 0x20 || c->value == 0x7f)
+      what = "control character";
     throw toml::parse_error(("unexpected " + what).c_str(), c->position);
   } else {
     // Not reached from the parser itself: a check of toml++'s own data structures.
-    std::string message = std::string("toml++ cannot read this file (its check `") + expression + "` failed)";
+    std::string message =
+        std::string("toml++ cannot read this file (its check `") + expression + "` failed)";
     throw toml::parse_error(message.c_str(), toml::source_position{});
   }
 }

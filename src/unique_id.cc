@@ -64,9 +64,7 @@ Result<std::string> unique_id_from_tree(std::string_view rev_parse_output, bool 
   return id->substr(0, 7) + (dirty ? "_dirty" : "");
 }
 
-bool porcelain_is_dirty(std::string_view status_output) {
-  return !trim(status_output).empty();
-}
+bool porcelain_is_dirty(std::string_view status_output) { return !trim(status_output).empty(); }
 
 std::string content_unique_id(std::vector<std::pair<std::string, std::string>> files) {
   std::sort(files.begin(), files.end(),
@@ -114,7 +112,8 @@ Result<std::optional<GitState>> detect_git_state(const std::string& dir, Process
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = process.capture(argv, env, k_probe_timeout);
     if (r && r->timed_out)
-      stuck = Error{timeout_message(argv, k_probe_timeout), {},
+      stuck = Error{timeout_message(argv, k_probe_timeout),
+                    {},
                     "check the repository (a hung file system, a lock), or pass --unique-id"};
     if (!r || r->exit_code != 0) return std::nullopt;
     return r->out;
@@ -146,11 +145,14 @@ Result<std::optional<GitState>> detect_git_state(const std::string& dir, Process
 std::optional<Error> missing_git_note(Process& process, const Environment& env,
                                       const std::string& content_id) {
   if (process.capture({"git", "--version"}, env).ok()) return std::nullopt;
-  return Error{"git cannot be run (not on PATH), so the op namespace is a content hash of the "
-               "sources (" + content_id + ") rather than the git tree id, and the metadata "
-               "names no commit",
-               {},
-               "install git (Debian: apt install git), or pass --unique-id"};
+  return Error{
+      "git cannot be run (not on PATH), so the op namespace is a content hash of the "
+      "sources (" +
+          content_id +
+          ") rather than the git tree id, and the metadata "
+          "names no commit",
+      {},
+      "install git (Debian: apt install git), or pass --unique-id"};
 }
 
 }  // namespace kb

@@ -57,11 +57,13 @@ std::vector<std::string_view> split_dash(std::string_view s) {
 }
 
 Error bad(std::string_view name, std::string what, std::string hint = "") {
-  return Error{fmt::format("invalid variant name \"{}\": {}", name, what), std::nullopt, std::move(hint)};
+  return Error{fmt::format("invalid variant name \"{}\": {}", name, what), std::nullopt,
+               std::move(hint)};
 }
 
 constexpr std::string_view k_forms =
-    "variant names look like torch211-cxx11-cu130-x86_64-linux, torch-stable-abi211-cu130-x86_64-linux, "
+    "variant names look like torch211-cxx11-cu130-x86_64-linux, "
+    "torch-stable-abi211-cu130-x86_64-linux, "
     "tvm-ffi01-cu130-x86_64-linux or torch-cuda";
 
 // The compute token of `name` ("cpu", "cu130", "rocm64", ...) into v.backend and v.compute.
@@ -145,14 +147,17 @@ Result<VariantName> VariantName::parse(std::string_view name) {
     return bad(name, fmt::format("unknown framework \"{}\"", parts[0]), std::string(k_forms));
   }
   auto fw = framework_version(digits);
-  if (!fw) return bad(name, fmt::format("bad {} version \"{}\" (expected e.g. {})", what, digits, example));
+  if (!fw)
+    return bad(name,
+               fmt::format("bad {} version \"{}\" (expected e.g. {})", what, digits, example));
   v.framework = *fw;
 
   // Optional C++ ABI tag, then exactly compute-cpu-os.
   bool cxx11 = false;
   if (i < parts.size() && (parts[i] == "cxx11" || parts[i] == "cxx98")) {
     if (v.kind != Kind::torch)
-      return bad(name, fmt::format("the \"{}\" tag is only used on torch<MAJ><MIN> names", parts[i]));
+      return bad(name,
+                 fmt::format("the \"{}\" tag is only used on torch<MAJ><MIN> names", parts[i]));
     if (parts[i] == "cxx98")
       return bad(name, "the \"cxx98\" tag (pre-C++11 ABI) is not produced by kb",
                  "build against a Torch that uses the C++11 ABI");
@@ -162,7 +167,8 @@ Result<VariantName> VariantName::parse(std::string_view name) {
   if (parts.size() - i != 3)
     return bad(name,
                fmt::format("expected <compute>-<cpu>-<os> after the framework, found \"{}\"",
-                           i < parts.size() ? name.substr(parts[i].data() - name.data()) : std::string_view()),
+                           i < parts.size() ? name.substr(parts[i].data() - name.data())
+                                            : std::string_view()),
                std::string(k_forms));
   std::string_view compute = parts[i], cpu = parts[i + 1], os = parts[i + 2];
 

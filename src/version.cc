@@ -21,7 +21,8 @@ Result<Version> Version::parse(std::string_view text) {
     int value = 0;
     auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
     if (part.empty() || ec != std::errc() || ptr != part.data() + part.size() || value < 0)
-      return Error{"invalid version \"" + std::string(text) + "\"", {},
+      return Error{"invalid version \"" + std::string(text) + "\"",
+                   {},
                    "a version is dot-separated non-negative integers, such as \"12.8\""};
     parts.push_back(value);
     if (dot == std::string_view::npos) break;

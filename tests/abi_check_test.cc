@@ -21,8 +21,10 @@ const char* k_manylinux = R"({"source": "test", "policies": [
    "symbol_versions": {"x86_64": {"GLIBC": ["2.2.5", "2.14", "2.17", "2.28"],
                                   "GLIBCXX": ["3.4", "3.4.21", "3.4.24"],
                                   "CXXABI": ["1.3", "1.3.9", "TM_1"], "GCC": ["3.0", "7.0.0"]}}}]})";
-const char* k_python = R"({"source": "test", "added": {"PyModule_Create2": "3.2", "PyType_GetName": "3.11"}})";
-const char* k_torch = R"({"source": "test", "added": {"torch_new_list_reserve_size": "2.10", "torch_tag_core": "2.12"}})";
+const char* k_python =
+    R"({"source": "test", "added": {"PyModule_Create2": "3.2", "PyType_GetName": "3.11"}})";
+const char* k_torch =
+    R"({"source": "test", "added": {"torch_new_list_reserve_size": "2.10", "torch_tag_core": "2.12"}})";
 
 AbiTables tables() {
   auto t = parse_abi_tables(k_manylinux, k_python, k_torch);
@@ -30,7 +32,9 @@ AbiTables tables() {
   return *t;
 }
 
-ElfImports imports(std::vector<ImportedSymbol> symbols) { return {"x86_64", std::move(symbols), {}}; }
+ElfImports imports(std::vector<ImportedSymbol> symbols) {
+  return {"x86_64", std::move(symbols), {}};
+}
 
 std::vector<AbiViolation> check(std::vector<ImportedSymbol> symbols, AbiOptions options = {}) {
   auto r = check_abi(imports(std::move(symbols)), tables(), options);
@@ -39,8 +43,11 @@ std::vector<AbiViolation> check(std::vector<ImportedSymbol> symbols, AbiOptions 
 }
 
 TEST(AbiManylinux, VersionsInThePolicyPass) {
-  EXPECT_TRUE(check({{"memcpy", "GLIBC_2.14"}, {"free", "GLIBC_2.2.5"}, {"_ZdlPv", "GLIBCXX_3.4"},
-                     {"__cxa_begin_catch", "CXXABI_1.3"}, {"_Unwind_Resume", "GCC_3.0"},
+  EXPECT_TRUE(check({{"memcpy", "GLIBC_2.14"},
+                     {"free", "GLIBC_2.2.5"},
+                     {"_ZdlPv", "GLIBCXX_3.4"},
+                     {"__cxa_begin_catch", "CXXABI_1.3"},
+                     {"_Unwind_Resume", "GCC_3.0"},
                      {"__gcc_personality_v0", "GCC_7.0"}})  // 7.0 == 7.0.0
                   .empty());
 }
@@ -48,7 +55,8 @@ TEST(AbiManylinux, VersionsInThePolicyPass) {
 TEST(AbiManylinux, ANewerGlibcSymbolIsNamedWithTheCeiling) {
   auto v = check({{"__libc_single_threaded", "GLIBC_2.32"}, {"memcpy", "GLIBC_2.14"}});
   ASSERT_EQ(v.size(), 1u);
-  EXPECT_EQ(v[0], (AbiViolation{Kind::manylinux, "__libc_single_threaded", "GLIBC_2.32", "2.28", ""}));
+  EXPECT_EQ(v[0],
+            (AbiViolation{Kind::manylinux, "__libc_single_threaded", "GLIBC_2.32", "2.28", ""}));
   EXPECT_EQ(describe_violation(v[0], AbiOptions{}),
             "__libc_single_threaded@GLIBC_2.32: not allowed by manylinux_2_28 (GLIBC up to 2.28)");
 }
@@ -68,7 +76,8 @@ TEST(AbiManylinux, NonNumericVersionsAreSetMembers) {
 }
 
 TEST(AbiManylinux, UngovernedAndUnversionedSymbolsAreIgnored) {
-  EXPECT_TRUE(check({{"cudaLaunchKernel", "libcudart.so.13"}, {"_ZN3c1010TensorImplD2Ev", ""},
+  EXPECT_TRUE(check({{"cudaLaunchKernel", "libcudart.so.13"},
+                     {"_ZN3c1010TensorImplD2Ev", ""},
                      {"deflate", "ZLIB_1.2.12"}})
                   .empty());
 }
@@ -94,8 +103,12 @@ TEST(AbiManylinux, AnUnknownPolicyOrMachineFails) {
 }
 
 TEST(AbiPython, OnlyTheLimitedApiOfTheTargetVersion) {
-  auto v = check({{"PyModule_Create2", ""}, {"PyType_GetName", ""}, {"PyList_GET_ITEM_x", ""},
-                  {"_Py_Dealloc_x", ""}, {"Pybar", ""}, {"py_lower", ""}});
+  auto v = check({{"PyModule_Create2", ""},
+                  {"PyType_GetName", ""},
+                  {"PyList_GET_ITEM_x", ""},
+                  {"_Py_Dealloc_x", ""},
+                  {"Pybar", ""},
+                  {"py_lower", ""}});
   ASSERT_EQ(v.size(), 4u);
   EXPECT_EQ(v[0], (AbiViolation{Kind::python_not_abi3, "PyList_GET_ITEM_x", "", "", ""}));
   EXPECT_EQ(v[1].symbol, "Pybar");  // the reference's prefix rule: "Py" is enough
@@ -111,7 +124,7 @@ TEST(AbiPython, OnlyTheLimitedApiOfTheTargetVersion) {
 TEST(AbiTorchStable, CxxSymbolsOfTorchFailOnlyStableVariants) {
   const std::vector<ImportedSymbol> syms = {
       {"_ZN3c104cuda20getCurrentCUDAStreamEa", ""},  // c10::cuda::getCurrentCUDAStream(signed char)
-      {"_ZTVN3c105ErrorE", ""},                       // vtable for c10::Error
+      {"_ZTVN3c105ErrorE", ""},                      // vtable for c10::Error
       {"_ZN5torch6stable6detail3fooEv", ""},         // torch::stable::detail::foo()
       {"_ZNSt6vectorIiSaIiEED1Ev", ""},              // std:: is fine
       {"aoti_torch_get_sizes", ""},                  // an old shim: not in the table, C symbol
@@ -132,13 +145,15 @@ TEST(AbiTorchStable, ShimsNewerThanTheTargetFail) {
   auto v = check({{"torch_new_list_reserve_size", ""}, {"torch_tag_core", ""}}, o);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0], (AbiViolation{Kind::torch_shim_too_new, "torch_tag_core", "2.12", "2.11", ""}));
-  EXPECT_EQ(describe_violation(v[0], o), "torch_tag_core: a stable shim only since Torch 2.12, newer than the target 2.11");
+  EXPECT_EQ(describe_violation(v[0], o),
+            "torch_tag_core: a stable shim only since Torch 2.12, newer than the target 2.11");
   o.torch_stable_abi = Version({2, 12});
   EXPECT_TRUE(check({{"torch_tag_core", ""}}, o).empty());
 }
 
 TEST(AbiTables, MalformedTablesNameTheTable) {
-  auto bad = parse_abi_tables(k_manylinux, R"({"source": "x", "added": {"PyX": "three"}})", k_torch);
+  auto bad =
+      parse_abi_tables(k_manylinux, R"({"source": "x", "added": {"PyX": "three"}})", k_torch);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.errors().list[0].message.find("Python stable ABI table"), std::string::npos);
   auto broken = parse_abi_tables("{", k_python, k_torch);
@@ -153,20 +168,27 @@ TEST(AbiTables, BuiltinTablesCarryTheReferencePolicy) {
   EXPECT_NE(t->manylinux_source.find("auditwheel"), std::string::npos);
   EXPECT_NE(t->python_source.find("abi3info"), std::string::npos);
   EXPECT_NE(t->torch_source.find("TORCH_FEATURE_VERSION"), std::string::npos);
-  auto v = check_abi(imports({{"a", "GLIBC_2.28"}, {"b", "GLIBC_2.29"}, {"c", "GLIBCXX_3.4.24"},
-                              {"d", "GLIBCXX_3.4.25"}, {"e", "CXXABI_1.3.11"}, {"f", "CXXABI_1.3.12"},
-                              {"g", "GCC_7.0.0"}, {"h", "GLIBC_2.32"}}),
+  auto v = check_abi(imports({{"a", "GLIBC_2.28"},
+                              {"b", "GLIBC_2.29"},
+                              {"c", "GLIBCXX_3.4.24"},
+                              {"d", "GLIBCXX_3.4.25"},
+                              {"e", "CXXABI_1.3.11"},
+                              {"f", "CXXABI_1.3.12"},
+                              {"g", "GCC_7.0.0"},
+                              {"h", "GLIBC_2.32"}}),
                      *t, AbiOptions{});
   ASSERT_TRUE(v.ok());
   std::vector<std::string> failed;
   for (const auto& x : *v) failed.push_back(x.version);
   // Sorted by symbol: b, d, f, h.
-  EXPECT_EQ(failed, (std::vector<std::string>{"GLIBC_2.29", "GLIBCXX_3.4.25", "CXXABI_1.3.12", "GLIBC_2.32"}));
+  EXPECT_EQ(failed, (std::vector<std::string>{"GLIBC_2.29", "GLIBCXX_3.4.25", "CXXABI_1.3.12",
+                                              "GLIBC_2.32"}));
   EXPECT_EQ(t->python_added.at("PyModule_Create2"), Version({3, 2}));
   EXPECT_GT(t->python_added.size(), 900u);
   EXPECT_EQ(t->torch_shim_added.at("torch_new_list_reserve_size"), Version({2, 10}));
   // aarch64 has its own GLIBC set (2.17 is its oldest).
-  auto arm = check_abi({"aarch64", {{"x", "GLIBC_2.17"}, {"y", "GLIBC_2.2.5"}}, {}}, *t, AbiOptions{});
+  auto arm =
+      check_abi({"aarch64", {{"x", "GLIBC_2.17"}, {"y", "GLIBC_2.2.5"}}, {}}, *t, AbiOptions{});
   ASSERT_TRUE(arm.ok());
   ASSERT_EQ(arm->size(), 1u);
   EXPECT_EQ((*arm)[0].version, "GLIBC_2.2.5");
@@ -194,15 +216,18 @@ TEST(AbiVariant, TreeFindsVariantsAndReportsUnreadableLibraries) {
   EXPECT_EQ(stable.variant, "torch-stable-abi210-cpu-x86_64-linux");
   EXPECT_EQ(stable.options.torch_stable_abi, Version({2, 10}));
   EXPECT_FALSE(stable.ok());  // no library at all
-  EXPECT_EQ(format_verdict_line(stable), "abi FAIL: torch-stable-abi210-cpu-x86_64-linux: no library (.so) found");
+  EXPECT_EQ(format_verdict_line(stable),
+            "abi FAIL: torch-stable-abi210-cpu-x86_64-linux: no library (.so) found");
   const VariantVerdict& cuda = (*r)[1];
   ASSERT_EQ(cuda.libraries.size(), 1u);
   EXPECT_EQ(cuda.libraries[0].path, "_relu_cuda_x.abi3.so");
   ASSERT_TRUE(cuda.libraries[0].error.has_value());
   EXPECT_EQ(format_verdict_line(cuda),
-            "abi FAIL: torch211-cxx11-cu130-x86_64-linux: 1 unreadable library; _relu_cuda_x.abi3.so: not an ELF file");
+            "abi FAIL: torch211-cxx11-cu130-x86_64-linux: 1 unreadable library; "
+            "_relu_cuda_x.abi3.so: not an ELF file");
   // One variant directory given directly.
-  auto one = check_abi_tree(disk, "/k/build/torch211-cxx11-cu130-x86_64-linux", tables(), AbiOptions{});
+  auto one =
+      check_abi_tree(disk, "/k/build/torch211-cxx11-cu130-x86_64-linux", tables(), AbiOptions{});
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->size(), 1u);
   auto none = check_abi_tree(disk, "/k/build/stray", tables(), AbiOptions{});
@@ -216,13 +241,17 @@ TEST(AbiVariant, VerdictLinesAndJson) {
   v.dir = "/k/build/" + v.variant;
   v.libraries = {{"_relu.abi3.so", {}, std::nullopt}};
   EXPECT_TRUE(v.ok());
-  EXPECT_EQ(format_verdict_line(v), "abi ok: torch211-cxx11-cu130-x86_64-linux (manylinux_2_28, abi3 3.9, 1 library)");
-  v.libraries[0].violations = {{Kind::manylinux, "__libc_single_threaded", "GLIBC_2.32", "2.28", ""},
-                               {Kind::python_not_abi3, "PyFoo", "", "", ""}};
+  EXPECT_EQ(format_verdict_line(v),
+            "abi ok: torch211-cxx11-cu130-x86_64-linux (manylinux_2_28, abi3 3.9, 1 library)");
+  v.libraries[0].violations = {
+      {Kind::manylinux, "__libc_single_threaded", "GLIBC_2.32", "2.28", ""},
+      {Kind::python_not_abi3, "PyFoo", "", "", ""}};
   EXPECT_EQ(format_verdict_line(v),
             "abi FAIL: torch211-cxx11-cu130-x86_64-linux: 2 violations; _relu.abi3.so: "
-            "__libc_single_threaded@GLIBC_2.32: not allowed by manylinux_2_28 (GLIBC up to 2.28) (and 1 more)");
-  EXPECT_NE(format_verdict_details(v).find("\n    PyFoo: not in the Python limited API (abi3)\n"), std::string::npos);
+            "__libc_single_threaded@GLIBC_2.32: not allowed by manylinux_2_28 (GLIBC up to 2.28) "
+            "(and 1 more)");
+  EXPECT_NE(format_verdict_details(v).find("\n    PyFoo: not in the Python limited API (abi3)\n"),
+            std::string::npos);
   auto j = nlohmann::json::parse(format_verdicts_json({v}));
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["ok"], false);

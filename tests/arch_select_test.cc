@@ -25,7 +25,9 @@ ArchSelection native_on(const Strings& gpus, const char* cuda = "13.0") {
   return resolve_cuda_archs(cuda_choice(""), gpus, V(cuda));
 }
 
-ArchSelection list_of(const std::string& list) { return resolve_cuda_archs(cuda_choice(list), {}, V("13.0")); }
+ArchSelection list_of(const std::string& list) {
+  return resolve_cuda_archs(cuda_choice(list), {}, V("13.0"));
+}
 
 // --- choosing ---------------------------------------------------------------------------
 
@@ -33,7 +35,8 @@ TEST(ChooseCudaArchs, DefaultIsNative) {
   auto c = cuda_choice("");
   EXPECT_EQ(c.kind, ArchChoice::Kind::native);
   EXPECT_EQ(c.source, ArchChoice::Source::default_choice);
-  EXPECT_EQ(cuda_choice("", "").source, ArchChoice::Source::default_choice);  // empty variable: unset
+  EXPECT_EQ(cuda_choice("", "").source,
+            ArchChoice::Source::default_choice);  // empty variable: unset
   EXPECT_EQ(cuda_choice("", "  ").source, ArchChoice::Source::default_choice);
 }
 
@@ -85,7 +88,8 @@ TEST(ChooseRocmArchs, ListAndErrors) {
   auto bad = choose_rocm_archs("", std::string("gfx942;MI300;9.0"));
   ASSERT_FALSE(bad.ok());
   ASSERT_THAT(bad.errors().list, SizeIs(2));
-  EXPECT_THAT(bad.errors().list[0].message, HasSubstr("KB_ROCM_ARCHS: entry 2 of 3, \"MI300\", is not a gfx target"));
+  EXPECT_THAT(bad.errors().list[0].message,
+              HasSubstr("KB_ROCM_ARCHS: entry 2 of 3, \"MI300\", is not a gfx target"));
 }
 
 // --- resolving ----------------------------------------------------------------------------
@@ -104,7 +108,8 @@ TEST(ResolveCudaArchs, SeveralGpusGiveSeveralTargets) {
   auto sel = native_on({"9.0", "8.0", "9.0"});
   EXPECT_THAT(sel.targets, ElementsAre("8.0", "9.0"));
   EXPECT_EQ(sel.reason, "this machine's GPUs");
-  EXPECT_THAT(sel.notes, ElementsAre("GPUs of capabilities 8.0 and 9.0 are visible: building for each"));
+  EXPECT_THAT(sel.notes,
+              ElementsAre("GPUs of capabilities 8.0 and 9.0 are visible: building for each"));
 }
 
 TEST(ResolveCudaArchs, NoGpuMeansAll) {
@@ -127,9 +132,11 @@ TEST(ResolveCudaArchs, GpuNewerThanTheToolkitIsNoted) {
 
 TEST(ResolveCudaArchs, AllAndListSayWhere) {
   auto all = resolve_cuda_archs(cuda_choice("all"), {"9.0"}, V("13.0"));
-  EXPECT_EQ(describe_arch_selection(all, "--cuda-archs"), "archs: all supported (--cuda-archs=all)");
+  EXPECT_EQ(describe_arch_selection(all, "--cuda-archs"),
+            "archs: all supported (--cuda-archs=all)");
   auto env_all = resolve_cuda_archs(cuda_choice("", "all"), {"9.0"}, V("13.0"));
-  EXPECT_EQ(describe_arch_selection(env_all, "--cuda-archs"), "archs: all supported (KB_CUDA_ARCHS=all)");
+  EXPECT_EQ(describe_arch_selection(env_all, "--cuda-archs"),
+            "archs: all supported (KB_CUDA_ARCHS=all)");
   auto list = list_of("8.0;9.0a");
   EXPECT_EQ(describe_arch_selection(list, "--cuda-archs"), "archs: 8.0;9.0a (--cuda-archs)");
 }
@@ -154,9 +161,11 @@ TEST(CudaSectionArchs, NativeSectionWithoutCapsBuildsTheGpu) {
 TEST(CudaSectionArchs, NativeGpuOutsideTheListGetsWhatRunsOnIt) {
   auto r = cuda_section_archs(std::nullopt, native_on({"12.0"}, "12.6"), V("12.6"));
   EXPECT_THAT(r.archs, ElementsAre("9.0+PTX"));
-  EXPECT_THAT(r.notes, ElementsAre(HasSubstr("GPU 12.0: CUDA 12.6 has no 12.0 target; built 9.0+PTX")));
+  EXPECT_THAT(r.notes,
+              ElementsAre(HasSubstr("GPU 12.0: CUDA 12.6 has no 12.0 target; built 9.0+PTX")));
   // 8.8 (in nvcc 13.0 but not in the default list): the newest 8.x below it.
-  EXPECT_THAT(cuda_section_archs(std::nullopt, native_on({"8.8"}), V("13.0")).archs, ElementsAre("8.7"));
+  EXPECT_THAT(cuda_section_archs(std::nullopt, native_on({"8.8"}), V("13.0")).archs,
+              ElementsAre("8.7"));
 }
 
 TEST(CudaSectionArchs, NativeGpuNothingRunsOnFallsBackToTheFullList) {
@@ -183,12 +192,15 @@ TEST(CudaSectionArchs, NativeNarrowsExplicitCaps) {
 TEST(CudaSectionArchs, NativeCapsThatMissTheGpuAreKeptWithANote) {
   auto r = cuda_section_archs(Strings{"8.0", "8.6"}, native_on({"9.0"}), V("13.0"));
   EXPECT_THAT(r.archs, ElementsAre("8.0", "8.6"));
-  EXPECT_THAT(r.notes, ElementsAre("none of 8.0;8.6 runs on this machine's GPU (9.0): built them all"));
+  EXPECT_THAT(r.notes,
+              ElementsAre("none of 8.0;8.6 runs on this machine's GPU (9.0): built them all"));
 }
 
 TEST(CudaSectionArchs, ListWithoutCapsIsTheLooseIntersection) {
-  EXPECT_THAT(cuda_section_archs(std::nullopt, list_of("8.0;9.0a"), V("13.0")).archs, ElementsAre("8.0", "9.0a"));
-  EXPECT_THAT(cuda_section_archs(std::nullopt, list_of("12.0+PTX"), V("13.0")).archs, ElementsAre("12.0+PTX"));
+  EXPECT_THAT(cuda_section_archs(std::nullopt, list_of("8.0;9.0a"), V("13.0")).archs,
+              ElementsAre("8.0", "9.0a"));
+  EXPECT_THAT(cuda_section_archs(std::nullopt, list_of("12.0+PTX"), V("13.0")).archs,
+              ElementsAre("12.0+PTX"));
   auto none = cuda_section_archs(std::nullopt, list_of("12.0"), V("12.6"));
   EXPECT_THAT(none.archs, IsEmpty());
   EXPECT_THAT(none.notes, testing::Contains("--cuda-archs (12.0): nothing CUDA 12.6 builds"));
@@ -220,18 +232,21 @@ TEST(RocmArchs, NativeSupportedGpu) {
   EXPECT_THAT(narrowed.notes, ElementsAre("gfx90a: left out for this machine's GPU (gfx942)"));
   auto missed = rocm_section_archs(Strings{"gfx90a"}, sel, {});
   EXPECT_THAT(missed.archs, ElementsAre("gfx90a"));
-  EXPECT_THAT(missed.notes, ElementsAre(HasSubstr("none of gfx90a is this machine's GPU (gfx942)")));
+  EXPECT_THAT(missed.notes,
+              ElementsAre(HasSubstr("none of gfx90a is this machine's GPU (gfx942)")));
 }
 
 TEST(RocmArchs, UnsupportedGpuMeansAllWithANote) {
   auto sel = rocm_native({"gfx1031"});
   EXPECT_EQ(sel.kind, ArchSelection::Kind::all);
   EXPECT_EQ(sel.reason, "no supported GPU visible");
-  EXPECT_THAT(sel.notes, ElementsAre(HasSubstr("GPU gfx1031 is not one of the supported ROCm targets")));
+  EXPECT_THAT(sel.notes,
+              ElementsAre(HasSubstr("GPU gfx1031 is not one of the supported ROCm targets")));
   EXPECT_EQ(rocm_section_archs(std::nullopt, sel, {}).archs, reference_rocm_archs());
   auto mixed = rocm_native({"gfx1031", "gfx90a"});
   EXPECT_THAT(mixed.targets, ElementsAre("gfx90a"));
-  EXPECT_THAT(mixed.notes, ElementsAre(HasSubstr("gfx1031 is not one of the supported ROCm targets")));
+  EXPECT_THAT(mixed.notes,
+              ElementsAre(HasSubstr("gfx1031 is not one of the supported ROCm targets")));
 }
 
 TEST(RocmArchs, ListGoesThroughTheReferenceAndCompiler) {
@@ -252,20 +267,21 @@ TEST(CudaBundleRunsOn, TheRules) {
   EXPECT_FALSE(cuda_bundle_runs_on("9.0", {"8.0", "8.6"}));  // other major, no PTX
   EXPECT_TRUE(cuda_bundle_runs_on("9.0", {"8.0+PTX"}));      // PTX: any newer GPU
   EXPECT_TRUE(cuda_bundle_runs_on("12.0", {"10.0", "9.0+PTX"}));
-  EXPECT_FALSE(cuda_bundle_runs_on("8.0", {"9.0+PTX"}));     // PTX never runs on older GPUs
-  EXPECT_TRUE(cuda_bundle_runs_on("9.0", {"9.0a"}));         // exact for "a"
+  EXPECT_FALSE(cuda_bundle_runs_on("8.0", {"9.0+PTX"}));  // PTX never runs on older GPUs
+  EXPECT_TRUE(cuda_bundle_runs_on("9.0", {"9.0a"}));      // exact for "a"
   EXPECT_FALSE(cuda_bundle_runs_on("10.0", {"9.0a"}));
   EXPECT_FALSE(cuda_bundle_runs_on("10.3", {"10.0a"}));
-  EXPECT_TRUE(cuda_bundle_runs_on("10.3", {"10.0f"}));       // family: same major, not newer
+  EXPECT_TRUE(cuda_bundle_runs_on("10.3", {"10.0f"}));  // family: same major, not newer
   EXPECT_FALSE(cuda_bundle_runs_on("12.0", {"10.0f"}));
-  EXPECT_TRUE(cuda_bundle_runs_on("9.0", {}));               // noarch / unknown
+  EXPECT_TRUE(cuda_bundle_runs_on("9.0", {}));  // noarch / unknown
   EXPECT_FALSE(cuda_bundle_runs_on("x", {"9.0"}));
 }
 
 TEST(CudaBundleRunsOn, MismatchSentence) {
   EXPECT_EQ(cuda_bundle_mismatch("v", "9.0", {"9.0+PTX"}), std::nullopt);
   EXPECT_EQ(cuda_bundle_mismatch("torch212-cxx11-cu130-x86_64-linux", "9.0", {"8.0", "8.6"}),
-            "torch212-cxx11-cu130-x86_64-linux has no code for this GPU (9.0): built for 8.0;8.6 (rebuild with "
+            "torch212-cxx11-cu130-x86_64-linux has no code for this GPU (9.0): built for 8.0;8.6 "
+            "(rebuild with "
             "--cuda-archs=native or include 9.0)");
 }
 

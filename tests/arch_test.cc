@@ -36,28 +36,31 @@ TEST(ArchTables, BelowCuda128) {
 }
 
 TEST(ArchTables, Cuda128) {
-  Strings expected = {"7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1", "12.0+PTX"};
+  Strings expected = {"7.0", "7.2", "7.5",  "8.0",  "8.6",     "8.7",
+                      "8.9", "9.0", "10.0", "10.1", "12.0+PTX"};
   EXPECT_EQ(default_cuda_archs(V("12.8")), expected);
   EXPECT_EQ(default_cuda_archs(V("12.8.1")), expected);
 }
 
 TEST(ArchTables, Cuda129Adds103And121) {
-  Strings expected = {"7.0", "7.2", "7.5", "8.0",  "8.6",  "8.7",  "8.9",
+  Strings expected = {"7.0", "7.2",  "7.5",  "8.0",  "8.6",  "8.7",     "8.9",
                       "9.0", "10.0", "10.1", "10.3", "12.0", "12.1+PTX"};
   EXPECT_EQ(default_cuda_archs(V("12.9")), expected);
   EXPECT_EQ(default_cuda_archs(V("12.9.1")), expected);
 }
 
 TEST(ArchTables, Cuda130AndNewer) {
-  Strings expected = {"7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"};
+  Strings expected = {"7.5",  "8.0",  "8.6",  "8.7",  "8.9",     "9.0",
+                      "10.0", "10.3", "11.0", "12.0", "12.1+PTX"};
   EXPECT_EQ(default_cuda_archs(V("13.0")), expected);
   EXPECT_EQ(default_cuda_archs(V("13")), expected);
   EXPECT_EQ(default_cuda_archs(V("13.2")), expected);
 }
 
 TEST(ArchTables, EveryTargetOfEveryTable) {
-  EXPECT_THAT(all_default_cuda_targets(), ElementsAre("7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0",
-                                                      "10.0", "10.1", "10.3", "11.0", "12.0", "12.1"));
+  EXPECT_THAT(all_default_cuda_targets(),
+              ElementsAre("7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.1",
+                          "10.3", "11.0", "12.0", "12.1"));
 }
 
 TEST(ArchTables, AsNvcc130ListsThem) {
@@ -68,13 +71,15 @@ TEST(ArchTables, AsNvcc130ListsThem) {
     code.erase(std::remove(code.begin(), code.end(), '.'), code.end());
     EXPECT_THAT(k_nvcc_13_0, Contains(code)) << a;
   }
-  EXPECT_THAT(limit_to_nvcc(on("13.0", default_cuda_archs(V("13.0"))), k_nvcc_13_0).notes, IsEmpty());
+  EXPECT_THAT(limit_to_nvcc(on("13.0", default_cuda_archs(V("13.0"))), k_nvcc_13_0).notes,
+              IsEmpty());
 }
 
 TEST(ArchOrder, NaturalOrder) {
   Strings v = {"12.1+PTX", "9.0a", "10.0", "7.5", "9.0", "8.0", "10.0f", "11.0", "8.9"};
   std::sort(v.begin(), v.end(), natural_arch_less);
-  EXPECT_THAT(v, ElementsAre("7.5", "8.0", "8.9", "9.0", "9.0a", "10.0", "10.0f", "11.0", "12.1+PTX"));
+  EXPECT_THAT(v,
+              ElementsAre("7.5", "8.0", "8.9", "9.0", "9.0a", "10.0", "10.0f", "11.0", "12.1+PTX"));
   EXPECT_TRUE(natural_arch_less("9.0", "10.0"));
   EXPECT_FALSE(natural_arch_less("10.0", "9.0"));
   EXPECT_FALSE(natural_arch_less("8.0", "8.0"));
@@ -84,22 +89,24 @@ TEST(ArchOrder, NaturalOrder) {
 TEST(ArchValidity, WellFormedCapabilities) {
   // Well-formed is all the reference asks: "11.8" or "99.9" are accepted (and then match no
   // target).
-  for (const char* ok : {"8.0", "9.0a", "10.0f", "9.0+PTX", "12.1+PTX", "9.0a+PTX", "5.0", "8.1", "11.8", "99.9"})
+  for (const char* ok :
+       {"8.0", "9.0a", "10.0f", "9.0+PTX", "12.1+PTX", "9.0a+PTX", "5.0", "8.1", "11.8", "99.9"})
     EXPECT_TRUE(is_valid_cuda_capability(ok)) << ok;
-  for (const char* bad : {"", "8", "80", "8.", ".0", "8.0b", "8.00", "sm_80", "8.0+ptx", "8.0 ", "08.0", "x.y",
-                          "+PTX", "9.0af"})
+  for (const char* bad : {"", "8", "80", "8.", ".0", "8.0b", "8.00", "sm_80", "8.0+ptx", "8.0 ",
+                          "08.0", "x.y", "+PTX", "9.0af"})
     EXPECT_FALSE(is_valid_cuda_capability(bad)) << bad;
 }
 
 TEST(ArchValidity, WhatCanMatchSomeTable) {
   // Serves a target of some CUDA version's default list on its own.
-  for (const char* ok : {"7.0", "7.5", "8.0", "8.1", "8.9", "9.0a", "10.0f", "10.3a", "10.1", "11.0", "12.1+PTX",
-                         "6.0+PTX", "12.0f"})
+  for (const char* ok : {"7.0", "7.5", "8.0", "8.1", "8.9", "9.0a", "10.0f", "10.3a", "10.1",
+                         "11.0", "12.1+PTX", "6.0+PTX", "12.0f"})
     EXPECT_TRUE(cuda_capability_can_match(ok)) << ok;
   // No target of its major at or above it (11.8, 12.2, 9.9), nothing of its major (5.0, 99.9),
   // a suffixed one whose base is no target (8.0a is well-formed: 8.0 is a target; 8.1a not),
   // or malformed.
-  for (const char* never : {"11.8", "12.2", "9.9", "5.0", "6.1", "99.9", "99.9+PTX", "8.1a", "13.0f", "garbage"})
+  for (const char* never :
+       {"11.8", "12.2", "9.9", "5.0", "6.1", "99.9", "99.9+PTX", "8.1a", "13.0f", "garbage"})
     EXPECT_FALSE(cuda_capability_can_match(never)) << never;
 }
 
@@ -188,13 +195,15 @@ TEST(LimitToNvcc, DropsWhatNvccCannotBuild) {
   auto anon = limit_to_nvcc(on("13.0", {"7.0"}), k_nvcc_13_0);
   EXPECT_THAT(anon.archs, IsEmpty());
   ASSERT_EQ(anon.notes.size(), 1u);
-  EXPECT_THAT(anon.notes[0], HasSubstr("7.0: not supported by the found nvcc (supports sm_75..sm_121)"));
+  EXPECT_THAT(anon.notes[0],
+              HasSubstr("7.0: not supported by the found nvcc (supports sm_75..sm_121)"));
 }
 
 TEST(LimitToNvcc, NoArchSpecificTargetsBeforeHopperOrFamiliesBeforeBlackwell) {
   auto r = limit_to_nvcc(on("13.0", {"8.0a", "9.0f", "10.0f"}), k_nvcc_13_0, V("13.0"));
   EXPECT_THAT(r.archs, ElementsAre("10.0f"));
-  EXPECT_THAT(r.notes, Contains("8.0a: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)"));
+  EXPECT_THAT(r.notes,
+              Contains("8.0a: no such target (\"a\" needs 9.0 or newer, \"f\" 10.0 or newer)"));
   EXPECT_THAT(r.notes, Contains(HasSubstr("9.0f: no such target")));
 }
 
@@ -209,24 +218,29 @@ TEST(LimitToNvcc, KeepsNotesAndUnknownListKeepsAll) {
 
 TEST(Gencode, EachPairOnce) {
   // "9.0" and "9.0+PTX" (two sections sharing a source): sm_90 once, then compute_90.
-  EXPECT_THAT(gencode_flags({"9.0", "10.0f", "9.0+PTX"}),
-              ElementsAre("-gencode", "arch=compute_90,code=sm_90", "-gencode", "arch=compute_100f,code=sm_100f",
-                          "-gencode", "arch=compute_90,code=compute_90"));
+  EXPECT_THAT(
+      gencode_flags({"9.0", "10.0f", "9.0+PTX"}),
+      ElementsAre("-gencode", "arch=compute_90,code=sm_90", "-gencode",
+                  "arch=compute_100f,code=sm_100f", "-gencode", "arch=compute_90,code=compute_90"));
 }
 
 TEST(Gencode, SassPtxAndSuffixes) {
-  EXPECT_THAT(gencode_flags({"8.0", "9.0a", "10.0f", "12.1+PTX"}),
-              ElementsAre("-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90a,code=sm_90a",
-                          "-gencode", "arch=compute_100f,code=sm_100f", "-gencode",
-                          "arch=compute_121,code=sm_121", "-gencode", "arch=compute_121,code=compute_121"));
-  EXPECT_THAT(gencode_flags({"9.0a+PTX"}), ElementsAre("-gencode", "arch=compute_90a,code=sm_90a", "-gencode",
-                                                       "arch=compute_90a,code=compute_90a"));
+  EXPECT_THAT(
+      gencode_flags({"8.0", "9.0a", "10.0f", "12.1+PTX"}),
+      ElementsAre("-gencode", "arch=compute_80,code=sm_80", "-gencode",
+                  "arch=compute_90a,code=sm_90a", "-gencode", "arch=compute_100f,code=sm_100f",
+                  "-gencode", "arch=compute_121,code=sm_121", "-gencode",
+                  "arch=compute_121,code=compute_121"));
+  EXPECT_THAT(gencode_flags({"9.0a+PTX"}),
+              ElementsAre("-gencode", "arch=compute_90a,code=sm_90a", "-gencode",
+                          "arch=compute_90a,code=compute_90a"));
   EXPECT_THAT(gencode_flags({}), IsEmpty());
 }
 
 TEST(Rocm, ReferenceList) {
-  EXPECT_THAT(reference_rocm_archs(), ElementsAre("gfx906", "gfx908", "gfx90a", "gfx942", "gfx950", "gfx1030",
-                                                  "gfx1100", "gfx1101", "gfx1200", "gfx1201"));
+  EXPECT_THAT(reference_rocm_archs(),
+              ElementsAre("gfx906", "gfx908", "gfx90a", "gfx942", "gfx950", "gfx1030", "gfx1100",
+                          "gfx1101", "gfx1200", "gfx1201"));
 }
 
 TEST(Rocm, ExactIntersectionWithNotes) {

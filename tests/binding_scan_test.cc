@@ -6,7 +6,7 @@ namespace kb {
 namespace {
 
 TEST(BindingScan, RegistrationMacrosOnlyAreLateBindable) {
-  const char* text = R"cpp(#include "registration.h"
+  const char* text = R"src(#include "registration.h"
 // TORCH_EXTENSION_NAME is the op namespace; see STRINGIFY(TORCH_EXTENSION_NAME) below.
 /* a block comment: PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) */
 TORCH_LIBRARY_EXPAND(TORCH_EXTENSION_NAME, ops) {
@@ -17,7 +17,7 @@ STABLE_TORCH_LIBRARY_EXPAND(
     TORCH_EXTENSION_NAME, ops) {}
 STABLE_TORCH_LIBRARY_IMPL_EXPAND(TORCH_EXTENSION_NAME, CPU, ops) {}
 REGISTER_EXTENSION(TORCH_EXTENSION_NAME)
-)cpp";
+)src";
   EXPECT_FALSE(other_extension_name_use(text).has_value());
 }
 
@@ -27,7 +27,8 @@ TEST(BindingScan, NoUseAtAllIsLateBindable) {
 }
 
 TEST(BindingScan, PybindModuleIsFoundWithItsPosition) {
-  auto use = other_extension_name_use("#include <torch/extension.h>\n\nPYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {}\n");
+  auto use = other_extension_name_use(
+      "#include <torch/extension.h>\n\nPYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {}\n");
   ASSERT_TRUE(use.has_value());
   EXPECT_EQ(use->line, 3);
   EXPECT_EQ(use->col, 17);
@@ -45,7 +46,8 @@ TEST(BindingScan, PlainTorchLibraryAndPreprocessorTestsAreFound) {
   EXPECT_TRUE(other_extension_name_use("TORCH_LIBRARY(TORCH_EXTENSION_NAME, m) {}").has_value());
   EXPECT_TRUE(other_extension_name_use("#ifdef TORCH_EXTENSION_NAME\n#endif\n").has_value());
   // The name as the second argument is not the namespace argument.
-  EXPECT_TRUE(other_extension_name_use("TORCH_LIBRARY_EXPAND(ops, TORCH_EXTENSION_NAME)").has_value());
+  EXPECT_TRUE(
+      other_extension_name_use("TORCH_LIBRARY_EXPAND(ops, TORCH_EXTENSION_NAME)").has_value());
 }
 
 TEST(BindingScan, LongerIdentifiersAreNotTheName) {

@@ -33,8 +33,9 @@ class BuildPlanTest : public ::testing::Test {
     o.kb_version = "0.1.0";
     return o;
   }();
-  std::vector<std::string> python_files{"__init__.py", "layers.py", "layers.pyi", "table.json",
-                                        "_ops.py", "__pycache__/layers.cpython-311.pyc",
+  std::vector<std::string> python_files{"__init__.py",    "layers.py",
+                                        "layers.pyi",     "table.json",
+                                        "_ops.py",        "__pycache__/layers.cpython-311.pyc",
                                         "sub/helpers.py", "README.md"};
 
   Result<BuildPlan> plan(std::vector<Variant> variants) {
@@ -64,7 +65,8 @@ TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
   EXPECT_EQ(vb.work_dir, "/src/relu/build/.kb/torch211-cxx11-cu130-x86_64-linux");
   EXPECT_EQ(vb.bundle_dir, "/src/relu/build/torch211-cxx11-cu130-x86_64-linux");
 
-  ASSERT_EQ(vb.compiles.size(), 4u);  // binding .cpp, relu.cu, launch.cpp, the compat C file; no .h/.cuh
+  ASSERT_EQ(vb.compiles.size(),
+            4u);  // binding .cpp, relu.cu, launch.cpp, the compat C file; no .h/.cuh
   const CompileStep* binding = find_step(vb, "torch_binding.cpp");
   const CompileStep* cu = find_step(vb, "relu.cu");
   const CompileStep* launch = find_step(vb, "launch.cpp");
@@ -77,7 +79,8 @@ TEST_F(BuildPlanTest, CudaVariantCompilesBindingAndKernelsButNotHeaders) {
   EXPECT_EQ(binding->source, "/src/relu/torch-ext/torch_binding.cpp");
   EXPECT_THAT(binding->argv, Contains("-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234"));
   EXPECT_THAT(binding->argv, Contains("-I" + vb.work_dir + "/gen"));
-  EXPECT_EQ(binding->description, "CXX torch211-cxx11-cu130-x86_64-linux torch-ext/torch_binding.cpp");
+  EXPECT_EQ(binding->description,
+            "CXX torch211-cxx11-cu130-x86_64-linux torch-ext/torch_binding.cpp");
 
   EXPECT_EQ(cu->tool, CompileStep::Tool::nvcc);
   // Not late-bound: every TU gets -DTORCH_EXTENSION_NAME=<ops name>, as in the reference.
@@ -104,9 +107,11 @@ TEST_F(BuildPlanTest, CompileLinesOfEveryTuAsGolden) {
   // A CUDA and a CPU variant built the reference's way (the id on every TU), every TU: the
   // whole of what kb passes (tests/data/golden/compile_commands.json; KB_UPDATE_GOLDEN=1
   // rewrites it, review the diff). docs/conformance.md says where each flag comes from.
-  auto p = plan({cuda_variant({"9.0a", "10.0f", "12.0+PTX"}), sample_variant(config, Backend::cpu, 1, std::nullopt)});
+  auto p = plan({cuda_variant({"9.0a", "10.0f", "12.0+PTX"}),
+                 sample_variant(config, Backend::cpu, 1, std::nullopt)});
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
-  std::string mismatch = golden_mismatch("compile_commands.json", render_compdb(*p, "/src/relu/build"));
+  std::string mismatch =
+      golden_mismatch("compile_commands.json", render_compdb(*p, "/src/relu/build"));
   EXPECT_TRUE(mismatch.empty()) << mismatch;
 }
 
@@ -134,7 +139,8 @@ TEST_F(BuildPlanTest, LateBoundVariantKeepsTheIdOutOfEveryCommandLine) {
   for (const auto& s : vb.compiles)
     for (const auto& a : s.argv) EXPECT_EQ(a.find("abc1234"), std::string::npos) << a;
   EXPECT_EQ(vb.work_files.at(ops_id->source), ops_id_source("_relu_cuda_abc1234"));
-  EXPECT_EQ(vb.work_files.at(vb.work_dir + "/gen/registration.h"), late_bound_registration_header());
+  EXPECT_EQ(vb.work_files.at(vb.work_dir + "/gen/registration.h"),
+            late_bound_registration_header());
   EXPECT_THAT(vb.link->argv, Contains(ops_id->object));
   // The module id, _ops.py and the .so name still carry it.
   EXPECT_EQ(vb.link->output, vb.work_dir + "/_relu_cuda_abc1234.abi3.so");
@@ -161,7 +167,8 @@ TEST_F(BuildPlanTest, CudaVariantLinksAndBundles) {
   const VariantBuild& vb = p->variants[0];
   ASSERT_TRUE(vb.link.has_value());
   EXPECT_EQ(vb.link->output, vb.work_dir + "/_relu_cuda_abc1234.abi3.so");
-  EXPECT_EQ(vb.link->description, "LINK torch211-cxx11-cu130-x86_64-linux _relu_cuda_abc1234.abi3.so");
+  EXPECT_EQ(vb.link->description,
+            "LINK torch211-cxx11-cu130-x86_64-linux _relu_cuda_abc1234.abi3.so");
   EXPECT_THAT(vb.link->argv, Contains("-lcudart"));
   EXPECT_THAT(vb.link->argv, Contains(find_step(vb, "relu.cu")->object));
 
@@ -208,7 +215,7 @@ TEST_F(BuildPlanTest, CpuVariant) {
   ASSERT_EQ(vb.compiles.size(), 3u);  // with the manylinux compat C file
   for (const auto& s : vb.compiles) {
     EXPECT_EQ(s.tool, CompileStep::Tool::cxx);
-    if (s.generated) continue;  // C, without Torch
+    if (s.generated) continue;                    // C, without Torch
     EXPECT_THAT(s.argv, Contains("-std=c++20"));  // Torch 2.12
     EXPECT_THAT(s.argv, Contains("-DCPU_KERNEL"));
     EXPECT_THAT(s.argv, Not(Contains("-DUSE_CUDA=1")));
@@ -318,18 +325,19 @@ TEST_F(BuildPlanTest, SourceSharedBySectionsIsCompiledOnceWithWhatEachGivesIt) {
   auto p = plan({v});
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
   const VariantBuild& vb = p->variants[0];
-  EXPECT_EQ(std::count_if(vb.compiles.begin(), vb.compiles.end(),
-                          [](const CompileStep& c) { return c.source == "/src/relu/relu_cuda/relu.cu"; }),
-            1);
+  EXPECT_EQ(
+      std::count_if(vb.compiles.begin(), vb.compiles.end(),
+                    [](const CompileStep& c) { return c.source == "/src/relu/relu_cuda/relu.cu"; }),
+      1);
   EXPECT_EQ(p->cuda_sources, 2);  // relu.cu once, relu100.cu
   const auto& argv = find_step(vb, "relu_cuda/relu.cu")->argv;
   // The union of both sections' archs, in section order, each -gencode once.
   std::vector<std::string> gencode;
   for (size_t i = 0; i + 1 < argv.size(); ++i)
     if (argv[i] == "-gencode") gencode.push_back(argv[i + 1]);
-  EXPECT_THAT(gencode, ElementsAre("arch=compute_90a,code=sm_90a", "arch=compute_120,code=sm_120",
-                                   "arch=compute_120,code=compute_120",
-                                   "arch=compute_100f,code=sm_100f"));
+  EXPECT_THAT(gencode,
+              ElementsAre("arch=compute_90a,code=sm_90a", "arch=compute_120,code=sm_120",
+                          "arch=compute_120,code=compute_120", "arch=compute_100f,code=sm_100f"));
   // The planner counts the passes it asked for (the scheduler's first guess reads them).
   EXPECT_EQ(find_step(vb, "relu_cuda/relu.cu")->device_passes, 4);
   // cuda-flags appended across sections; the include dirs are the last section's.

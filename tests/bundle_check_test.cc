@@ -24,7 +24,10 @@ std::pair<Files, std::string> bundle(const std::string& backend, const std::stri
   const std::string id = "_relu_" + backend + "_" + uid;
   Files files{{"__init__.py", "from ._ops import ops\n"},
               {"_ops.py", noarch ? noarch_ops_py("relu", uid) : arch_ops_py(id)}};
-  if (!noarch) files.push_back({id + ".abi3.so", "\x7f" "ELF..."});
+  if (!noarch)
+    files.push_back({id + ".abi3.so",
+                     "\x7f"
+                     "ELF..."});
   nlohmann::json digest_files = nlohmann::json::object();
   for (const auto& [path, hash] : compute_digest(files).files) digest_files[path] = hash;
   nlohmann::json m = {{"name", "relu"},
@@ -35,8 +38,9 @@ std::pair<Files, std::string> bundle(const std::string& backend, const std::stri
                       {"kernel-depends", nlohmann::json::array()},
                       {"backend", {{"type", backend}}},
                       {"digest", {{"algorithm", "sha256"}, {"files", digest_files}}},
-                      {"provenance", {{"kernel-builder", {{"version", "kb 0.1"}}},
-                                      {"kernel", {{"commit", std::string(40, 'a')}, {"dirty", false}}}}}};
+                      {"provenance",
+                       {{"kernel-builder", {{"version", "kb 0.1"}}},
+                        {"kernel", {{"commit", std::string(40, 'a')}, {"dirty", false}}}}}};
   return {files, m.dump(2)};
 }
 
@@ -61,18 +65,19 @@ TEST(CheckBundle, CompleteArchAndNoarchBundlesPass) {
 
 TEST(CheckBundle, ChangedMissingAndAddedFilesAreNamed) {
   auto [files, meta] = bundle("cuda", "abc1234");
-  files[0].second += "# edited\n";                 // __init__.py changed
-  files.push_back({"extra.py", ""});               // added after the build
-  files.erase(files.begin() + 2);                  // the .so removed
+  files[0].second += "# edited\n";    // __init__.py changed
+  files.push_back({"extra.py", ""});  // added after the build
+  files.erase(files.begin() + 2);     // the .so removed
   BundleCheck c = check_bundle(k_cuda, files, meta);
   EXPECT_FALSE(c.complete());
-  EXPECT_EQ(problem_files(c), (std::vector<std::string>{"__init__.py", "_relu_cuda_abc1234.abi3.so", "extra.py",
-                                                        "_relu_cuda_abc1234.abi3.so"}));
+  EXPECT_EQ(problem_files(c), (std::vector<std::string>{"__init__.py", "_relu_cuda_abc1234.abi3.so",
+                                                        "extra.py", "_relu_cuda_abc1234.abi3.so"}));
   EXPECT_EQ(c.problems[0].message, "content differs from the digest");
   EXPECT_EQ(c.problems[1].message, "listed in the digest but missing");
   EXPECT_EQ(c.problems[2].message, "not in the digest (added after the build)");
-  EXPECT_EQ(format_bundle_line(c), std::string("INCOMPLETE: ") + k_cuda +
-                                       ": __init__.py: content differs from the digest (and 3 more)");
+  EXPECT_EQ(format_bundle_line(c),
+            std::string("INCOMPLETE: ") + k_cuda +
+                ": __init__.py: content differs from the digest (and 3 more)");
 }
 
 TEST(CheckBundle, CachesAreOutsideTheDigest) {
@@ -89,7 +94,8 @@ TEST(CheckBundle, OpsPyMustNameTheId) {
   for (const auto& [path, hash] : compute_digest(files).files) m["digest"]["files"][path] = hash;
   BundleCheck c = check_bundle(k_cpu, files, m.dump());
   ASSERT_EQ(c.problems.size(), 1u);
-  EXPECT_EQ(c.problems[0], (BundleProblem{"_ops.py", "does not name metadata \"id\" '_relu_cpu_abc1234'"}));
+  EXPECT_EQ(c.problems[0],
+            (BundleProblem{"_ops.py", "does not name metadata \"id\" '_relu_cpu_abc1234'"}));
 }
 
 TEST(CheckBundle, MetadataIsCheckedAgainstTheReferenceSchema) {
@@ -105,20 +111,26 @@ TEST(CheckBundle, MetadataIsCheckedAgainstTheReferenceSchema) {
   };
   EXPECT_EQ(with([](auto& j) { j.erase("license"); }), "no \"license\"");
   EXPECT_EQ(with([](auto& j) { j["version"] = "1"; }), "\"version\" is no non-negative integer");
-  EXPECT_EQ(with([](auto& j) { j["name"] = "Relu"; }), "\"name\" is no kernel name (^[a-z][-a-z0-9]*[a-z0-9]$)");
+  EXPECT_EQ(with([](auto& j) { j["name"] = "Relu"; }),
+            "\"name\" is no kernel name (^[a-z][-a-z0-9]*[a-z0-9]$)");
   EXPECT_EQ(with([](auto& j) { j["backend"]["type"] = "tensorcore"; }),
             "\"backend.type\" is no backend (cann cpu cuda metal neuron rocm tpu xpu)");
-  EXPECT_EQ(with([](auto& j) { j["backend"]["archs"] = {8.0}; }), "\"backend.archs\" is no list of strings");
+  EXPECT_EQ(with([](auto& j) { j["backend"]["archs"] = {8.0}; }),
+            "\"backend.archs\" is no list of strings");
   EXPECT_EQ(with([](auto& j) { j["provenance"]["kernel"].erase("dirty"); }),
             "\"provenance.kernel\": commit and dirty must appear together");
   EXPECT_EQ(with([](auto& j) { j["provenance"]["kernel"]["commit"] = "ABC"; }),
             "\"provenance.kernel.commit\" is no lowercase 40 or 64 hex object id");
-  EXPECT_EQ(with([](auto& j) { j.erase("digest"); }), "no \"digest\" (kb and the Nix builds always write one)");
+  EXPECT_EQ(with([](auto& j) { j.erase("digest"); }),
+            "no \"digest\" (kb and the Nix builds always write one)");
   EXPECT_EQ(with([](auto& j) { j["digest"]["algorithm"] = "md5"; }),
             "digest algorithm 'md5' is neither sha256 nor sha512");
   EXPECT_EQ(with([](auto& j) { j["id"] = "_relu_cuda_abc1234"; }),
             "\"id\" '_relu_cuda_abc1234' is not _relu_cpu_<unique id>");
-  EXPECT_EQ(with([](auto& j) { j["backend"]["type"] = "cuda"; j["id"] = "_relu_cuda_abc1234"; }),
+  EXPECT_EQ(with([](auto& j) {
+              j["backend"]["type"] = "cuda";
+              j["id"] = "_relu_cuda_abc1234";
+            }),
             "\"backend.type\" is cuda, the directory name says cpu");
 }
 
@@ -149,7 +161,8 @@ TEST(FindStale, TheNewestBundleSetsTheUniqueId) {
                                   ") has new0002: an older build");
   EXPECT_FALSE(checks[1].stale);
   EXPECT_FALSE(checks[2].stale);
-  EXPECT_EQ(format_bundle_line(checks[0]), std::string("stale: ") + k_cpu + ": " + *checks[0].stale);
+  EXPECT_EQ(format_bundle_line(checks[0]),
+            std::string("stale: ") + k_cpu + ": " + *checks[0].stale);
 }
 
 TEST(FindStale, WhatTheConfigNoLongerAsksFor) {
@@ -183,7 +196,8 @@ src = ["relu_cpu/relu.cpp"]
 TEST(CheckBuildTree, WalksTheBuildDirAndReportsForeignDirectories) {
   FakeDisk disk;
   auto [files, meta] = bundle("cpu", "abc1234");
-  for (const auto& [path, bytes] : files) disk.add_file(std::string("/k/build/") + k_cpu + "/" + path, bytes);
+  for (const auto& [path, bytes] : files)
+    disk.add_file(std::string("/k/build/") + k_cpu + "/" + path, bytes);
   disk.add_file(std::string("/k/build/") + k_cpu + "/metadata.json", meta);
   disk.add_file("/k/build/.kb/torch211-cxx11-cpu-x86_64-linux/bundle.json", "{}");
   disk.add_file("/k/build/CARD.md", "# relu");
@@ -197,7 +211,8 @@ TEST(CheckBuildTree, WalksTheBuildDirAndReportsForeignDirectories) {
   EXPECT_TRUE(format_bundle_line((*r)[0]).starts_with("foreign: scratch: not a variant name: "));
   EXPECT_TRUE((*r)[1].complete());
   EXPECT_EQ((*r)[1].dir, std::string("/k/build/") + k_cpu);
-  EXPECT_EQ(format_bundle_line((*r)[2]), "foreign: torch211-cxx11-cu130-x86_64-linux: no metadata.json");
+  EXPECT_EQ(format_bundle_line((*r)[2]),
+            "foreign: torch211-cxx11-cu130-x86_64-linux: no metadata.json");
 
   // The build dir itself works as well; one bundle is no build dir.
   auto direct = check_build_tree(disk, "/k/build", nullptr);

@@ -12,15 +12,16 @@ namespace {
 using ::testing::ElementsAre;
 
 // Golden texts live in tests/data/golden/; KB_UPDATE_GOLDEN=1 rewrites them.
-#define EXPECT_GOLDEN(name, actual)             \
-  do {                                          \
+#define EXPECT_GOLDEN(name, actual)                    \
+  do {                                                 \
     std::string kb_m_ = golden_mismatch(name, actual); \
-    EXPECT_TRUE(kb_m_.empty()) << kb_m_;        \
+    EXPECT_TRUE(kb_m_.empty()) << kb_m_;               \
   } while (0)
 
 TEST(BundleFiles, OpsName) {
   EXPECT_EQ(make_ops_name("relu", Backend::cuda, "abc1234"), "_relu_cuda_abc1234");
-  EXPECT_EQ(make_ops_name("layer_norm", Backend::cpu, "abc1234_dirty"), "_layer_norm_cpu_abc1234_dirty");
+  EXPECT_EQ(make_ops_name("layer_norm", Backend::cpu, "abc1234_dirty"),
+            "_layer_norm_cpu_abc1234_dirty");
 }
 
 TEST(BundleFiles, ArchOpsPyGolden) {
@@ -36,7 +37,8 @@ TEST(BundleFiles, NoarchOpsPyGolden) {
   EXPECT_GOLDEN("noarch_ops.py", text);
   // The reference's backend order.
   size_t last = 0;
-  for (const char* b : {"\"tpu\"", "\"neuron\"", "\"cuda\"", "\"rocm\"", "\"metal\"", "\"xpu\"", "\"cpu\""}) {
+  for (const char* b :
+       {"\"tpu\"", "\"neuron\"", "\"cuda\"", "\"rocm\"", "\"metal\"", "\"xpu\"", "\"cpu\""}) {
     size_t at = text.find(std::string("return ") + b);
     ASSERT_NE(at, std::string::npos) << b;
     EXPECT_GT(at, last) << b;
@@ -48,7 +50,8 @@ TEST(BundleFiles, RegistrationHeaderGolden) {
   std::string text = registration_header();
   EXPECT_GOLDEN("registration.h", text);
   for (const char* macro :
-       {"#define CONCAT(A, B)", "#define STRINGIFY(A)", "#define TORCH_LIBRARY_EXPAND(NAME, MODULE)",
+       {"#define CONCAT(A, B)", "#define STRINGIFY(A)",
+        "#define TORCH_LIBRARY_EXPAND(NAME, MODULE)",
         "#define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
         "#define STABLE_TORCH_LIBRARY_EXPAND(NAME, MODULE)",
         "#define STABLE_TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
@@ -58,12 +61,12 @@ TEST(BundleFiles, RegistrationHeaderGolden) {
 
 TEST(BundleFiles, LateBoundRegistrationHeaderReadsTheNamespaceAtLoadTime) {
   std::string text = late_bound_registration_header();
-  for (const char* macro :
-       {"#define CONCAT(A, B)", "#define STRINGIFY(A)", "#define TORCH_LIBRARY_EXPAND(NAME, MODULE)",
-        "#define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
-        "#define STABLE_TORCH_LIBRARY_EXPAND(NAME, MODULE)",
-        "#define STABLE_TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
-        "#define REGISTER_EXTENSION(NAME)"})
+  for (const char* macro : {"#define CONCAT(A, B)", "#define STRINGIFY(A)",
+                            "#define TORCH_LIBRARY_EXPAND(NAME, MODULE)",
+                            "#define TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
+                            "#define STABLE_TORCH_LIBRARY_EXPAND(NAME, MODULE)",
+                            "#define STABLE_TORCH_LIBRARY_IMPL_EXPAND(NAME, DEVICE, MODULE)",
+                            "#define REGISTER_EXTENSION(NAME)"})
     EXPECT_NE(text.find(macro), std::string::npos) << macro;
   // No macro pastes NAME: the namespace comes from the hidden symbol, not the command line.
   EXPECT_EQ(text.find("PyMODINIT_FUNC"), std::string::npos);
@@ -76,7 +79,8 @@ TEST(BundleFiles, LateBoundRegistrationHeaderReadsTheNamespaceAtLoadTime) {
 
 TEST(BundleFiles, OpsIdSourceCarriesTheIdAndTheModuleInit) {
   std::string text = ops_id_source("_relu_cuda_abc1234");
-  EXPECT_NE(text.find("const char kb_ops_namespace[] = \"_relu_cuda_abc1234\";"), std::string::npos);
+  EXPECT_NE(text.find("const char kb_ops_namespace[] = \"_relu_cuda_abc1234\";"),
+            std::string::npos);
   EXPECT_EQ(text.find("extern \"C\""), std::string::npos);  // a C file
   EXPECT_EQ(text.find("nullptr"), std::string::npos);
   EXPECT_NE(text.find("PyMODINIT_FUNC PyInit__relu_cuda_abc1234(void)"), std::string::npos);
@@ -148,16 +152,23 @@ TEST(BundleFiles, DigestGoesBeforeProvenance) {
 }
 
 TEST(BundleFiles, ArchCopiesPyAndDataExtensionsOnly) {
-  std::vector<std::string> files{"__init__.py", "x.pyi",  "data/t.json", "_ops.py",   "notes.txt",
-                                 "a.pyc",       "__pycache__/a.cpython-311.pyc", "sub/_ops.py", "k.bin"};
+  std::vector<std::string> files{"__init__.py",
+                                 "x.pyi",
+                                 "data/t.json",
+                                 "_ops.py",
+                                 "notes.txt",
+                                 "a.pyc",
+                                 "__pycache__/a.cpython-311.pyc",
+                                 "sub/_ops.py",
+                                 "k.bin"};
   EXPECT_THAT(arch_bundle_files(files, {"py", "pyi", "json", ".bin"}),
               ElementsAre("__init__.py", "data/t.json", "k.bin", "sub/_ops.py"));
   EXPECT_THAT(arch_bundle_files(files, {"py", "pyi"}), ElementsAre("__init__.py", "sub/_ops.py"));
 }
 
 TEST(BundleFiles, NoarchCopiesAllButBytecode) {
-  std::vector<std::string> files{"__init__.py", "x.pyi", "_ops.py", "notes.txt", "a.pyc",
-                                 "__pycache__/a.cpython-311.pyc"};
+  std::vector<std::string> files{"__init__.py", "x.pyi", "_ops.py",
+                                 "notes.txt",   "a.pyc", "__pycache__/a.cpython-311.pyc"};
   EXPECT_THAT(noarch_bundle_files(files), ElementsAre("__init__.py", "notes.txt", "x.pyi"));
 }
 

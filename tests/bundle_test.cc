@@ -21,7 +21,11 @@ class BundleTest : public ::testing::Test {
   void SetUp() override {
     disk.add_file("/k/torch-ext/relu/__init__.py", "from ._ops import ops\n");
     disk.add_file("/k/torch-ext/relu/sub/layers.py", "import torch\n");
-    disk.add_file("/b/.kb/v/_relu_cpu_abc1234.abi3.so", std::string("\x7f" "ELF\0\1", 6), true);
+    disk.add_file("/b/.kb/v/_relu_cpu_abc1234.abi3.so",
+                  std::string("\x7f"
+                              "ELF\0\1",
+                              6),
+                  true);
     m.stage_dir = "/b/.kb/stage/v";
     m.bundle_dir = "/b/v";
     m.copies = {{"/k/torch-ext/relu/__init__.py", "__init__.py"},
@@ -52,9 +56,12 @@ TEST_F(BundleTest, AssemblesTheBundle) {
   const auto& files = meta["digest"]["files"];
   std::vector<std::string> keys;
   for (auto it = files.begin(); it != files.end(); ++it) keys.push_back(it.key());
-  EXPECT_THAT(keys, ElementsAre("__init__.py", "_ops.py", "_relu_cpu_abc1234.abi3.so", "sub/layers.py"));
+  EXPECT_THAT(keys,
+              ElementsAre("__init__.py", "_ops.py", "_relu_cpu_abc1234.abi3.so", "sub/layers.py"));
   EXPECT_EQ(files["sub/layers.py"], sha256_base64("import torch\n"));
-  EXPECT_EQ(files["_relu_cpu_abc1234.abi3.so"], sha256_base64(std::string("\x7f" "ELF\0\1", 6)));
+  EXPECT_EQ(files["_relu_cpu_abc1234.abi3.so"], sha256_base64(std::string("\x7f"
+                                                                          "ELF\0\1",
+                                                                          6)));
 }
 
 TEST_F(BundleTest, MetadataIsWrittenLastThenSwappedThenStamped) {
@@ -66,7 +73,9 @@ TEST_F(BundleTest, MetadataIsWrittenLastThenSwappedThenStamped) {
   };
   auto meta = pos("write /b/.kb/stage/v/metadata.json");
   EXPECT_LT(pos("write /b/.kb/stage/v/_ops.py"), meta);
-  EXPECT_LT(pos("copy /b/.kb/v/_relu_cpu_abc1234.abi3.so -> /b/.kb/stage/v/_relu_cpu_abc1234.abi3.so"), meta);
+  EXPECT_LT(
+      pos("copy /b/.kb/v/_relu_cpu_abc1234.abi3.so -> /b/.kb/stage/v/_relu_cpu_abc1234.abi3.so"),
+      meta);
   auto swap = pos("replace /b/.kb/stage/v -> /b/v");
   EXPECT_LT(meta, swap);
   EXPECT_LT(swap, pos("write /b/.kb/v/bundle.stamp"));
@@ -142,7 +151,7 @@ TEST(FakeDiskTest, SymlinksAreFollowedAndResolved) {
   FakeDisk d;
   d.add_file("/opt/cuda-12.8/include/cuda_runtime.h", "h");
   d.add_file("/opt/cuda-12.8/bin/nvcc", "", /*executable=*/true);
-  d.add_symlink("/opt/cuda", "cuda-12.8");                       // relative to /opt
+  d.add_symlink("/opt/cuda", "cuda-12.8");  // relative to /opt
   d.add_symlink("/usr/include/cuda_runtime.h", "/opt/cuda/include/cuda_runtime.h");
   d.add_symlink("/loop", "/loop");
   EXPECT_TRUE(d.stat("/opt/cuda/bin/nvcc").is_executable);

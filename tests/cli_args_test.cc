@@ -60,8 +60,9 @@ TEST(CliArgs, HugeUnknownOptionGetsNoHintAndNoCost) {
   EXPECT_EQ(r.errors().list.front().hint, "run 'kb build --help'");
 }
 
-
-Result<ParsedArgs> parse(std::vector<std::string> args) { return parse_args(args, command_table()); }
+Result<ParsedArgs> parse(std::vector<std::string> args) {
+  return parse_args(args, command_table());
+}
 
 TEST(CliArgs, LongOptionWithEqualsAndWithSeparateValue) {
   auto r = parse({"build", "k", "--variant=a", "--variant", "b", "--out=/o", "--linker", "mold"});

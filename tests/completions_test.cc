@@ -29,7 +29,10 @@ bool mentions(const std::string& script, const std::string& text) {
 // A table whose texts hold everything a shell could trip over.
 std::vector<CommandSpec> awkward_table() {
   return {
-      {"alpha", "it's [odd]: $HOME `x` \\ \"q\" (y)", "[DIR]", 1,
+      {"alpha",
+       "it's [odd]: $HOME `x` \\ \"q\" (y)",
+       "[DIR]",
+       1,
        {{"weird", 'w', true, true, "a 'quoted' [bracketed]: $VAR `cmd` \\ help"},
         {"flag", 0, false, false, "plain: flag [x]"}}},
       {"beta-gamma", "no positional", "", 0, {{"out", 0, true, false, "dir: 'x'"}}},
@@ -79,7 +82,9 @@ TEST(CompletionsTest, EveryScriptMentionsEveryCommandAndOption) {
     std::string script = completion_script(shell, command_table());
     ASSERT_FALSE(script.empty()) << shell;
     // fish spells options as -l NAME / -s X; bash and zsh as --NAME / -X.
-    auto long_form = [&](const std::string& name) { return shell == "fish" ? "-l " + name : "--" + name; };
+    auto long_form = [&](const std::string& name) {
+      return shell == "fish" ? "-l " + name : "--" + name;
+    };
     auto short_form = [&](char c) { return std::string(shell == "fish" ? "-s " : "-") + c; };
     for (const auto& c : command_table()) {
       if (c.hidden) {
@@ -88,7 +93,8 @@ TEST(CompletionsTest, EveryScriptMentionsEveryCommandAndOption) {
       }
       EXPECT_TRUE(mentions(script, c.name)) << shell << ": kb " << c.name;
       for (const auto& o : c.options) {
-        EXPECT_TRUE(mentions(script, long_form(o.name))) << shell << ": kb " << c.name << " --" << o.name;
+        EXPECT_TRUE(mentions(script, long_form(o.name)))
+            << shell << ": kb " << c.name << " --" << o.name;
         if (o.short_name) {
           EXPECT_TRUE(mentions(script, short_form(o.short_name)))
               << shell << ": kb " << c.name << " -" << o.short_name;
@@ -108,7 +114,8 @@ TEST(CompletionsTest, ZshAndFishCarryTheHelpTexts) {
     for (const auto& c : command_table()) {
       if (c.hidden) continue;
       EXPECT_TRUE(mentions(script, plain(c.summary))) << shell << ": " << c.summary;
-      for (const auto& o : c.options) EXPECT_TRUE(mentions(script, plain(o.help))) << shell << ": " << o.help;
+      for (const auto& o : c.options)
+        EXPECT_TRUE(mentions(script, plain(o.help))) << shell << ": " << o.help;
     }
   }
 }
@@ -116,7 +123,8 @@ TEST(CompletionsTest, ZshAndFishCarryTheHelpTexts) {
 // --timings[=FORMAT]: a flag to bash and fish, an option whose value follows '=' to zsh.
 TEST(CompletionsTest, OptionalValueIsOfferedAfterEqualsInZsh) {
   EXPECT_THAT(completion_script("zsh", command_table()), HasSubstr("'--timings=-["));
-  EXPECT_THAT(completion_script("zsh", command_table()), HasSubstr(":report format:(html json trace)'"));
+  EXPECT_THAT(completion_script("zsh", command_table()),
+              HasSubstr(":report format:(html json trace)'"));
   EXPECT_THAT(completion_script("bash", command_table()), HasSubstr(" --timings"));
   EXPECT_THAT(completion_script("fish", command_table()), HasSubstr("-l timings -d "));
 }
@@ -135,7 +143,8 @@ TEST_P(CompletionsSyntaxTest, ShellAcceptsTheScript) {
   const std::string& shell = GetParam();
   if (!shell_path(shell)) GTEST_SKIP() << shell << " is not installed";
   TempDir dir;
-  for (const auto& [name, table] : {std::pair{"kb", command_table()}, std::pair{"awkward", awkward_table()}}) {
+  for (const auto& [name, table] :
+       {std::pair{"kb", command_table()}, std::pair{"awkward", awkward_table()}}) {
     std::string file = dir.write(std::string(name) + "." + shell, completion_script(shell, table));
     EXPECT_EQ(syntax_errors(shell, file), "") << shell << " rejects the " << name << " script";
   }
@@ -155,7 +164,8 @@ std::vector<std::string> bash_complete(const std::string& script_file, const std
   RealProcess process;
   auto r = process.capture({"bash", "-c", program}, Environment::from_process());
   std::vector<std::string> out;
-  if (!r || r->exit_code != 0) return {"<bash failed: " + (r ? r->err : std::string("no bash")) + ">"};
+  if (!r || r->exit_code != 0)
+    return {"<bash failed: " + (r ? r->err : std::string("no bash")) + ">"};
   std::string line;
   for (char ch : r->out) {
     if (ch != '\n') {
@@ -179,7 +189,8 @@ TEST(CompletionsTest, BashCompletesCommandsOptionsValuesAndDirectories) {
 
   EXPECT_THAT(bash_complete(script, work, {"kb", "ma"}), UnorderedElementsAre("matrix"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "--v"}), UnorderedElementsAre("--version"));
-  EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--var"}), UnorderedElementsAre("--variant"));
+  EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--var"}),
+              UnorderedElementsAre("--variant"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--backend", ""}),
               UnorderedElementsAre("native", "nix"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "build", "--backend", "=", "n"}),

@@ -65,8 +65,7 @@ std::vector<std::string> invalid_files() {
   std::vector<std::string> names;
   if (fs::is_directory(k_invalid_dir))
     for (const auto& entry : fs::directory_iterator(k_invalid_dir))
-      if (entry.path().extension() == ".toml")
-        names.push_back(entry.path().stem().string());
+      if (entry.path().extension() == ".toml") names.push_back(entry.path().stem().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -84,8 +83,7 @@ TEST_P(ConfigMalformed, ReportsExactlyTheAnnouncedErrors) {
   const auto& got = result.errors().list;
 
   std::string all;
-  for (const auto& e : got)
-    all += format_error(e) + "\n";
+  for (const auto& e : got) all += format_error(e) + "\n";
   ASSERT_EQ(got.size(), want.size()) << "errors reported:\n" << all;
 
   for (size_t i = 0; i < want.size(); ++i) {
@@ -101,9 +99,7 @@ TEST_P(ConfigMalformed, ReportsExactlyTheAnnouncedErrors) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(ConfigInvalid,
-                         ConfigMalformed,
-                         ::testing::ValuesIn(invalid_files()),
+INSTANTIATE_TEST_SUITE_P(ConfigInvalid, ConfigMalformed, ::testing::ValuesIn(invalid_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
@@ -123,8 +119,7 @@ TEST(ConfigMalformedCorpus, MultiErrorFileReportsEveryProblemInFileOrder) {
     std::pair cur(got[i].loc->line, got[i].loc->col);
     EXPECT_LT(prev, cur) << "errors out of order at " << i;
   }
-  for (const auto& e : got)
-    EXPECT_EQ(e.loc->file, "build.toml");
+  for (const auto& e : got) EXPECT_EQ(e.loc->file, "build.toml");
 }
 
 TEST(ConfigMalformedCorpus, EveryErrorCarriesAHint) {

@@ -31,8 +31,7 @@ std::string read_text(const fs::path& p) {
 std::string all_errors(const Result<Config>& r) {
   std::string out;
   if (!r.ok())
-    for (const auto& e : r.errors().list)
-      out += format_error(e) + "\n";
+    for (const auto& e : r.errors().list) out += format_error(e) + "\n";
   return out;
 }
 
@@ -41,16 +40,14 @@ Config load(const std::string& name) {
   const std::string path = "valid/" + name + ".toml";
   auto r = parse_config(read_text(k_valid_dir / (name + ".toml")), path);
   EXPECT_TRUE(r.ok()) << all_errors(r);
-  if (!r.ok())
-    return Config{};
+  if (!r.ok()) return Config{};
   return std::move(r).value();
 }
 
 Config parse_ok(std::string_view text) {
   auto r = parse_config(text, "build.toml");
   EXPECT_TRUE(r.ok()) << all_errors(r);
-  if (!r.ok())
-    return Config{};
+  if (!r.ok()) return Config{};
   return std::move(r).value();
 }
 
@@ -62,8 +59,7 @@ std::vector<Error> parse_errors(std::string_view text) {
 
 std::vector<std::string> strings(const std::vector<Located>& items) {
   std::vector<std::string> out;
-  for (const auto& i : items)
-    out.push_back(i.value);
+  for (const auto& i : items) out.push_back(i.value);
   return out;
 }
 
@@ -87,8 +83,7 @@ src = ["torch-ext/torch_binding.cpp"]
 TEST(ConfigValid, EveryValidFileParsesWithoutErrors) {
   size_t n = 0;
   for (const auto& entry : fs::directory_iterator(k_valid_dir)) {
-    if (entry.path().extension() != ".toml")
-      continue;
+    if (entry.path().extension() != ".toml") continue;
     ++n;
     auto r = parse_config(read_text(entry.path()), entry.path().string());
     EXPECT_TRUE(r.ok()) << entry.path() << "\n" << all_errors(r);
@@ -439,8 +434,7 @@ python-depends = []
 stable-abi = { cuda = "2.11" }
 )");
   ASSERT_EQ(errors.size(), 4u);
-  for (const auto& e : errors)
-    EXPECT_THAT(e.message, HasSubstr("needs edition 5"));
+  for (const auto& e : errors) EXPECT_THAT(e.message, HasSubstr("needs edition 5"));
   EXPECT_EQ(errors[0].loc->line, 6);
   EXPECT_EQ(errors[1].loc->line, 9);
   EXPECT_EQ(errors[2].loc->line, 11);
@@ -486,8 +480,7 @@ TEST(ConfigParse, IsDeterministic) {
   Config a = load("activation");
   Config b = load("activation");
   ASSERT_EQ(a.kernels.size(), b.kernels.size());
-  for (size_t i = 0; i < a.kernels.size(); ++i)
-    EXPECT_EQ(a.kernels[i].name, b.kernels[i].name);
+  for (size_t i = 0; i < a.kernels.size(); ++i) EXPECT_EQ(a.kernels[i].name, b.kernels[i].name);
 }
 
 TEST(ConfigEnums, BackendNamesRoundTrip) {
@@ -529,7 +522,8 @@ src = ["torch-ext/torch_binding.cpp"]
 
 [kernel.relu]
 backend = "rocm"
-rocm-archs = )" + rocm_archs + R"(
+rocm-archs = )" +
+         rocm_archs + R"(
 depends = ["torch"]
 src = ["relu/relu.cu"]
 )";
@@ -556,7 +550,8 @@ TEST(ConfigValid, RocmArchsAreCheckedAsCapabilitiesAre) {
 
   auto empty = parse_errors(rocm_kernel("[]"));
   ASSERT_EQ(empty.size(), 1u);
-  EXPECT_THAT(empty[0].message, HasSubstr("is empty, so the kernel would build for no ROCm target"));
+  EXPECT_THAT(empty[0].message,
+              HasSubstr("is empty, so the kernel would build for no ROCm target"));
   EXPECT_EQ(empty[0].loc->line, 13);
 }
 
@@ -583,8 +578,10 @@ cuda-capabilities = ["8.0", "10.1", "11.8", "12.0"]
   EXPECT_THAT(strings(*c.kernels[0].cuda_capabilities), ElementsAre("8.0", "10.1", "11.8", "12.0"));
   EXPECT_THAT(c.warnings, IsEmpty());
   ASSERT_EQ(c.notes.size(), 1u);
-  EXPECT_THAT(c.notes[0].message,
-              HasSubstr("\"11.8\" in 'cuda-capabilities' in [kernel.relu] serves no target of any CUDA version"));
+  EXPECT_THAT(
+      c.notes[0].message,
+      HasSubstr(
+          "\"11.8\" in 'cuda-capabilities' in [kernel.relu] serves no target of any CUDA version"));
   ASSERT_TRUE(c.notes[0].loc.has_value());
   EXPECT_EQ(c.notes[0].loc->line, 15);
   EXPECT_EQ(c.notes[0].loc->col, 37);

@@ -26,8 +26,9 @@ constexpr const char* k_cache = "/home/u/.cache/kb/deps";
 
 std::string version_h(const std::string& version) {
   auto a = version.find('.'), b = version.rfind('.');
-  return "#pragma once\n#define CUTLASS_MAJOR " + version.substr(0, a) + "\n#define CUTLASS_MINOR " +
-         version.substr(a + 1, b - a - 1) + "\n#define CUTLASS_PATCH " + version.substr(b + 1) + "\n";
+  return "#pragma once\n#define CUTLASS_MAJOR " + version.substr(0, a) +
+         "\n#define CUTLASS_MINOR " + version.substr(a + 1, b - a - 1) +
+         "\n#define CUTLASS_PATCH " + version.substr(b + 1) + "\n";
 }
 
 // A small CUTLASS include tree under `include`.
@@ -64,10 +65,10 @@ std::string after(const std::vector<std::string>& argv, const std::string& word)
 // pip and git stand-ins: what they download holds `version` (by default the one asked for).
 struct FakeNet {
   FakeDisk& disk;
-  bool pypi = true;      // the index has the version
-  bool git = true;       // the remote has the tag
+  bool pypi = true;  // the index has the version
+  bool git = true;   // the remote has the tag
   bool python_has_pip = true;
-  int pip_exit = 1;      // exit code when the index lacks the version (124: a timeout)
+  int pip_exit = 1;                 // exit code when the index lacks the version (124: a timeout)
   std::string served_version = {};  // "" = as asked
   int pip_runs = 0, unpack_runs = 0, git_runs = 0;
 
@@ -84,8 +85,9 @@ struct FakeNet {
                         "ERROR: Could not find a version that satisfies the requirement " + req +
                             "\nERROR: No matching distribution found for " + req + "\n"};
       std::string version = req.substr(req.find("==") + 2);
-      disk.add_file(join_path(after(argv, "--dest"), "nvidia_cutlass-" + version + "-py3-none-any.whl"),
-                    "zip");
+      disk.add_file(
+          join_path(after(argv, "--dest"), "nvidia_cutlass-" + version + "-py3-none-any.whl"),
+          "zip");
       return Captured{0, "Saved wheel\n", ""};
     }
     if (!git_run && has(argv, "-c")) {  // unpacking: ... python -c SCRIPT WHEEL PREFIX DEST
@@ -102,9 +104,12 @@ struct FakeNet {
       ++git_runs;
       EXPECT_TRUE(has(argv, "--depth"));
       if (!git)
-        return Captured{128, "", "fatal: Remote branch " + after(argv, "--branch") + " not found in upstream origin\n"};
+        return Captured{
+            128, "",
+            "fatal: Remote branch " + after(argv, "--branch") + " not found in upstream origin\n"};
       std::string tag = after(argv, "--branch");
-      add_tree(disk, join_path(argv.back(), "include"), served_version.empty() ? tag.substr(1) : served_version);
+      add_tree(disk, join_path(argv.back(), "include"),
+               served_version.empty() ? tag.substr(1) : served_version);
       disk.add_file(join_path(argv.back(), "README.md"), "cutlass\n");
       return Captured{0, "", ""};
     }
@@ -138,20 +143,24 @@ struct DepsResolveTest : ::testing::Test {
 
 TEST(DepsFetchTest, QuotesTheLineThatSaysWhy) {
   // git: the first fatal line names the cause; the rest is advice.
-  EXPECT_EQ(failure_line({128, "",
-                          "Cloning into '/c/src'...\nfatal: '/x/cutlass.git' does not appear to be a git "
-                          "repository\nfatal: Could not read from remote repository.\n\nPlease make sure "
-                          "you have the correct access rights\nand the repository exists.\n"}),
-            "fatal: '/x/cutlass.git' does not appear to be a git repository");
+  EXPECT_EQ(
+      failure_line({128, "",
+                    "Cloning into '/c/src'...\nfatal: '/x/cutlass.git' does not appear to be a git "
+                    "repository\nfatal: Could not read from remote repository.\n\nPlease make sure "
+                    "you have the correct access rights\nand the repository exists.\n"}),
+      "fatal: '/x/cutlass.git' does not appear to be a git repository");
   // pip: its last ERROR line sums up.
-  EXPECT_EQ(failure_line({1, "Looking in links: /w\n",
-                          "ERROR: Could not find a version that satisfies the requirement "
-                          "nvidia-cutlass==4.5.2.0 (from versions: none)\nERROR: No matching distribution "
-                          "found for nvidia-cutlass==4.5.2.0\n"}),
+  EXPECT_EQ(failure_line(
+                {1, "Looking in links: /w\n",
+                 "ERROR: Could not find a version that satisfies the requirement "
+                 "nvidia-cutlass==4.5.2.0 (from versions: none)\nERROR: No matching distribution "
+                 "found for nvidia-cutlass==4.5.2.0\n"}),
             "ERROR: No matching distribution found for nvidia-cutlass==4.5.2.0");
-  EXPECT_EQ(failure_line({1, "", "Traceback (most recent call last):\n  ...\n  zipfile.BadZipFile: File is "
-                                 "not a zip file\n\n"}),
-            "zipfile.BadZipFile: File is not a zip file");
+  EXPECT_EQ(
+      failure_line({1, "",
+                    "Traceback (most recent call last):\n  ...\n  zipfile.BadZipFile: File is "
+                    "not a zip file\n\n"}),
+      "zipfile.BadZipFile: File is not a zip file");
   EXPECT_EQ(failure_line({1, "", ""}), "");
 }
 
@@ -209,9 +218,10 @@ TEST_F(DepsResolveTest, WrongExplicitTreeIsAnErrorNeverSkipped) {
   struct Case {
     std::string path, says;
   };
-  for (const Case& c : {Case{"/src/cutlass-3.9", "holds CUTLASS 3.9.2, but cutlass_3_8 is pinned to 3.8.0"},
-                        Case{"/empty", "holds no CUTLASS headers"},
-                        Case{"relative/cutlass", "not an absolute path"}}) {
+  for (const Case& c :
+       {Case{"/src/cutlass-3.9", "holds CUTLASS 3.9.2, but cutlass_3_8 is pinned to 3.8.0"},
+        Case{"/empty", "holds no CUTLASS headers"},
+        Case{"relative/cutlass", "not an absolute path"}}) {
     lookup.explicit_paths = {{"cutlass_3_8", c.path}};
     auto r = resolve({requirement("cutlass_3_8", 14)});
     ASSERT_FALSE(r.ok()) << c.path;
@@ -332,10 +342,12 @@ TEST_F(DepsResolveTest, TouchedButIdenticalEntryStaysAndRecordsItsNewFingerprint
   DepStatus good = one();
   const std::string header = good.include_dir + "/cute/tensor.hpp";
   disk.add_file(header, disk.content(header));  // same bytes, new mtime
-  auto before = *parse_dep_manifest(disk.content(std::string(k_cache) + "/cutlass-3.8.0/kb-dep.json"));
+  auto before =
+      *parse_dep_manifest(disk.content(std::string(k_cache) + "/cutlass-3.8.0/kb-dep.json"));
   DepStatus s = one();
   EXPECT_EQ(s.route, DepRoute::cache);
-  auto after_ = *parse_dep_manifest(disk.content(std::string(k_cache) + "/cutlass-3.8.0/kb-dep.json"));
+  auto after_ =
+      *parse_dep_manifest(disk.content(std::string(k_cache) + "/cutlass-3.8.0/kb-dep.json"));
   EXPECT_NE(after_.stat_fingerprint, before.stat_fingerprint);
   EXPECT_EQ(after_.content_hash, before.content_hash);
   EXPECT_EQ(net.pip_runs, 1);
@@ -376,7 +388,8 @@ TEST_F(DepsResolveTest, GitIsTriedWhenPypiHasNoWheel) {
   EXPECT_EQ(s.origin, "file:///srv/cutlass.git v4.0.0 (git)");
   EXPECT_EQ(s.include_dir, std::string(k_cache) + "/cutlass-4.0.0/include");
   EXPECT_FALSE(disk.has_file(std::string(k_cache) + "/cutlass-4.0.0/README.md"));
-  EXPECT_THAT(s.reasons, Contains(HasSubstr("No matching distribution found for nvidia-cutlass==4.0.0.0")));
+  EXPECT_THAT(s.reasons,
+              Contains(HasSubstr("No matching distribution found for nvidia-cutlass==4.0.0.0")));
   const auto& git = process.log.back().argv;
   EXPECT_EQ(after(git, "--branch"), "v4.0.0");
   EXPECT_EQ(after(git, "--"), "file:///srv/cutlass.git");
@@ -432,7 +445,8 @@ TEST_F(DepsResolveTest, TimeoutIsNamed) {
   lookup.fetch = true;
   env.set("KB_FETCH_TIMEOUT", "45");
   DepStatus s = one();
-  EXPECT_THAT(s.reasons, Contains(AllOf(HasSubstr("longer than 45 s"), HasSubstr("KB_FETCH_TIMEOUT"))));
+  EXPECT_THAT(s.reasons,
+              Contains(AllOf(HasSubstr("longer than 45 s"), HasSubstr("KB_FETCH_TIMEOUT"))));
   EXPECT_EQ(process.log.front().argv[2], "45");
 }
 

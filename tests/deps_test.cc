@@ -128,7 +128,8 @@ TEST(DepsTest, RequirementsAreDistinctWithEveryLocatedUse) {
 }
 
 TEST(DepsTest, DepOptionsParse) {
-  auto ok = parse_dep_options({"cutlass_3_8=/src/cutlass", "cutlass_4_0=/x", "cutlass_3_8=/src/cutlass"});
+  auto ok =
+      parse_dep_options({"cutlass_3_8=/src/cutlass", "cutlass_4_0=/x", "cutlass_3_8=/src/cutlass"});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->at("cutlass_3_8"), "/src/cutlass");
   EXPECT_EQ(ok->at("cutlass_4_0"), "/x");
@@ -147,8 +148,9 @@ TEST(DepsTest, DepOptionsParse) {
 }
 
 TEST(DepsTest, CutlassVersionHeader) {
-  EXPECT_EQ(parse_cutlass_version("#pragma once\n#define CUTLASS_MAJOR 3\n#define CUTLASS_MINOR 8\n"
-                                  "#define CUTLASS_PATCH 0\n#define CUTLASS_VERSION ((CUTLASS_MAJOR)*100)\n"),
+  EXPECT_EQ(parse_cutlass_version(
+                "#pragma once\n#define CUTLASS_MAJOR 3\n#define CUTLASS_MINOR 8\n"
+                "#define CUTLASS_PATCH 0\n#define CUTLASS_VERSION ((CUTLASS_MAJOR)*100)\n"),
             "3.8.0");
   EXPECT_EQ(parse_cutlass_version("  #  define CUTLASS_MAJOR\t2\n#define CUTLASS_MINOR 10\n"
                                   "#define CUTLASS_PATCH 0\r\n"),
@@ -157,7 +159,8 @@ TEST(DepsTest, CutlassVersionHeader) {
   EXPECT_EQ(parse_cutlass_version("#define CUTLASS_MAJORX 9\n#define CUTLASS_MAJOR 4\n"
                                   "#define CUTLASS_MINOR 5\n#define CUTLASS_PATCH 2\n"),
             "4.5.2");
-  EXPECT_EQ(parse_cutlass_version("#define CUTLASS_MAJOR 3\n#define CUTLASS_MINOR 8\n"), std::nullopt);
+  EXPECT_EQ(parse_cutlass_version("#define CUTLASS_MAJOR 3\n#define CUTLASS_MINOR 8\n"),
+            std::nullopt);
   EXPECT_EQ(parse_cutlass_version("// #define CUTLASS_MAJOR 3\n"), std::nullopt);
 }
 
@@ -252,7 +255,8 @@ TEST(DepsTest, MissingDependencyRejectsOnlyTheVariantsThatNeedIt) {
   // kb build of everything, or of the cuda variant, fails with the located error; of the
   // cpu variant alone it does not.
   for (const std::vector<std::string>& wanted :
-       {std::vector<std::string>{}, std::vector<std::string>{"torch211-cxx11-cu130-x86_64-linux"}}) {
+       {std::vector<std::string>{},
+        std::vector<std::string>{"torch211-cxx11-cu130-x86_64-linux"}}) {
     auto r = require_dependencies(m, deps, wanted);
     ASSERT_FALSE(r.ok());
     ASSERT_THAT(r.errors().list, SizeIs(1));

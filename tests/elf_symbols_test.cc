@@ -51,7 +51,9 @@ class ElfSymbols : public ::testing::Test {
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
   // Runs a shell command in the test directory; true when it exits 0.
   bool sh(const std::string& cmd) {
     return std::system(("cd '" + dir_.string() + "' && " + cmd + " >/dev/null 2>&1").c_str()) == 0;
@@ -78,21 +80,25 @@ class ElfSymbols : public ::testing::Test {
 };
 
 bool glibc_at_least_2_32() {
-  return std::system("getconf GNU_LIBC_VERSION | awk '{split($2,v,\".\"); exit !(v[1]>2 || v[2]>=32)}'") == 0;
+  return std::system(
+             "getconf GNU_LIBC_VERSION | awk '{split($2,v,\".\"); exit !(v[1]>2 || v[2]>=32)}'") ==
+         0;
 }
 
 TEST_F(ElfSymbols, ReadsEachKindOfImportWithItsVersion) {
   ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared lib.cc -o libprobe.so"));
   ElfImports imports = imports_of("libprobe.so");
   EXPECT_EQ(imports.arch, "x86_64");
-  EXPECT_TRUE(version_of(imports, "memcpy").starts_with("GLIBC_2.")) << version_of(imports, "memcpy");
+  EXPECT_TRUE(version_of(imports, "memcpy").starts_with("GLIBC_2."))
+      << version_of(imports, "memcpy");
   EXPECT_EQ(version_of(imports, "PyLong_FromLong"), "");
   EXPECT_EQ(version_of(imports, "torch_tag_core"), "");
   EXPECT_EQ(version_of(imports, "_ZN3c106reportEi"), "");
   if (glibc_at_least_2_32()) {
     EXPECT_EQ(version_of(imports, "__libc_single_threaded"), "GLIBC_2.32");
   }
-  EXPECT_NE(std::find(imports.needed.begin(), imports.needed.end(), "libc.so.6"), imports.needed.end());
+  EXPECT_NE(std::find(imports.needed.begin(), imports.needed.end(), "libc.so.6"),
+            imports.needed.end());
   EXPECT_TRUE(std::is_sorted(imports.symbols.begin(), imports.symbols.end(),
                              [](const auto& a, const auto& b) { return a.name < b.name; }));
 }
@@ -101,7 +107,8 @@ TEST_F(ElfSymbols, StrippedAndLldLinkedLibrariesKeepTheirVersions) {
   ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared -s lib.cc -o libstripped.so"));
   ElfImports stripped = imports_of("libstripped.so");
   EXPECT_TRUE(version_of(stripped, "memcpy").starts_with("GLIBC_2."));
-  if (!sh("g++ -std=c++17 -O2 -fPIC -shared -fuse-ld=lld lib.cc -o liblld.so")) GTEST_SKIP() << "no lld";
+  if (!sh("g++ -std=c++17 -O2 -fPIC -shared -fuse-ld=lld lib.cc -o liblld.so"))
+    GTEST_SKIP() << "no lld";
   ElfImports lld = imports_of("liblld.so");
   EXPECT_EQ(version_of(lld, "memcpy"), version_of(stripped, "memcpy"));
   if (glibc_at_least_2_32()) {
@@ -127,8 +134,12 @@ TEST_F(ElfSymbols, CompatObjectMakesTheLibraryPassManylinux228) {
   fs::create_directories(dir_ / "after" / "build" / "torch211-cxx11-cpu-x86_64-linux");
   write("before/build/torch211-cxx11-cpu-x86_64-linux/metadata.json", "{}");
   write("after/build/torch211-cxx11-cpu-x86_64-linux/metadata.json", "{}");
-  ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared lib.cc -o before/build/torch211-cxx11-cpu-x86_64-linux/_x.abi3.so"));
-  ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared lib.cc compat.o -o after/build/torch211-cxx11-cpu-x86_64-linux/_x.abi3.so"));
+  ASSERT_TRUE(
+      sh("g++ -std=c++17 -O2 -fPIC -shared lib.cc -o "
+         "before/build/torch211-cxx11-cpu-x86_64-linux/_x.abi3.so"));
+  ASSERT_TRUE(
+      sh("g++ -std=c++17 -O2 -fPIC -shared lib.cc compat.o -o "
+         "after/build/torch211-cxx11-cpu-x86_64-linux/_x.abi3.so"));
 
   RealDisk disk;
   auto before = check_abi_tree(disk, (dir_ / "before").string(), *tables, AbiOptions{});
@@ -138,7 +149,8 @@ TEST_F(ElfSymbols, CompatObjectMakesTheLibraryPassManylinux228) {
   const auto& lib = (*before)[0].libraries.at(0);
   ASSERT_EQ(lib.violations.size(), 1u) << format_verdict_details((*before)[0]);
   EXPECT_EQ(lib.violations[0].symbol, "__libc_single_threaded");
-  EXPECT_NE(format_verdict_line((*before)[0]).find("__libc_single_threaded@GLIBC_2.32"), std::string::npos);
+  EXPECT_NE(format_verdict_line((*before)[0]).find("__libc_single_threaded@GLIBC_2.32"),
+            std::string::npos);
 
   auto after = check_abi_tree(disk, (dir_ / "after").string(), *tables, AbiOptions{});
   ASSERT_TRUE(after.ok());
@@ -160,11 +172,13 @@ TEST_F(ElfSymbols, StaticLibgccKeepsHalfConversionsWithinManylinux228) {
 extern "C" float kb_widen(_Float16 h) { return h; }
 extern "C" _Float16 kb_narrow(float f) { return f; }
 )");
-  if (!sh("g++ -O2 -fPIC -shared half.cc -o libhalf_old.so")) GTEST_SKIP() << "g++ without _Float16";
+  if (!sh("g++ -O2 -fPIC -shared half.cc -o libhalf_old.so"))
+    GTEST_SKIP() << "g++ without _Float16";
   auto tables = builtin_abi_tables();
   ASSERT_TRUE(tables.ok());
   ElfImports old = imports_of("libhalf_old.so");
-  if (version_of(old, "__extendhfsf2") != "GCC_12.0.0") GTEST_SKIP() << "this g++ inlines the conversions";
+  if (version_of(old, "__extendhfsf2") != "GCC_12.0.0")
+    GTEST_SKIP() << "this g++ inlines the conversions";
   auto old_verdict = check_abi(old, *tables, AbiOptions{});
   ASSERT_TRUE(old_verdict.ok());
   EXPECT_EQ(old_verdict->size(), 2u);  // __extendhfsf2 and __truncsfhf2
@@ -205,7 +219,8 @@ extern "C" long kb_count() {
   return p.use_count();
 }
 )");
-  write("main.cc", "extern \"C\" long kb_count();\nint main() { return kb_count() == 1 ? 0 : 1; }\n");
+  write("main.cc",
+        "extern \"C\" long kb_count();\nint main() { return kb_count() == 1 ? 0 : 1; }\n");
   ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared count.cc compat.o -o libcount.so -pthread"));
   ASSERT_TRUE(sh("g++ main.cc -o count -L. -lcount -Wl,-rpath,'$ORIGIN' -pthread"));
   EXPECT_TRUE(sh("./count"));

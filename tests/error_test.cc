@@ -111,8 +111,7 @@ TEST(ErrorClosestMatch, CandidatesOutOfReachByLengthAreSkipped) {
 }
 
 Result<int> half(int x) {
-  if (x % 2)
-    return Error{"odd", {}, "pass an even number"};
+  if (x % 2) return Error{"odd", {}, "pass an even number"};
   return x / 2;
 }
 

@@ -25,7 +25,8 @@ std::string parent(const std::string& path) {
 bool within(const std::string& path, const std::string& dir) {
   if (path == dir) return true;
   if (dir == "/") return !path.empty() && path.front() == '/';
-  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
 }
 
 Error fake_error(std::string_view op, const std::string& path) {
@@ -124,7 +125,8 @@ Result<std::string> FakeDisk::read_file(const std::string& path, int64_t max_byt
   auto it = m_files.find(p);
   if (it == m_files.end()) return Error{"cannot read '" + p + "': no such file", {}, ""};
   if (static_cast<int64_t>(it->second.content.size()) > max_bytes)
-    return Error{"cannot read '" + p + "': more than " + std::to_string(max_bytes) + " bytes", {}, ""};
+    return Error{
+        "cannot read '" + p + "': more than " + std::to_string(max_bytes) + " bytes", {}, ""};
   return it->second.content;
 }
 
@@ -133,8 +135,12 @@ FileStat FakeDisk::stat(const std::string& path) const {
   if (!resolved) return {};
   const std::string& p = *resolved;
   if (auto it = m_files.find(p); it != m_files.end())
-    return FileStat{true, false, it->second.mtime_ns, static_cast<int64_t>(it->second.content.size()),
-                    true, it->second.executable};
+    return FileStat{true,
+                    false,
+                    it->second.mtime_ns,
+                    static_cast<int64_t>(it->second.content.size()),
+                    true,
+                    it->second.executable};
   if (m_dirs.count(p)) {
     // As on a real file system, adding an entry changes the directory's mtime.
     int64_t mtime = m_created.count(p) ? m_created.at(p) : 0;
@@ -209,7 +215,8 @@ Result<bool> FakeDisk::write_if_changed(const std::string& path, const std::stri
 Result<Ok> FakeDisk::make_dirs(const std::string& path) {
   std::string p = norm(path);
   if (fails("make_dirs", p)) return fake_error("make_dirs", p);
-  if (m_files.count(p)) return Error{"cannot create directory '" + p + "': a file is there", {}, ""};
+  if (m_files.count(p))
+    return Error{"cannot create directory '" + p + "': a file is there", {}, ""};
   log.push_back("make_dirs " + p);
   add_dir(p);
   return Ok{};
@@ -271,7 +278,8 @@ Result<Ok> FakeDisk::replace_dir(const std::string& staged, const std::string& t
     if (within(f, s)) moved_files[t + f.substr(s.size())] = file;
   for (const auto& d : m_dirs)
     if (within(d, s)) moved_dirs.insert(t + d.substr(s.size()));
-  std::erase_if(m_files, [&](const auto& kv) { return within(kv.first, s) || within(kv.first, t); });
+  std::erase_if(m_files,
+                [&](const auto& kv) { return within(kv.first, s) || within(kv.first, t); });
   std::erase_if(m_dirs, [&](const std::string& d) { return within(d, s) || within(d, t); });
   m_files.merge(moved_files);
   m_dirs.merge(moved_dirs);
@@ -295,7 +303,8 @@ void FakeProcess::on(std::vector<std::string> argv, Captured answer) {
   m_answers[std::move(argv)] = std::move(answer);
 }
 
-void FakeProcess::on_run(std::vector<std::string> argv, int exit_code, std::function<void()> effect) {
+void FakeProcess::on_run(std::vector<std::string> argv, int exit_code,
+                         std::function<void()> effect) {
   m_runs[std::move(argv)] = Run{AttachedExit{exit_code, 0}, std::move(effect)};
 }
 
@@ -316,7 +325,8 @@ Result<Captured> FakeProcess::capture(const std::vector<std::string>& argv, cons
   if (fallback) return fallback(argv);
   return Error{"cannot run '" + (argv.empty() ? std::string() : argv[0]) +
                    "': no such program (FakeProcess has no answer for this argv)",
-               {}, ""};
+               {},
+               ""};
 }
 
 Result<AttachedExit> FakeProcess::run_attached(const std::vector<std::string>& argv,
@@ -333,7 +343,8 @@ Result<AttachedExit> FakeProcess::run_attached(const std::vector<std::string>& a
   }
   return Error{"cannot run '" + (argv.empty() ? std::string() : argv[0]) +
                    "': no such program (FakeProcess has no answer for this argv)",
-               {}, ""};
+               {},
+               ""};
 }
 
 namespace {
@@ -434,7 +445,8 @@ Variant sample_variant(const Config& config, Backend backend, size_t torch,
   v.cuda = cuda;
   for (const auto& k : config.kernels)
     if (k.backend == backend)
-      v.sections.push_back({k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}, k});
+      v.sections.push_back(
+          {k.name, backend == Backend::cuda ? archs : std::vector<std::string>{}, {}, k});
   return v;
 }
 

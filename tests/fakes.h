@@ -94,10 +94,10 @@ class FakeDisk : public Disk {
   void put(const std::string& path, std::string content, bool executable);
   std::map<std::string, File> m_files;
   std::set<std::string> m_dirs;
-  std::map<std::string, std::string> m_special;         // path -> kind
-  std::map<std::string, std::string> m_links;           // path -> target as given
-  std::map<std::string, int64_t> m_created;             // directory or link -> m_clock then
-  std::map<std::string, std::string> m_foreign_locks;   // path -> holder text
+  std::map<std::string, std::string> m_special;        // path -> kind
+  std::map<std::string, std::string> m_links;          // path -> target as given
+  std::map<std::string, int64_t> m_created;            // directory or link -> m_clock then
+  std::map<std::string, std::string> m_foreign_locks;  // path -> holder text
   std::set<std::string> m_locked;
   int64_t m_clock = 1;
 };

@@ -49,9 +49,12 @@ TEST_F(Flags, StandardFollowsTorchVersion) {
 }
 
 TEST_F(Flags, TorchTargetVersionIsTheReferenceHex) {
-  EXPECT_EQ(torch_target_version_define(Version({2, 11})), "-DTORCH_TARGET_VERSION=0x20b000000000000");
-  EXPECT_EQ(torch_target_version_define(Version({2, 9})), "-DTORCH_TARGET_VERSION=0x209000000000000");
-  EXPECT_EQ(torch_target_version_define(Version({2, 12})), "-DTORCH_TARGET_VERSION=0x20c000000000000");
+  EXPECT_EQ(torch_target_version_define(Version({2, 11})),
+            "-DTORCH_TARGET_VERSION=0x20b000000000000");
+  EXPECT_EQ(torch_target_version_define(Version({2, 9})),
+            "-DTORCH_TARGET_VERSION=0x209000000000000");
+  EXPECT_EQ(torch_target_version_define(Version({2, 12})),
+            "-DTORCH_TARGET_VERSION=0x20c000000000000");
 }
 
 TEST_F(Flags, BackendDefines) {
@@ -85,14 +88,13 @@ TEST_F(Flags, CpuBindingTu) {
   auto argv = binding_compile_argv(ctx, config.torch, io("torch-ext/torch_binding.cpp"));
   std::vector<std::string> expected{
       "/usr/bin/g++", "-std=c++17", "-O3", "-DNDEBUG", "-fPIC", "-fno-gnu-unique",
-      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE",
-      "-DCPU_KERNEL", "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_cpu_abc1234",
+      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DCPU_KERNEL",
+      "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_cpu_abc1234",
       // [torch] include = csrc: listed once, although csrc is on every TU's path anyway.
-      "-I/src/relu/build/.kb/v/gen", "-I/src/relu/csrc",
-      "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
-      "-isystem", "/usr/include/python3.11",
-      "-MD", "-MF", "/b/obj/torch-ext/torch_binding.cpp.o.d",
-      "-c", "/src/relu/torch-ext/torch_binding.cpp", "-o", "/b/obj/torch-ext/torch_binding.cpp.o"};
+      "-I/src/relu/build/.kb/v/gen", "-I/src/relu/csrc", "-isystem", "/venv211/torch/include",
+      "-isystem", "/venv211/torch/include/torch/csrc/api/include", "-isystem",
+      "/usr/include/python3.11", "-MD", "-MF", "/b/obj/torch-ext/torch_binding.cpp.o.d", "-c",
+      "/src/relu/torch-ext/torch_binding.cpp", "-o", "/b/obj/torch-ext/torch_binding.cpp.o"};
   EXPECT_EQ(argv, expected);
 }
 
@@ -181,16 +183,40 @@ TEST_F(Flags, EveryTuGetsTheExtensionNameCsrcAndTheLimitedApi) {
 TEST_F(Flags, HostKernelTuOfCudaSection) {
   FlagContext ctx = context(Backend::cuda, 0, &tc.cuda[0]);
   auto argv = kernel_cxx_compile_argv(ctx, config.kernels[0], io("relu_cuda/launch.cpp"));
-  std::vector<std::string> expected{
-      "/usr/bin/g++", "-std=c++17", "-O3", "-DNDEBUG", "-fPIC", "-fno-gnu-unique",
-      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DUSE_NVSHMEM",
-      "-DUSE_C10D_NCCL", "-DUSE_CUDA=1", "-DCUDA_KERNEL", "-DPy_LIMITED_API=0x03090000",
-      "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234", "-I/src/relu/relu_cuda", "-I/src/relu/csrc",
-      "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
-      "-isystem", "/usr/include/python3.11", "-isystem", "/usr/local/cuda-13.0/include",
-      "-Wno-unused",
-      "-MD", "-MF", "/b/obj/relu_cuda/launch.cpp.o.d",
-      "-c", "/src/relu/relu_cuda/launch.cpp", "-o", "/b/obj/relu_cuda/launch.cpp.o"};
+  std::vector<std::string> expected{"/usr/bin/g++",
+                                    "-std=c++17",
+                                    "-O3",
+                                    "-DNDEBUG",
+                                    "-fPIC",
+                                    "-fno-gnu-unique",
+                                    "-DUSE_DISTRIBUTED",
+                                    "-DUSE_C10D_GLOO",
+                                    "-DUSE_RPC",
+                                    "-DUSE_TENSORPIPE",
+                                    "-DUSE_NVSHMEM",
+                                    "-DUSE_C10D_NCCL",
+                                    "-DUSE_CUDA=1",
+                                    "-DCUDA_KERNEL",
+                                    "-DPy_LIMITED_API=0x03090000",
+                                    "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234",
+                                    "-I/src/relu/relu_cuda",
+                                    "-I/src/relu/csrc",
+                                    "-isystem",
+                                    "/venv211/torch/include",
+                                    "-isystem",
+                                    "/venv211/torch/include/torch/csrc/api/include",
+                                    "-isystem",
+                                    "/usr/include/python3.11",
+                                    "-isystem",
+                                    "/usr/local/cuda-13.0/include",
+                                    "-Wno-unused",
+                                    "-MD",
+                                    "-MF",
+                                    "/b/obj/relu_cuda/launch.cpp.o.d",
+                                    "-c",
+                                    "/src/relu/relu_cuda/launch.cpp",
+                                    "-o",
+                                    "/b/obj/relu_cuda/launch.cpp.o"};
   EXPECT_EQ(argv, expected);
 }
 
@@ -206,7 +232,8 @@ TEST_F(Flags, CpuKernelTuHasNoCudaInclude) {
 
 TEST_F(Flags, NvccTu) {
   FlagContext ctx = context(Backend::cuda, 0, &tc.cuda[0]);
-  auto argv = nvcc_compile_argv(ctx, config.kernels[0], {"8.0", "9.0+PTX"}, 2, io("relu_cuda/relu.cu"));
+  auto argv =
+      nvcc_compile_argv(ctx, config.kernels[0], {"8.0", "9.0+PTX"}, 2, io("relu_cuda/relu.cu"));
   std::vector<std::string> expected{
       "/usr/local/cuda-13.0/bin/nvcc", "-std=c++17", "-O3", "-DNDEBUG",
       "-Xcompiler=-fPIC,-fno-gnu-unique",
@@ -216,19 +243,17 @@ TEST_F(Flags, NvccTu) {
       "--diag_suppress=base_class_has_different_dll_interface,"
       "--diag_suppress=dll_interface_conflict_none_assumed,"
       "--diag_suppress=dll_interface_conflict_dllexport_assumed,--diag_suppress=bad_friend_decl",
-      "--expt-relaxed-constexpr", "--expt-extended-lambda", "-DENABLE_FP8",
-      "-ccbin", "/usr/bin/g++",
-      "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE", "-DUSE_NVSHMEM",
-      "-DUSE_C10D_NCCL", "-DUSE_CUDA=1", "-DCUDA_KERNEL", "-DPy_LIMITED_API=0x03090000",
-      "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234",
-      "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90",
-      "-gencode", "arch=compute_90,code=compute_90", "--threads", "2",
-      "-I/src/relu/relu_cuda", "-I/src/relu/csrc",
-      "-isystem", "/venv211/torch/include", "-isystem", "/venv211/torch/include/torch/csrc/api/include",
-      "-isystem", "/usr/include/python3.11", "-isystem", "/usr/local/cuda-13.0/include",
-      "-lineinfo", "-static-global-template-stub=false",
-      "-MD", "-MF", "/b/obj/relu_cuda/relu.cu.o.d",
-      "-c", "/src/relu/relu_cuda/relu.cu", "-o", "/b/obj/relu_cuda/relu.cu.o"};
+      "--expt-relaxed-constexpr", "--expt-extended-lambda", "-DENABLE_FP8", "-ccbin",
+      "/usr/bin/g++", "-DUSE_DISTRIBUTED", "-DUSE_C10D_GLOO", "-DUSE_RPC", "-DUSE_TENSORPIPE",
+      "-DUSE_NVSHMEM", "-DUSE_C10D_NCCL", "-DUSE_CUDA=1", "-DCUDA_KERNEL",
+      "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_cuda_abc1234", "-gencode",
+      "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-gencode",
+      "arch=compute_90,code=compute_90", "--threads", "2", "-I/src/relu/relu_cuda",
+      "-I/src/relu/csrc", "-isystem", "/venv211/torch/include", "-isystem",
+      "/venv211/torch/include/torch/csrc/api/include", "-isystem", "/usr/include/python3.11",
+      "-isystem", "/usr/local/cuda-13.0/include", "-lineinfo", "-static-global-template-stub=false",
+      "-MD", "-MF", "/b/obj/relu_cuda/relu.cu.o.d", "-c", "/src/relu/relu_cuda/relu.cu", "-o",
+      "/b/obj/relu_cuda/relu.cu.o"};
   EXPECT_EQ(argv, expected);
 }
 
@@ -257,10 +282,14 @@ TEST_F(Flags, StableAbiDefinesTargetVersionOnEveryTu) {
 TEST_F(Flags, LinkCuda) {
   FlagContext ctx = context(Backend::cuda, 0, &tc.cuda[0]);
   auto argv = link_argv(ctx, {"/b/obj/a.o", "/b/obj/b.o"}, "/b/_relu_cuda_abc1234.abi3.so");
-  std::vector<std::string> expected{
-      "/usr/bin/g++", "-shared", "-o", "/b/_relu_cuda_abc1234.abi3.so", "/b/obj/a.o", "/b/obj/b.o",
-      "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu", "-lc10_cuda", "-ltorch_cuda",
-      "-L/usr/local/cuda-13.0/lib64", "-lcudart"};
+  std::vector<std::string> expected{"/usr/bin/g++", "-shared",
+                                    "-o",           "/b/_relu_cuda_abc1234.abi3.so",
+                                    "/b/obj/a.o",   "/b/obj/b.o",
+                                    "-lgcc",        "-L/venv211/torch/lib",
+                                    "-lc10",        "-ltorch",
+                                    "-ltorch_cpu",  "-lc10_cuda",
+                                    "-ltorch_cuda", "-L/usr/local/cuda-13.0/lib64",
+                                    "-lcudart"};
   EXPECT_EQ(argv, expected);
   for (const auto& a : argv) EXPECT_EQ(a.find("rpath"), std::string::npos);
 }
@@ -268,17 +297,18 @@ TEST_F(Flags, LinkCuda) {
 TEST_F(Flags, LinkWithAChosenLinker) {
   FlagContext ctx = context(Backend::cpu, 0);
   ctx.fuse_ld = "lld";
-  EXPECT_THAT(link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
-              ElementsAre("/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so",
-                          "/b/obj/a.o", "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch",
-                          "-ltorch_cpu"));
+  EXPECT_THAT(
+      link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
+      ElementsAre("/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so", "/b/obj/a.o",
+                  "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
 }
 
 TEST_F(Flags, LinkCpu) {
   FlagContext ctx = context(Backend::cpu, 0);
   auto argv = link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so");
-  EXPECT_THAT(argv, ElementsAre("/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o", "-lgcc",
-                                "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
+  EXPECT_THAT(argv,
+              ElementsAre("/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o", "-lgcc",
+                          "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
 }
 
 }  // namespace

@@ -58,12 +58,14 @@ std::string replay(const std::string& text) {
   ::close(fds[1]);
   std::string said;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    said.append(buf, static_cast<size_t>(n));
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) return "died with signal " + std::to_string(WTERMSIG(status));
-  if (WEXITSTATUS(status) != 0) return said.empty() ? "exited with " + std::to_string(WEXITSTATUS(status)) : said;
+  if (WEXITSTATUS(status) != 0)
+    return said.empty() ? "exited with " + std::to_string(WEXITSTATUS(status)) : said;
   return "";
 }
 
@@ -104,9 +106,10 @@ TEST(FuzzPipeline, NinjaCheckCatchesSmuggledLines) {
       "pool nvcc\n  depth = 2\n# a comment\nbuild a$ b.o | c.h: cxx a.cpp || d\n"
       "  cmd = g++ -c a.cpp\n  desc = CXX a.cpp\nsubninja v/variant.ninja\ndefault all\n";
   EXPECT_EQ(fuzz::check_ninja_text(good, "build.ninja"), "");
-  EXPECT_NE(fuzz::check_ninja_text(good + "build x: cxx y\n  cmd = g++ -DA=1\n  command = touch PWNED\n",
-                                   "build.ninja"),
-            "");
+  EXPECT_NE(
+      fuzz::check_ninja_text(good + "build x: cxx y\n  cmd = g++ -DA=1\n  command = touch PWNED\n",
+                             "build.ninja"),
+      "");
   EXPECT_NE(fuzz::check_ninja_text(good + "build x: cxx y\n  cmd = g++ -Ia\nbuild pwned: phony\n"
                                           "b\n",
                                    "build.ninja"),

@@ -40,7 +40,8 @@ TEST(NvidiaSmi, ParsesRows) {
 TEST(NvidiaSmi, RejectsMalformedRows) {
   auto na = parse_nvidia_smi_gpus("0, GPU-x, [N/A]\n");
   ASSERT_FALSE(na.ok());
-  EXPECT_EQ(na.errors().list.front().message, "nvidia-smi line 1: \"[N/A]\" is no compute capability");
+  EXPECT_EQ(na.errors().list.front().message,
+            "nvidia-smi line 1: \"[N/A]\" is no compute capability");
   EXPECT_FALSE(parse_nvidia_smi_gpus("0, 9.0\n").ok());
   EXPECT_FALSE(parse_nvidia_smi_gpus("x, GPU-1, 9.0\n").ok());
 }
@@ -49,7 +50,8 @@ TEST(CudaVisibleDevices, Semantics) {
   auto all = *parse_nvidia_smi_gpus(k_smi_mixed);
   std::string note;
   std::optional<std::string> bus = "PCI_BUS_ID";
-  EXPECT_THAT(caps(apply_cuda_visible_devices(all, std::nullopt, std::nullopt, note)), ElementsAre("8.6", "9.0"));
+  EXPECT_THAT(caps(apply_cuda_visible_devices(all, std::nullopt, std::nullopt, note)),
+              ElementsAre("8.6", "9.0"));
   EXPECT_THAT(caps(apply_cuda_visible_devices(all, "1", bus, note)), ElementsAre("9.0"));
   EXPECT_THAT(caps(apply_cuda_visible_devices(all, "", bus, note)), IsEmpty());
   EXPECT_THAT(caps(apply_cuda_visible_devices(all, "-1", bus, note)), IsEmpty());
@@ -58,14 +60,16 @@ TEST(CudaVisibleDevices, Semantics) {
   // UUID prefixes, in the order given.
   EXPECT_THAT(caps(apply_cuda_visible_devices(all, "GPU-bbbb,GPU-aaaa", std::nullopt, note)),
               ElementsAre("9.0", "8.6"));
-  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "GPU-", std::nullopt, note)), IsEmpty());  // ambiguous
+  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "GPU-", std::nullopt, note)),
+              IsEmpty());  // ambiguous
   EXPECT_THAT(note, IsEmpty());
 }
 
 TEST(CudaVisibleDevices, IndicesOfMixedGpusWithoutBusOrderKeepAll) {
   auto all = *parse_nvidia_smi_gpus(k_smi_mixed);
   std::string note;
-  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "0", std::nullopt, note)), ElementsAre("8.6", "9.0"));
+  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "0", std::nullopt, note)),
+              ElementsAre("8.6", "9.0"));
   EXPECT_THAT(note, HasSubstr("CUDA_DEVICE_ORDER=PCI_BUS_ID"));
   // Identical GPUs: the order does not matter.
   auto same = *parse_nvidia_smi_gpus("0, GPU-a, 9.0\n1, GPU-b, 9.0\n");
@@ -73,7 +77,8 @@ TEST(CudaVisibleDevices, IndicesOfMixedGpusWithoutBusOrderKeepAll) {
   EXPECT_THAT(caps(apply_cuda_visible_devices(same, "1", std::nullopt, none)), ElementsAre("9.0"));
   EXPECT_THAT(none, IsEmpty());
   std::string mig;
-  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "MIG-123", std::nullopt, mig)), ElementsAre("8.6", "9.0"));
+  EXPECT_THAT(caps(apply_cuda_visible_devices(all, "MIG-123", std::nullopt, mig)),
+              ElementsAre("8.6", "9.0"));
   EXPECT_THAT(mig, HasSubstr("MIG"));
 }
 
@@ -104,16 +109,19 @@ TEST(DetectCudaGpus, StableFailuresAreCacheable) {
   EXPECT_EQ(a.note, "nvidia-smi: not found");
 
   FakeProcess no_driver;
-  no_driver.on(nvidia_smi_argv(), Captured{9,
-                                           "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA "
-                                           "driver. Make sure that the latest NVIDIA driver is installed and running.\n",
-                                           ""});
+  no_driver.on(
+      nvidia_smi_argv(),
+      Captured{9,
+               "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA "
+               "driver. Make sure that the latest NVIDIA driver is installed and running.\n",
+               ""});
   auto b = detect_cuda_gpus(no_driver, Environment());
   EXPECT_FALSE(b.transient);
   EXPECT_EQ(b.note, "nvidia-smi: no NVIDIA driver");
 
   FakeProcess old_driver;
-  old_driver.on(nvidia_smi_argv(), Captured{2, "Field \"compute_cap\" is not a valid field to query.\n", ""});
+  old_driver.on(nvidia_smi_argv(),
+                Captured{2, "Field \"compute_cap\" is not a valid field to query.\n", ""});
   EXPECT_FALSE(detect_cuda_gpus(old_driver, Environment()).transient);
 }
 
@@ -126,7 +134,8 @@ TEST(DetectCudaGpus, TimeoutsAndOddFailuresAreTransient) {
   EXPECT_TRUE(a.transient);
   EXPECT_THAT(a.archs, IsEmpty());
   FakeProcess odd;
-  odd.on(nvidia_smi_argv(), Captured{15, "Unable to determine the device handle for GPU0: Unknown Error\n", ""});
+  odd.on(nvidia_smi_argv(),
+         Captured{15, "Unable to determine the device handle for GPU0: Unknown Error\n", ""});
   EXPECT_TRUE(detect_cuda_gpus(odd, Environment()).transient);
   FakeProcess garbled;
   garbled.on(nvidia_smi_argv(), std::string("0, GPU-x, [N/A]\n"));
@@ -146,7 +155,8 @@ TEST(Kfd, TargetVersions) {
 
 // A trimmed KFD node properties file (an MI300X node) and a CPU node.
 const char* k_props_mi300 =
-    "cpu_cores_count 0\nsimd_count 1216\nmem_banks_count 1\ngfx_target_version 90402\nvendor_id 4098\n";
+    "cpu_cores_count 0\nsimd_count 1216\nmem_banks_count 1\ngfx_target_version 90402\nvendor_id "
+    "4098\n";
 const char* k_props_cpu = "cpu_cores_count 64\nsimd_count 0\ngfx_target_version 0\n";
 
 TEST(Kfd, Properties) {
@@ -177,9 +187,12 @@ TEST(DetectRocmGpus, VisibleDevices) {
   EXPECT_THAT(detect_rocm_gpus(disk, env({{"HIP_VISIBLE_DEVICES", "2,0"}})).archs,
               ElementsAre("gfx1100", "gfx942"));
   // ROCr first, then HIP numbers what is left.
-  EXPECT_THAT(detect_rocm_gpus(disk, env({{"ROCR_VISIBLE_DEVICES", "1,2"}, {"HIP_VISIBLE_DEVICES", "1"}})).archs,
-              ElementsAre("gfx1100"));
-  EXPECT_THAT(detect_rocm_gpus(disk, env({{"CUDA_VISIBLE_DEVICES", "1"}})).archs, ElementsAre("gfx90a"));
+  EXPECT_THAT(
+      detect_rocm_gpus(disk, env({{"ROCR_VISIBLE_DEVICES", "1,2"}, {"HIP_VISIBLE_DEVICES", "1"}}))
+          .archs,
+      ElementsAre("gfx1100"));
+  EXPECT_THAT(detect_rocm_gpus(disk, env({{"CUDA_VISIBLE_DEVICES", "1"}})).archs,
+              ElementsAre("gfx90a"));
   auto uuid = detect_rocm_gpus(disk, env({{"ROCR_VISIBLE_DEVICES", "GPU-abc"}}));
   EXPECT_THAT(uuid.archs, ElementsAre("gfx942", "gfx90a", "gfx1100"));
   EXPECT_THAT(uuid.note, HasSubstr("not a list of indices"));

@@ -8,7 +8,7 @@ namespace kb {
 namespace {
 
 TEST(IncludeScan, DirectivesInOrderWithTheirForm) {
-  const char* text = R"cpp(// #include <torch/all.h>  (a comment)
+  const char* text = R"src(// #include <torch/all.h>  (a comment)
 /* #include "hidden.h" */
 #include "registration.h"
   #  include <torch/library.h>
@@ -19,7 +19,7 @@ TEST(IncludeScan, DirectivesInOrderWithTheirForm) {
 #endif
 #include "unterminated.h
 #import <nope.h>
-)cpp";
+)src";
   std::vector<IncludeDirective> want = {{"registration.h", false},
                                         {"torch/library.h", true},
                                         {"ATen/core/Tensor.h", true},

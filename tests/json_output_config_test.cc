@@ -71,8 +71,8 @@ TEST(JsonOutputConfigTest, ConfigToJsonCarriesTheModel) {
 
 TEST(JsonOutputConfigTest, CheckConfigOfAValidFile) {
   json j = json::parse(check_config_to_json(parse_config(k_toml, "dir/build.toml")));
-  EXPECT_THAT(keys(j), ::testing::ElementsAre("valid", "path", "name", "edition", "backends", "kernels",
-                                             "warnings", "notes", "errors"));
+  EXPECT_THAT(keys(j), ::testing::ElementsAre("valid", "path", "name", "edition", "backends",
+                                              "kernels", "warnings", "notes", "errors"));
   EXPECT_EQ(j["valid"], true);
   EXPECT_EQ(j["path"], "dir/build.toml");
   EXPECT_EQ(j["edition"], 5);
@@ -89,7 +89,8 @@ TEST(JsonOutputConfigTest, CheckConfigListsNotes) {
   EXPECT_EQ(j["edition"], 4);
   EXPECT_EQ(j["warnings"], json::array());
   ASSERT_EQ(j["notes"].size(), 1u);
-  EXPECT_THAT(j["notes"][0]["message"].get<std::string>(), ::testing::HasSubstr("pre-edition (v4)"));
+  EXPECT_THAT(j["notes"][0]["message"].get<std::string>(),
+              ::testing::HasSubstr("pre-edition (v4)"));
 }
 
 TEST(JsonOutputConfigTest, CheckConfigOfAnInvalidFileListsEveryError) {

@@ -51,8 +51,8 @@ std::vector<Located> located(const Strings& values, int line) {
   return out;
 }
 
-TorchInstall torch(const char* version_string, const char* cuda = nullptr, const char* hip = nullptr,
-                   std::string python = "") {
+TorchInstall torch(const char* version_string, const char* cuda = nullptr,
+                   const char* hip = nullptr, std::string python = "") {
   TorchInstall t;
   t.version_string = version_string;
   std::string plain(version_string);
@@ -69,18 +69,20 @@ CudaToolkit nvcc(const char* version) {
   k.root = std::string("/usr/local/cuda-") + version;
   k.nvcc = k.root + "/bin/nvcc";
   if (k.version >= V("13.0"))
-    k.gpu_codes = {"sm_75", "sm_80", "sm_86", "sm_87", "sm_88", "sm_89",
+    k.gpu_codes = {"sm_75", "sm_80",  "sm_86",  "sm_87",  "sm_88",  "sm_89",
                    "sm_90", "sm_100", "sm_110", "sm_103", "sm_120", "sm_121"};
   else if (k.version >= V("12.8"))
-    k.gpu_codes = {"sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72", "sm_75",
-                   "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_100", "sm_101", "sm_120"};
+    k.gpu_codes = {"sm_50", "sm_52", "sm_53",  "sm_60",  "sm_61", "sm_62",
+                   "sm_70", "sm_72", "sm_75",  "sm_80",  "sm_86", "sm_87",
+                   "sm_89", "sm_90", "sm_100", "sm_101", "sm_120"};
   else
     k.gpu_codes = {"sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70",
                    "sm_72", "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"};
   return k;
 }
 
-RocmToolkit rocm(const char* version, Strings gfx = {"gfx906", "gfx908", "gfx90a", "gfx940", "gfx1030"}) {
+RocmToolkit rocm(const char* version,
+                 Strings gfx = {"gfx906", "gfx908", "gfx90a", "gfx940", "gfx1030"}) {
   RocmToolkit r;
   r.version = V(version);
   r.root = "/opt/rocm";
@@ -140,7 +142,8 @@ TEST(Matrix, OnlyListedBackendsBuild) {
   tc.cuda = {nvcc("13.0")};
   Matrix m = plan(c, tc);
   EXPECT_THAT(names(m), ElementsAre("torch211-cxx11-cu130-x86_64-linux"));
-  EXPECT_EQ(reason(m, "cpu kernels (kernel.relu_cpu)"), "backend cpu is not listed in general.backends");
+  EXPECT_EQ(reason(m, "cpu kernels (kernel.relu_cpu)"),
+            "backend cpu is not listed in general.backends");
   // The cuda variant holds only its own backend's sections.
   ASSERT_EQ(m.variants[0].sections.size(), 1u);
   EXPECT_EQ(m.variants[0].sections[0].section, "relu");
@@ -168,7 +171,8 @@ TEST(Matrix, TorchNoarchFrameworkNeedsNoToolchain) {
   c.kernels = {kernel("ignored", Backend::cuda)};
   c.torch.minver = V("9.0");  // [torch] bounds do not apply to noarch kernels
   Matrix m = plan(c, Toolchains{});
-  EXPECT_THAT(names(m), ElementsAre("torch-cpu", "torch-cuda", "torch-metal", "torch-rocm", "torch-xpu"));
+  EXPECT_THAT(names(m),
+              ElementsAre("torch-cpu", "torch-cuda", "torch-metal", "torch-rocm", "torch-xpu"));
   for (const auto& v : m.variants) {
     EXPECT_TRUE(v.noarch);
     EXPECT_FALSE(v.cuda.has_value());
@@ -208,9 +212,11 @@ TEST(Matrix, CpuVariantPerTorchInstallAndDuplicates) {
   c.kernels = {kernel("relu_cpu", Backend::cpu)};
   Toolchains tc;
   tc.torches = {torch("2.11.0+cu130", "13.0", nullptr, "/a/python"), torch("2.12.1"),
-                torch("2.11.2", nullptr, nullptr, "/b/python"), torch("2.12.0+rocm7.1", nullptr, "7.1")};
+                torch("2.11.2", nullptr, nullptr, "/b/python"),
+                torch("2.12.0+rocm7.1", nullptr, "7.1")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch211-cxx11-cpu-x86_64-linux", "torch212-cxx11-cpu-x86_64-linux"));
+  EXPECT_THAT(names(m),
+              ElementsAre("torch211-cxx11-cpu-x86_64-linux", "torch212-cxx11-cpu-x86_64-linux"));
   EXPECT_EQ(variant(m, "torch211-cxx11-cpu-x86_64-linux").torch, 0u);  // the first install wins
   EXPECT_EQ(variant(m, "torch212-cxx11-cpu-x86_64-linux").torch, 1u);
   ASSERT_EQ(m.rejected.size(), 2u);
@@ -232,7 +238,8 @@ TEST(Matrix, NamesUseToolchainCpuAndOs) {
   tc.torches = {torch("2.12.0+cu130", "13.0")};
   tc.cuda = {nvcc("13.0")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch212-cxx11-cpu-aarch64-linux", "torch212-cxx11-cu130-aarch64-linux"));
+  EXPECT_THAT(names(m), ElementsAre("torch212-cxx11-cpu-aarch64-linux",
+                                    "torch212-cxx11-cu130-aarch64-linux"));
 }
 
 TEST(Matrix, PreCxx11AbiTorchIsRejected) {
@@ -252,11 +259,13 @@ TEST(Matrix, CudaPairsSameMajorWithMinorNotAboveTorch) {
   Config c = config({Backend::cuda});
   c.kernels = {kernel("relu", Backend::cuda)};
   Toolchains tc;
-  tc.torches = {torch("2.10.0+cu128", "12.8"), torch("2.11.0+cu130", "13.0"), torch("2.9.1+cu126", "12.6")};
+  tc.torches = {torch("2.10.0+cu128", "12.8"), torch("2.11.0+cu130", "13.0"),
+                torch("2.9.1+cu126", "12.6")};
   tc.cuda = {nvcc("12.6"), nvcc("12.8"), nvcc("13.0.88")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cu126-x86_64-linux", "torch210-cxx11-cu128-x86_64-linux",
-                                    "torch211-cxx11-cu130-x86_64-linux", "torch29-cxx11-cu126-x86_64-linux"));
+  EXPECT_THAT(names(m),
+              ElementsAre("torch210-cxx11-cu126-x86_64-linux", "torch210-cxx11-cu128-x86_64-linux",
+                          "torch211-cxx11-cu130-x86_64-linux", "torch29-cxx11-cu126-x86_64-linux"));
   EXPECT_EQ(reason(m, "torch210-cxx11-cu130-x86_64-linux"),
             "torch 2.10 is built for CUDA 12.8; found nvcc 13.0 (major differs)");
   EXPECT_EQ(reason(m, "torch211-cxx11-cu126-x86_64-linux"),
@@ -280,7 +289,8 @@ TEST(Matrix, CudaWithoutToolkitOrCudaTorch) {
   Matrix m = plan(c, tc);
   EXPECT_THAT(m.variants, IsEmpty());
   EXPECT_EQ(reason(m, "cuda"), "no CUDA toolkit (nvcc) was found");
-  EXPECT_THAT(reason(m, "torch 2.11.0 at /venv/torch2.11.0/bin/python"), HasSubstr("no CUDA support"));
+  EXPECT_THAT(reason(m, "torch 2.11.0 at /venv/torch2.11.0/bin/python"),
+              HasSubstr("no CUDA support"));
 }
 
 // ---- bounds ----
@@ -294,14 +304,17 @@ TEST(Matrix, CudaBoundsAreInclusiveOnToolkitVersion) {
   tc.torches = {torch("2.10.0+cu129", "12.9")};
   tc.cuda = {nvcc("12.6"), nvcc("12.8"), nvcc("12.9.1")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cu128-x86_64-linux", "torch210-cxx11-cu129-x86_64-linux"));
-  EXPECT_EQ(reason(m, "torch210-cxx11-cu126-x86_64-linux"), "CUDA 12.6 is below general.cuda.minver 12.8");
+  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cu128-x86_64-linux",
+                                    "torch210-cxx11-cu129-x86_64-linux"));
+  EXPECT_EQ(reason(m, "torch210-cxx11-cu126-x86_64-linux"),
+            "CUDA 12.6 is below general.cuda.minver 12.8");
 
   c.cuda.minver.reset();
   c.cuda.maxver = V("12.6");
   Matrix hi = plan(c, tc);
   EXPECT_THAT(names(hi), ElementsAre("torch210-cxx11-cu126-x86_64-linux"));
-  EXPECT_EQ(reason(hi, "torch210-cxx11-cu128-x86_64-linux"), "CUDA 12.8 is above general.cuda.maxver 12.6");
+  EXPECT_EQ(reason(hi, "torch210-cxx11-cu128-x86_64-linux"),
+            "CUDA 12.8 is above general.cuda.maxver 12.6");
 }
 
 TEST(Matrix, CudaDefaultMinverIs118) {
@@ -312,7 +325,8 @@ TEST(Matrix, CudaDefaultMinverIs118) {
   tc.cuda = {nvcc("11.7"), nvcc("11.8")};
   Matrix m = plan(c, tc);
   EXPECT_THAT(names(m), ElementsAre("torch21-cxx11-cu118-x86_64-linux"));
-  EXPECT_EQ(reason(m, "torch21-cxx11-cu117-x86_64-linux"), "CUDA 11.7 is below general.cuda.minver 11.8");
+  EXPECT_EQ(reason(m, "torch21-cxx11-cu117-x86_64-linux"),
+            "CUDA 11.7 is below general.cuda.minver 11.8");
 }
 
 TEST(Matrix, TorchBoundsAreInclusiveOnMajorMinor) {
@@ -323,7 +337,8 @@ TEST(Matrix, TorchBoundsAreInclusiveOnMajorMinor) {
   Toolchains tc;
   tc.torches = {torch("2.9.0"), torch("2.10.0"), torch("2.11.3"), torch("2.12.0")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cpu-x86_64-linux", "torch211-cxx11-cpu-x86_64-linux"));
+  EXPECT_THAT(names(m),
+              ElementsAre("torch210-cxx11-cpu-x86_64-linux", "torch211-cxx11-cpu-x86_64-linux"));
   EXPECT_EQ(reason(m, "torch29-cxx11-cpu-x86_64-linux"), "torch 2.9 is below torch.minver 2.10");
   EXPECT_EQ(reason(m, "torch212-cxx11-cpu-x86_64-linux"), "torch 2.12 is above torch.maxver 2.11");
 }
@@ -345,15 +360,16 @@ TEST(Matrix, StableAbiKeepsNewestTorchPerToolkit) {
   c.kernels = {kernel("relu", Backend::cuda), kernel("relu_cpu", Backend::cpu)};
   c.torch.stable_abi[Backend::cuda] = V("2.11");
   Toolchains tc;
-  tc.torches = {torch("2.10.0+cu130", "13.0"), torch("2.12.0+cu130", "13.0"), torch("2.11.0+cu130", "13.0"),
-                torch("2.11.0+cu126", "12.6")};
+  tc.torches = {torch("2.10.0+cu130", "13.0"), torch("2.12.0+cu130", "13.0"),
+                torch("2.11.0+cu130", "13.0"), torch("2.11.0+cu126", "12.6")};
   tc.cuda = {nvcc("13.0"), nvcc("12.6")};
   Matrix m = plan(c, tc);
   // cpu is not in the stable-ABI table: one ordinary variant per Torch (2.11 twice: duplicate).
-  EXPECT_THAT(names(m),
-              ElementsAre("torch-stable-abi211-cu126-x86_64-linux", "torch-stable-abi211-cu130-x86_64-linux",
-                          "torch210-cxx11-cpu-x86_64-linux", "torch211-cxx11-cpu-x86_64-linux",
-                          "torch212-cxx11-cpu-x86_64-linux"));
+  EXPECT_THAT(
+      names(m),
+      ElementsAre("torch-stable-abi211-cu126-x86_64-linux",
+                  "torch-stable-abi211-cu130-x86_64-linux", "torch210-cxx11-cpu-x86_64-linux",
+                  "torch211-cxx11-cpu-x86_64-linux", "torch212-cxx11-cpu-x86_64-linux"));
   const Variant& v = variant(m, "torch-stable-abi211-cu130-x86_64-linux");
   EXPECT_EQ(v.torch, 1u);  // built with torch 2.12
   EXPECT_EQ(v.stable_abi, V("2.11"));
@@ -378,7 +394,8 @@ TEST(Matrix, StableAbiOnCpuGroupsAllTorches) {
   Matrix m = plan(c, tc);
   EXPECT_THAT(names(m), ElementsAre("torch-stable-abi210-cpu-x86_64-linux"));
   EXPECT_EQ(m.variants[0].torch, 1u);
-  EXPECT_THAT(rejected_names(m), ElementsAre("torch210-cxx11-cpu-x86_64-linux", "torch211-cxx11-cpu-x86_64-linux"));
+  EXPECT_THAT(rejected_names(m),
+              ElementsAre("torch210-cxx11-cpu-x86_64-linux", "torch211-cxx11-cpu-x86_64-linux"));
 }
 
 // ---- per-section rules ----
@@ -391,7 +408,8 @@ TEST(Matrix, CudaMinverSkipsSectionNotVariant) {
   tc.torches = {torch("2.10.0+cu128", "12.8")};
   tc.cuda = {nvcc("12.6"), nvcc("12.8")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cu126-x86_64-linux", "torch210-cxx11-cu128-x86_64-linux"));
+  EXPECT_THAT(names(m), ElementsAre("torch210-cxx11-cu126-x86_64-linux",
+                                    "torch210-cxx11-cu128-x86_64-linux"));
   const Variant& old = variant(m, "torch210-cxx11-cu126-x86_64-linux");
   EXPECT_THAT(old.skipped_sections, ElementsAre("fp8: cuda-minver 12.8 is above CUDA 12.6"));
   ASSERT_EQ(old.sections.size(), 1u);
@@ -411,19 +429,22 @@ TEST(Matrix, SectionArchsDefaultAndExplicit) {
   Matrix m = plan(c, tc);
   const Variant& v126 = variant(m, "torch212-cxx11-cu126-x86_64-linux");
   ASSERT_EQ(v126.sections.size(), 2u);
-  EXPECT_THAT(v126.sections[0].archs, ElementsAre("7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0+PTX"));
+  EXPECT_THAT(v126.sections[0].archs,
+              ElementsAre("7.0", "7.2", "7.5", "8.0", "8.6", "8.7", "8.9", "9.0+PTX"));
   EXPECT_THAT(v126.sections[1].archs, ElementsAre("7.0", "8.0", "9.0a"));
   EXPECT_THAT(v126.sections[1].notes, Contains(HasSubstr("5.0: dropped")));
   EXPECT_THAT(v126.sections[1].notes, Contains(HasSubstr("10.0f: dropped")));
 
   const Variant& v130 = variant(m, "torch213-cxx11-cu130-x86_64-linux");
-  EXPECT_THAT(v130.sections[0].archs,
-              ElementsAre("7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "10.3", "11.0", "12.0", "12.1+PTX"));
+  EXPECT_THAT(v130.sections[0].archs, ElementsAre("7.5", "8.0", "8.6", "8.7", "8.9", "9.0", "10.0",
+                                                  "10.3", "11.0", "12.0", "12.1+PTX"));
   EXPECT_THAT(v130.sections[1].archs, ElementsAre("8.0", "9.0a", "10.0f"));
-  EXPECT_THAT(v130.sections[1].notes, Contains("7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
+  EXPECT_THAT(v130.sections[1].notes,
+              Contains("7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
   // Metadata: lexicographic union (reference quirk).
-  EXPECT_THAT(v130.metadata_archs(), ElementsAre("10.0", "10.0f", "10.3", "11.0", "12.0", "12.1+PTX", "7.5", "8.0", "8.6",
-                                                 "8.7", "8.9", "9.0", "9.0a"));
+  EXPECT_THAT(v130.metadata_archs(),
+              ElementsAre("10.0", "10.0f", "10.3", "11.0", "12.0", "12.1+PTX", "7.5", "8.0", "8.6",
+                          "8.7", "8.9", "9.0", "9.0a"));
 }
 
 TEST(Matrix, EmptyIntersectionIsAnErrorAtTheSection) {
@@ -437,8 +458,10 @@ TEST(Matrix, EmptyIntersectionIsAnErrorAtTheSection) {
   ASSERT_FALSE(m.ok());
   ASSERT_EQ(m.errors().list.size(), 1u);
   const Error& e = m.errors().list[0];
-  EXPECT_THAT(e.message,
-              HasSubstr("CUDA kernel volta: empty set of capabilities after intersection with CUDA 13.0 ("));
+  EXPECT_THAT(
+      e.message,
+      HasSubstr(
+          "CUDA kernel volta: empty set of capabilities after intersection with CUDA 13.0 ("));
   EXPECT_THAT(e.message, HasSubstr("7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
   ASSERT_TRUE(e.loc.has_value());
   EXPECT_EQ(e.loc->file, "build.toml");
@@ -467,7 +490,8 @@ TEST(Matrix, EmptyIntersectionWithoutNvccNotes) {
   tc.cuda = {nvcc("12.6")};
   auto m = make_matrix(c, tc);
   ASSERT_FALSE(m.ok());
-  EXPECT_THAT(m.errors().list[0].message, HasSubstr("with CUDA 12.6 (requested 5.0;6.1; 5.0: dropped"));
+  EXPECT_THAT(m.errors().list[0].message,
+              HasSubstr("with CUDA 12.6 (requested 5.0;6.1; 5.0: dropped"));
   EXPECT_EQ(m.errors().list[0].loc->line, 3);
 }
 
@@ -486,8 +510,10 @@ TEST(Matrix, CapabilitiesThatMatchNoTargetAreDroppedWithNotes) {
   const Variant& v130 = variant(m, "torch211-cxx11-cu130-x86_64-linux");
   EXPECT_THAT(v130.sections[0].archs, ElementsAre("8.0"));
   EXPECT_THAT(v130.sections[0].notes, Contains(HasSubstr("11.8: dropped")));
-  EXPECT_THAT(v130.sections[0].notes, Contains("8.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
-  EXPECT_THAT(v130.sections[0].notes, Contains("10.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
+  EXPECT_THAT(v130.sections[0].notes,
+              Contains("8.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
+  EXPECT_THAT(v130.sections[0].notes,
+              Contains("10.1: not supported by nvcc 13.0 (supports sm_75..sm_121)"));
   // CUDA 12.8 has sm_101.
   const Variant& v128 = variant(m, "torch210-cxx11-cu128-x86_64-linux");
   EXPECT_THAT(v128.sections[0].archs, ElementsAre("8.0", "10.1"));
@@ -508,7 +534,8 @@ TEST(Matrix, Cuda129KnowsCapabilities103And121) {
               ElementsAre("10.0a", "10.3a", "12.1a"));
   const Variant& v128 = variant(m, "torch29-cxx11-cu128-x86_64-linux");
   EXPECT_THAT(v128.sections[0].archs, ElementsAre("10.0a"));
-  EXPECT_THAT(v128.sections[0].notes, Contains(HasSubstr("10.3a: dropped, its base 10.3 is not a supported target")));
+  EXPECT_THAT(v128.sections[0].notes,
+              Contains(HasSubstr("10.3a: dropped, its base 10.3 is not a supported target")));
 }
 
 // ---- rocm ----
@@ -523,12 +550,14 @@ TEST(Matrix, RocmNeedsExactMajorMinor) {
   Matrix m = plan(c, tc);
   EXPECT_THAT(names(m), ElementsAre("torch212-cxx11-rocm71-x86_64-linux"));
   EXPECT_EQ(reason(m, "torch211-cxx11-rocm64-x86_64-linux"),
-            "torch 2.11 is built for ROCm 6.4; found ROCm 7.1 (the loader requires an exact major.minor match)");
+            "torch 2.11 is built for ROCm 6.4; found ROCm 7.1 (the loader requires an exact "
+            "major.minor match)");
   const Variant& v = m.variants[0];
   EXPECT_EQ(v.rocm, 0u);
   ASSERT_EQ(v.sections.size(), 1u);
   EXPECT_THAT(v.sections[0].archs, ElementsAre("gfx90a", "gfx942"));
-  EXPECT_THAT(v.sections[0].notes, ElementsAre(HasSubstr("gfx941: not one of the supported ROCm targets")));
+  EXPECT_THAT(v.sections[0].notes,
+              ElementsAre(HasSubstr("gfx941: not one of the supported ROCm targets")));
 }
 
 TEST(Matrix, RocmNameComesFromTorchHipVersion) {
@@ -539,7 +568,8 @@ TEST(Matrix, RocmNameComesFromTorchHipVersion) {
   tc.rocm = {rocm("7.1")};  // default Debian-like target list
   Matrix m = plan(c, tc);
   ASSERT_THAT(names(m), ElementsAre("torch212-cxx11-rocm71-x86_64-linux"));
-  EXPECT_THAT(m.variants[0].sections[0].archs, ElementsAre("gfx906", "gfx908", "gfx90a", "gfx1030"));
+  EXPECT_THAT(m.variants[0].sections[0].archs,
+              ElementsAre("gfx906", "gfx908", "gfx90a", "gfx1030"));
   EXPECT_EQ(m.variants[0].sections[0].notes.size(), 6u);
 }
 
@@ -553,7 +583,9 @@ TEST(Matrix, RocmEmptyIntersectionIsAnError) {
   auto m = make_matrix(c, tc);
   ASSERT_FALSE(m.ok());
   const Error& e = m.errors().list.at(0);
-  EXPECT_THAT(e.message, HasSubstr("ROCm kernel mi300: empty set of architectures after intersection with ROCm 5.2"));
+  EXPECT_THAT(
+      e.message,
+      HasSubstr("ROCm kernel mi300: empty set of architectures after intersection with ROCm 5.2"));
   EXPECT_THAT(e.message, HasSubstr("gfx942: not supported by the HIP compiler"));
   EXPECT_EQ(e.loc->line, 30);
 }
@@ -562,15 +594,19 @@ TEST(Matrix, RocmEmptyIntersectionIsAnError) {
 
 TEST(Matrix, SortedUniqueAcrossBackends) {
   Config c = config({Backend::rocm, Backend::cuda, Backend::cpu});
-  c.kernels = {kernel("relu", Backend::cuda), kernel("relu_rocm", Backend::rocm), kernel("relu_cpu", Backend::cpu)};
+  c.kernels = {kernel("relu", Backend::cuda), kernel("relu_rocm", Backend::rocm),
+               kernel("relu_cpu", Backend::cpu)};
   Toolchains tc;
-  tc.torches = {torch("2.12.0+cu130", "13.0"), torch("2.12.0+rocm7.1", nullptr, "7.1"), torch("2.13.0+cu132", "13.2")};
+  tc.torches = {torch("2.12.0+cu130", "13.0"), torch("2.12.0+rocm7.1", nullptr, "7.1"),
+                torch("2.13.0+cu132", "13.2")};
   tc.cuda = {nvcc("13.0"), nvcc("13.2")};
   tc.rocm = {rocm("7.1")};
   Matrix m = plan(c, tc);
-  EXPECT_THAT(names(m), ElementsAre("torch212-cxx11-cpu-x86_64-linux", "torch212-cxx11-cu130-x86_64-linux",
-                                    "torch212-cxx11-rocm71-x86_64-linux", "torch213-cxx11-cpu-x86_64-linux",
-                                    "torch213-cxx11-cu130-x86_64-linux", "torch213-cxx11-cu132-x86_64-linux"));
+  EXPECT_THAT(
+      names(m),
+      ElementsAre("torch212-cxx11-cpu-x86_64-linux", "torch212-cxx11-cu130-x86_64-linux",
+                  "torch212-cxx11-rocm71-x86_64-linux", "torch213-cxx11-cpu-x86_64-linux",
+                  "torch213-cxx11-cu130-x86_64-linux", "torch213-cxx11-cu132-x86_64-linux"));
   EXPECT_THAT(reason(m, "torch212-cxx11-cpu-x86_64-linux"), HasSubstr("duplicate"));
   EXPECT_THAT(reason(m, "torch212-cxx11-cu132-x86_64-linux"), HasSubstr("newer minor"));
   for (const auto& v : m.variants) {
@@ -586,7 +622,8 @@ TEST(MatrixOutput, JsonHasVariantsToolchainsAndRejected) {
   Config c = config({Backend::cuda, Backend::xpu});
   c.kernels = {kernel("relu", Backend::cuda)};
   Toolchains tc;
-  tc.torches = {torch("2.11.0+cu130", "13.0", nullptr, "/usr/bin/python3"), torch("2.10.0+cu128", "12.8")};
+  tc.torches = {torch("2.11.0+cu130", "13.0", nullptr, "/usr/bin/python3"),
+                torch("2.10.0+cu128", "12.8")};
   tc.cuda = {nvcc("13.0")};
   Matrix m = plan(c, tc);
   auto j = nlohmann::ordered_json::parse(matrix_to_json(m, tc, true));
@@ -613,11 +650,13 @@ TEST(MatrixOutput, JsonHasVariantsToolchainsAndRejected) {
   // Key order is stable.
   std::vector<std::string> keys;
   for (auto it = a.begin(); it != a.end(); ++it) keys.push_back(it.key());
-  EXPECT_THAT(keys, ElementsAre("name", "backend", "backend_version", "torch", "torch_version", "noarch",
-                                "stable_abi", "sections", "skipped_sections", "metadata_archs", "toolchain"));
+  EXPECT_THAT(keys, ElementsAre("name", "backend", "backend_version", "torch", "torch_version",
+                                "noarch", "stable_abi", "sections", "skipped_sections",
+                                "metadata_archs", "toolchain"));
   ASSERT_EQ(j["rejected"].size(), 1u);
   EXPECT_EQ(j["rejected"][0]["name"], "torch210-cxx11-cu130-x86_64-linux");
-  EXPECT_EQ(j["rejected"][0]["reason"], "torch 2.10 is built for CUDA 12.8; found nvcc 13.0 (major differs)");
+  EXPECT_EQ(j["rejected"][0]["reason"],
+            "torch 2.10 is built for CUDA 12.8; found nvcc 13.0 (major differs)");
 
   auto without = nlohmann::json::parse(matrix_to_json(m, tc, false));
   EXPECT_FALSE(without.contains("rejected"));

@@ -75,7 +75,8 @@ Environment env_of(const std::string& name, const std::string& value) {
 
 const std::vector<std::string> k_ninja = {"/usr/bin/ninja", "-C", "/b/.kb", "-j", "3"};
 // k_ninja with every variant of two_variant_plan as targets: ninja's default is never used.
-const std::vector<std::string> k_ninja_all = {"/usr/bin/ninja", "-C", "/b/.kb", "-j", "3", "v1", "v2"};
+const std::vector<std::string> k_ninja_all = {
+    "/usr/bin/ninja", "-C", "/b/.kb", "-j", "3", "v1", "v2"};
 
 // Remembers the environment ninja was started with.
 class EnvProcess : public FakeProcess {
@@ -98,10 +99,10 @@ TEST(NativeBackend, GenerateOnlyWritesEveryFileAndRunsNothing) {
   ASSERT_TRUE(r.ok()) << format_error(r.errors().list[0]);
   EXPECT_FALSE(r->ran_ninja);
   EXPECT_EQ(process.total_calls(), 0);
-  for (const char* f : {"/b/.kb/build.ninja", "/b/.kb/v1/variant.ninja", "/b/.kb/v2/variant.ninja",
-                        "/b/.kb/v1/gen/registration.h", "/b/.kb/v1/bundle.json",
-                        "/b/.kb/v2/bundle.json", "/b/compile_commands.json",
-                        "/b/.kb/variants.txt"}) {
+  for (const char* f :
+       {"/b/.kb/build.ninja", "/b/.kb/v1/variant.ninja", "/b/.kb/v2/variant.ninja",
+        "/b/.kb/v1/gen/registration.h", "/b/.kb/v1/bundle.json", "/b/.kb/v2/bundle.json",
+        "/b/compile_commands.json", "/b/.kb/variants.txt"}) {
     EXPECT_TRUE(disk.has_file(f)) << f;
   }
   EXPECT_EQ(r->written.back(), "/b/.kb/build.ninja");  // written last
@@ -155,8 +156,9 @@ TEST(NativeBackend, KeepsTheUsersNinjaStatusAndJobs) {
 TEST(NativeBackend, StatusLineShowsTheExpectedDurationFromHistory) {
   BuildPlan plan = two_variant_plan();
   FakeDisk disk;
-  std::string old_log = "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n4000\t5000\t1\t/b/.kb/v1/x.so\tee\n"
-                        "5000\t5600\t1\t/b/.kb/v1/bundle.stamp\tdd\n";
+  std::string old_log =
+      "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n4000\t5000\t1\t/b/.kb/v1/x.so\tee\n"
+      "5000\t5600\t1\t/b/.kb/v1/bundle.stamp\tdd\n";
   disk.add_file("/b/.kb/.ninja_log", old_log);
   EnvProcess process;
   std::vector<std::string> dry = {"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"};
@@ -210,7 +212,8 @@ TEST(NativeBackend, NoEstimateWhenAJobHasNoHistory) {
   FakeDisk disk;
   disk.add_file("/b/.kb/.ninja_log", "# ninja log v5\n0\t4000\t1\t/b/.kb/v1/a.cpp.o\tff\n");
   EnvProcess process;
-  process.on({"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"}, "CXX v1 a.cpp\nCXX v2 a.cpp\n");
+  process.on({"/usr/bin/ninja", "-n", "-C", "/b/.kb", "-j", "3", "v1", "v2"},
+             "CXX v1 a.cpp\nCXX v2 a.cpp\n");
   process.on_run(k_ninja_all, 0);
   auto r = run_native_build(plan, fake_options(), disk, process, Environment());
   ASSERT_TRUE(r.ok());
@@ -235,9 +238,9 @@ TEST(NativeBackend, FailureNamesUnfinishedVariantsAndTheRerunCommand) {
 }
 
 TEST(NativeBackend, FailureOnANearlyFullDiskSaysSo) {
-  for (std::optional<int64_t> free : {std::optional<int64_t>(1 << 20),
-                                      std::optional<int64_t>(int64_t{10} << 30),
-                                      std::optional<int64_t>()}) {
+  for (std::optional<int64_t> free :
+       {std::optional<int64_t>(1 << 20), std::optional<int64_t>(int64_t{10} << 30),
+        std::optional<int64_t>()}) {
     BuildPlan plan = two_variant_plan();
     FakeDisk disk;
     disk.available = free;
@@ -346,8 +349,7 @@ TEST(NativeBackend, NinjaMissingFromPathIsAnError) {
   FakeProcess process;
   NativeRunOptions o = fake_options();
   o.ninja = "";
-  auto r = run_native_build(plan, o, disk, process,
-                            env_of("PATH", "/nonexistent-kb-test-dir"));
+  auto r = run_native_build(plan, o, disk, process, env_of("PATH", "/nonexistent-kb-test-dir"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errors().list[0].message, "ninja not found in PATH");
 }
@@ -492,11 +494,12 @@ TEST_F(RealNinjaBuild, BuildsThenDoesNothingThenRebuildsOnlyTheTouchedObject) {
   // Stands in for `kb`: `internal-bundle` writes the stamp next to the manifest; `build`
   // (the regeneration) logs its arguments and, like kb with an unchanged plan, writes nothing.
   std::string fake_kb = root + "/fake-kb";
-  write_old(fake_kb,
-            "#!/bin/sh\n"
-            "if [ \"$1\" = build ]; then echo \"$@\" >> \"$(dirname \"$0\")/regen.log\"; exit 0; fi\n"
-            "[ \"$1\" = internal-bundle ] || exit 3\n"
-            "touch \"$(dirname \"$2\")/bundle.stamp\"\n");
+  write_old(
+      fake_kb,
+      "#!/bin/sh\n"
+      "if [ \"$1\" = build ]; then echo \"$@\" >> \"$(dirname \"$0\")/regen.log\"; exit 0; fi\n"
+      "[ \"$1\" = internal-bundle ] || exit 3\n"
+      "touch \"$(dirname \"$2\")/bundle.stamp\"\n");
   fs::permissions(fake_kb, fs::perms::owner_all);
 
   BuildPlan plan;

@@ -29,8 +29,14 @@ VariantBuild arch_variant(const std::string& name, const std::vector<std::string
     c.source = "/k/" + src;
     c.object = vb.work_dir + "/" + src + ".o";
     c.depfile = c.object + ".d";
-    c.argv = {cuda ? "/cuda/bin/nvcc" : "/usr/bin/g++", "-c", c.source, "-o", c.object,
-              "-MD", "-MF", c.depfile};
+    c.argv = {cuda ? "/cuda/bin/nvcc" : "/usr/bin/g++",
+              "-c",
+              c.source,
+              "-o",
+              c.object,
+              "-MD",
+              "-MF",
+              c.depfile};
     c.description = (cuda ? "NVCC " : "CXX ") + name + " " + src;
     vb.compiles.push_back(c);
     objects.push_back(c.object);
@@ -244,15 +250,15 @@ TEST(RenderNinja, HipifyEdgesInTheVariantFileAndOrderOnlyInputs) {
   plan.variants.push_back(vb);
   NinjaFiles files = *render_ninja(plan, options());
   EXPECT_NE(files.top.text.find("rule hipify\n"), std::string::npos);
-  EXPECT_NE(files.variants[0].text.find(
-                "\nbuild /b/.kb/r1/hip/relu.h: hipify /k/relu.h | /bin/kb\n"
-                "  cmd = /bin/kb internal-hipify /k/relu.h /b/.kb/r1/hip/relu.h\n"
-                "  desc = HIPIFY r1 relu.h\n"),
-            std::string::npos)
+  EXPECT_NE(
+      files.variants[0].text.find("\nbuild /b/.kb/r1/hip/relu.h: hipify /k/relu.h | /bin/kb\n"
+                                  "  cmd = /bin/kb internal-hipify /k/relu.h /b/.kb/r1/hip/relu.h\n"
+                                  "  desc = HIPIFY r1 relu.h\n"),
+      std::string::npos)
       << files.variants[0].text;
-  EXPECT_NE(files.top.text.find(
-                "build /b/.kb/r1/relu.cpp.o: cxx /k/relu.cpp || /b/.kb/r1/hip/relu.h\n"),
-            std::string::npos)
+  EXPECT_NE(
+      files.top.text.find("build /b/.kb/r1/relu.cpp.o: cxx /k/relu.cpp || /b/.kb/r1/hip/relu.h\n"),
+      std::string::npos)
       << files.top.text;
 }
 
@@ -280,7 +286,8 @@ TEST(RenderNinja, NoarchVariantBundlesItsFilesOnly) {
 // The object paths of the compile edges of build.ninja, in the order they appear.
 std::vector<std::string> edge_order(const std::string& top) {
   std::vector<std::string> out;
-  for (size_t at = top.find("\nbuild "); at != std::string::npos; at = top.find("\nbuild ", at + 1)) {
+  for (size_t at = top.find("\nbuild "); at != std::string::npos;
+       at = top.find("\nbuild ", at + 1)) {
     size_t colon = top.find(": ", at);
     std::string rule = top.substr(colon + 2, top.find(' ', colon + 2) - colon - 2);
     if (rule == "cxx" || rule == "nvcc") out.push_back(top.substr(at + 7, colon - at - 7));
@@ -292,11 +299,11 @@ TEST(ScheduleCompiles, LongestFirstByEarlierDurations) {
   BuildPlan plan;
   plan.variants.push_back(arch_variant("v1", {"a.cu", "b.cu", "c.cpp"}));
   NinjaOptions o = options();
-  o.durations_ms = {{"/b/.kb/v1/a.cu.o", 1000},
-                    {"/b/.kb/v1/b.cu.o", 90000},
-                    {"/b/.kb/v1/c.cpp.o", 5000}};
-  EXPECT_EQ(edge_order(render_ninja(plan, o)->top.text),
-            (std::vector<std::string>{"/b/.kb/v1/b.cu.o", "/b/.kb/v1/c.cpp.o", "/b/.kb/v1/a.cu.o"}));
+  o.durations_ms = {
+      {"/b/.kb/v1/a.cu.o", 1000}, {"/b/.kb/v1/b.cu.o", 90000}, {"/b/.kb/v1/c.cpp.o", 5000}};
+  EXPECT_EQ(
+      edge_order(render_ninja(plan, o)->top.text),
+      (std::vector<std::string>{"/b/.kb/v1/b.cu.o", "/b/.kb/v1/c.cpp.o", "/b/.kb/v1/a.cu.o"}));
 }
 
 TEST(ScheduleCompiles, InterleavesVariantsAndBorrowsDurationsAcrossThem) {

@@ -89,7 +89,9 @@ TEST(NinjaWriter, RuleLeavesOutEmptyAttributes) {
 // edge's command: the writer must never write it, and must say so.
 TEST(NinjaWriter, RefusesANewlineInAValueInsteadOfWritingIt) {
   NinjaWriter w;
-  w.build({.outputs = {"a.o"}, .rule = "cxx", .inputs = {"a.cpp"},
+  w.build({.outputs = {"a.o"},
+           .rule = "cxx",
+           .inputs = {"a.cpp"},
            .variables = {{"cmd", "g++ -DA=1\n  command = touch PWNED #"}}});
   ASSERT_EQ(w.problems().size(), 1u);
   EXPECT_THAT(w.problems()[0], HasSubstr("variable 'cmd': a newline in"));
@@ -112,7 +114,9 @@ TEST(NinjaWriter, RefusesPathsNinjaCannotName) {
 
 TEST(NinjaWriter, FaithfulTextHasNoProblems) {
   NinjaWriter w;
-  w.build({.outputs = {"a b:c$.o"}, .rule = "cxx", .inputs = {"a.cpp"},
+  w.build({.outputs = {"a b:c$.o"},
+           .rule = "cxx",
+           .inputs = {"a.cpp"},
            .variables = {{"cmd", "g++ 'a|b' \t-c"}}});
   EXPECT_TRUE(w.problems().empty());
 }

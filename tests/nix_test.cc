@@ -80,11 +80,12 @@ TEST(NixPreflight, ParsesCapturedShowConfigOfNix28) {
 TEST(NixPreflight, ParsesOtherConfigShapes) {
   NixInfo info;
   info.version = *Version::parse("2.24");
-  ASSERT_TRUE(parse_show_config_json(
-                  R"({"sandbox":{"value":"relaxed"},"experimental-features":{"value":["nix-command",7]},)"
-                  R"("substituters":{"value":"https://a https://b"}})",
-                  info)
-                  .ok());
+  ASSERT_TRUE(
+      parse_show_config_json(
+          R"({"sandbox":{"value":"relaxed"},"experimental-features":{"value":["nix-command",7]},)"
+          R"("substituters":{"value":"https://a https://b"}})",
+          info)
+          .ok());
   EXPECT_EQ(info.sandbox, "relaxed");
   EXPECT_EQ(info.experimental_features, (std::vector<std::string>{"nix-command", "#7"}));
   EXPECT_EQ(info.substituters, (std::vector<std::string>{"https://a", "https://b"}));
@@ -220,7 +221,8 @@ TEST(NixFlake, AttributesPerRequest) {
 TEST(NixFlake, StringsAndBuilderRefs) {
   EXPECT_EQ(nix_string("a\"b\\c${d}$e"), R"("a\"b\\c\${d}$e")");
   EXPECT_EQ(*kernel_builder_ref("/src/kernels/"), "path:/src/kernels");
-  EXPECT_EQ(*kernel_builder_ref("github:huggingface/kernels/abc"), "github:huggingface/kernels/abc");
+  EXPECT_EQ(*kernel_builder_ref("github:huggingface/kernels/abc"),
+            "github:huggingface/kernels/abc");
   EXPECT_FALSE(kernel_builder_ref("../kernels").ok());
   EXPECT_FALSE(kernel_builder_ref("").ok());
 }
@@ -243,7 +245,8 @@ TEST(NixFlake, ExpressionWithoutFlakeNix) {
 
 TEST(NixFlake, ExpressionRevisionsAndKernelFlake) {
   KernelSource plain{"/tmp/relu", std::nullopt, ""};
-  std::string e = build_expression(plain, SelfRevision{"srcabcdefghij", "", false}, "path:/kb", true);
+  std::string e =
+      build_expression(plain, SelfRevision{"srcabcdefghij", "", false}, "path:/kb", true);
   EXPECT_NE(e.find("source = /. + \"/tmp/relu\";"), std::string::npos);
   EXPECT_NE(e.find("revision = { shortRev = \"srcabcdefghij\"; };"), std::string::npos);
   EXPECT_NE(e.find("flake = import (source + \"/flake.nix\");"), std::string::npos);
@@ -251,7 +254,8 @@ TEST(NixFlake, ExpressionRevisionsAndKernelFlake) {
   EXPECT_EQ(e.find("genKernelFlakeOutputs"), std::string::npos);
 
   KernelSource git{"/k", "/k", ""};
-  std::string d = build_expression(git, SelfRevision{"0123456", std::string(40, 'a'), true}, "x", false);
+  std::string d =
+      build_expression(git, SelfRevision{"0123456", std::string(40, 'a'), true}, "x", false);
   EXPECT_NE(d.find("dirtyShortRev = \"0123456-dirty\"; dirtyRev = \"" + std::string(40, 'a') +
                    "-dirty\";"),
             std::string::npos);
@@ -341,8 +345,8 @@ TEST(NixFlakeCheck, RemovedBundleFunctionsRevAndSelf) {
 
   // A `rev` outside the call's arguments is not the call's.
   FlakeCheck rev_elsewhere = check_flake_nix(
-      canonical_flake_nix(k_default_kernel_builder) + "\n# and\n{ pinned = { rev = \"abc\"; }; }\n", "flake.nix",
-      std::nullopt);
+      canonical_flake_nix(k_default_kernel_builder) + "\n# and\n{ pinned = { rev = \"abc\"; }; }\n",
+      "flake.nix", std::nullopt);
   EXPECT_TRUE(rev_elsewhere.errors.empty());
 
   FlakeCheck inherit_many = check_flake_nix(
@@ -359,8 +363,8 @@ TEST(NixFlakeCheck, CommentsAreIgnored) {
   FlakeCheck c = check_flake_nix(text, "flake.nix", std::nullopt);
   EXPECT_TRUE(c.errors.empty());
   // '#' inside a string is not a comment.
-  FlakeCheck s = check_flake_nix(
-      "{ x = \"a#b\"; y = ''c # ${d}''; outputs = _: genFlakeOutputs; }", "flake.nix", std::nullopt);
+  FlakeCheck s = check_flake_nix("{ x = \"a#b\"; y = ''c # ${d}''; outputs = _: genFlakeOutputs; }",
+                                 "flake.nix", std::nullopt);
   EXPECT_EQ(s.errors.size(), 1u);
 }
 
@@ -441,10 +445,10 @@ class NixFlow : public NixOnPath {
                R"({"sandbox":{"value":true},"experimental-features":{"value":[2,3]},)"
                R"("substituters":{"value":["https://huggingface.cachix.org"]},)"
                R"("system":{"value":"x86_64-linux"}})");
-    process.on(nix_argv(nix, {"store", "ping", "--store", "https://huggingface.cachix.org",
-                              "--option", "connect-timeout", "3", "--option",
-                              "download-attempts", "1"}),
-               "");
+    process.on(
+        nix_argv(nix, {"store", "ping", "--store", "https://huggingface.cachix.org", "--option",
+                       "connect-timeout", "3", "--option", "download-attempts", "1"}),
+        "");
     git_checkout({"build.toml", "flake.lock", "flake.nix", "relu_cpu/relu.cpp",
                   "torch-ext/relu/__init__.py", "torch-ext/torch_binding.cpp"},
                  false);
@@ -474,8 +478,8 @@ TEST_F(NixFlow, FlakeKernelBuildsTheBundleFromItsGitCheckout) {
   EXPECT_EQ(plan->route, NixRoute::flake);
   EXPECT_EQ(plan->flake_ref, "git+file:///k");
   EXPECT_TRUE(plan->notes.empty()) << plan->notes[0].message;
-  EXPECT_EQ(plan->build_argv,
-            nix_argv(nix, {"build", "-L", "-o", "/k/build/.kb/nix-result", "git+file:///k#bundle"}));
+  EXPECT_EQ(plan->build_argv, nix_argv(nix, {"build", "-L", "-o", "/k/build/.kb/nix-result",
+                                             "git+file:///k#bundle"}));
 
   // The fake nix build leaves a bundle behind the result link.
   process.on_run(plan->build_argv, 0, [&] {
@@ -495,8 +499,9 @@ TEST_F(NixFlow, FlakeKernelBuildsTheBundleFromItsGitCheckout) {
   EXPECT_EQ(disk.content("/k/build/benchmarks/benchmark.py"), "b");
   bool swapped = false;
   for (const auto& l : disk.log)
-    swapped |= l == "replace /k/build/.kb/stage/torch211-cxx11-cpu-x86_64-linux -> "
-                    "/k/build/torch211-cxx11-cpu-x86_64-linux";
+    swapped |= l ==
+               "replace /k/build/.kb/stage/torch211-cxx11-cpu-x86_64-linux -> "
+               "/k/build/torch211-cxx11-cpu-x86_64-linux";
   EXPECT_TRUE(swapped);
 }
 
@@ -605,8 +610,8 @@ TEST_F(NixFlow, TestWithoutVariantBuildsAndRunsTheFlakesCiTest) {
   auto plan = nix_prepare_shell(shell, disk, process, env);
   ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
   EXPECT_TRUE(plan->run_result);
-  EXPECT_EQ(plan->plan.build_argv,
-            nix_argv(nix, {"build", "-L", "-o", "/k/build/.kb/nix-ci-test", "git+file:///k#ci-test"}));
+  EXPECT_EQ(plan->plan.build_argv, nix_argv(nix, {"build", "-L", "-o", "/k/build/.kb/nix-ci-test",
+                                                  "git+file:///k#ci-test"}));
   int ran_script = 0;
   process.on_run(plan->plan.build_argv, 0,
                  [&] { disk.add_file("/k/build/.kb/nix-ci-test", "#!/bin/sh\n", true); });
@@ -637,9 +642,9 @@ TEST_F(NixFlow, TestWithVariantRunsPytestInTheTestShell) {
   auto plan = nix_prepare_shell(shell, disk, process, env);
   ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
   EXPECT_FALSE(plan->run_result);
-  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "git+file:///k#testShells." + v, "--command",
-                                       "python3", "-m", "pytest", "/k/tests", "-p",
-                                       "no:cacheprovider", "-x"}));
+  EXPECT_EQ(plan->argv,
+            nix_argv(nix, {"develop", "git+file:///k#testShells." + v, "--command", "python3", "-m",
+                           "pytest", "/k/tests", "-p", "no:cacheprovider", "-x"}));
   process.on_run(plan->argv, 5);
   auto code = nix_run_shell(*plan, disk, process, env);
   ASSERT_TRUE(code.ok());
@@ -674,9 +679,8 @@ TEST_F(NixFlow, ImpureRoutesEnterShellsThroughTheDevShellsSet) {
   ASSERT_TRUE(plan.ok()) << format_error(plan.errors().list[0]);
   ASSERT_NE(plan->plan.shell_expression.find("outputs.devShells.${builtins.currentSystem}"),
             std::string::npos);
-  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "--impure", "--expr",
-                                       plan->plan.shell_expression, "default", "--command",
-                                       "true"}));
+  EXPECT_EQ(plan->argv, nix_argv(nix, {"develop", "--impure", "--expr", plan->plan.shell_expression,
+                                       "default", "--command", "true"}));
 }
 
 }  // namespace

@@ -151,11 +151,12 @@ TEST(PrepareBuild, UnknownVariantNamesTheBrokenTorchTheUserGave) {
   EXPECT_THAT(text, HasSubstr("/venv/bin/python (from KB_TORCH) cannot be used"));
 }
 
-
 // What a command showed the user, one line per finding or progress report.
 struct RecordingStatus : Status {
   std::vector<std::string> lines;
-  void finding(const Error& e, std::string_view label) override { lines.push_back(format_error(e, label)); }
+  void finding(const Error& e, std::string_view label) override {
+    lines.push_back(format_error(e, label));
+  }
   void progress(std::string_view text) override { lines.emplace_back(text); }
   void detail(std::string_view text) override { lines.emplace_back(text); }
 };

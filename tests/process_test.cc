@@ -174,8 +174,9 @@ TEST(RealProcess, RunAttachedForwardsSigtermAndSigintToTheChild) {
     SCOPED_TRACE(signal_name(sig));
     RealProcess p;
     std::string name = sig == SIGTERM ? "TERM" : sig == SIGINT ? "INT" : "HUP";
-    std::string script = "trap 'exit 40' TERM; trap 'exit 41' INT; trap 'exit 42' HUP; kill -" +
-                         name + " $PPID; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 3";
+    std::string script =
+        "trap 'exit 40' TERM; trap 'exit 41' INT; trap 'exit 42' HUP; kill -" + name +
+        " $PPID; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 3";
     auto r = p.run_attached({"sh", "-c", script}, basic_env(), "");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->kb_signal, sig);
@@ -197,7 +198,8 @@ TEST(RealProcess, RunAttachedChildGetsDefaultInterrupt) {
 TEST(RealProcess, RunAttachedChildGetsDefaultsEvenWhenKbIgnoresSignals) {
   // A kb started with SIGINT ignored (a background job of a non-interactive shell) must not
   // hand that on to ninja, or the interruption it forwards would be lost.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old);
   RealProcess p;
@@ -222,7 +224,8 @@ bool ends_soon(pid_t pid) {
     std::string text;
     if (!std::getline(stat, text)) return true;
     auto close = text.rfind(')');
-    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z') return true;
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z')
+      return true;
     ::usleep(50 * 1000);
   }
   return false;
@@ -252,9 +255,9 @@ TEST(RealProcess, CaptureTimeoutAlsoCoversAProgramThatClosedItsOutput) {
 }
 
 TEST(RealProcess, TimeoutMessageNamesTheCommandAndTheLimit) {
-  EXPECT_EQ(timeout_message({"/venv/bin/python", "-c", "import x\nprint(1)\n"},
-                            std::chrono::seconds(60)),
-            "'/venv/bin/python -c <script>' did not finish within 60 s and was stopped");
+  EXPECT_EQ(
+      timeout_message({"/venv/bin/python", "-c", "import x\nprint(1)\n"}, std::chrono::seconds(60)),
+      "'/venv/bin/python -c <script>' did not finish within 60 s and was stopped");
   EXPECT_EQ(timeout_message({"nvcc", "--version"}, std::chrono::milliseconds(1500)),
             "'nvcc --version' did not finish within 1.5 s and was stopped");
 }
@@ -267,10 +270,13 @@ pid_t child_of_killed_kb(bool attached) {
   pid_t kb = ::fork();
   if (kb == 0) {
     RealProcess p;
-    std::vector<std::string> argv = {"sh", "-c", "echo $$ > " + pid_file + ".tmp; mv " + pid_file +
-                                                     ".tmp " + pid_file + "; exec sleep 300"};
-    if (attached) (void)p.run_attached(argv, basic_env(), "");
-    else (void)p.capture(argv, basic_env(), std::chrono::seconds(600));
+    std::vector<std::string> argv = {
+        "sh", "-c",
+        "echo $$ > " + pid_file + ".tmp; mv " + pid_file + ".tmp " + pid_file + "; exec sleep 300"};
+    if (attached)
+      (void)p.run_attached(argv, basic_env(), "");
+    else
+      (void)p.capture(argv, basic_env(), std::chrono::seconds(600));
     ::_exit(0);
   }
   pid_t child = 0;
@@ -333,8 +339,8 @@ TEST(FindInPath, AsksTheDiskAndMakesRelativeFindsAbsolute) {
   disk.add_symlink("/usr/bin/linked", "/opt/bin/tool");
   Environment env;
   env.set("PATH", "/opt/bin:/usr/bin:bin");
-  EXPECT_EQ(find_in_path("tool", env, disk), "/opt/bin/tool");  // the first PATH entry wins
-  EXPECT_FALSE(find_in_path("plain", env, disk));                // not executable
+  EXPECT_EQ(find_in_path("tool", env, disk), "/opt/bin/tool");      // the first PATH entry wins
+  EXPECT_FALSE(find_in_path("plain", env, disk));                   // not executable
   EXPECT_EQ(find_in_path("linked", env, disk), "/usr/bin/linked");  // the link, not its target
   EXPECT_EQ(find_in_path("mine", env, disk), "/home/u/bin/mine");
   EXPECT_EQ(find_in_path("./bin/mine", env, disk), "/home/u/bin/mine");

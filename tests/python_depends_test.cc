@@ -23,7 +23,8 @@ TEST(PythonDependsTest, CuratedKeysMapToTheirImports) {
 }
 
 TEST(PythonDependsTest, CheckArgvNamesEachModuleOnce) {
-  auto argv = python_depends_check_argv("/v/bin/python", {"einops", "onednn", "nvidia-cutlass-dsl", "einops"});
+  auto argv = python_depends_check_argv("/v/bin/python",
+                                        {"einops", "onednn", "nvidia-cutlass-dsl", "einops"});
   ASSERT_THAT(argv, SizeIs(5));
   EXPECT_EQ(argv[0], "/v/bin/python");
   EXPECT_EQ(argv[1], "-c");

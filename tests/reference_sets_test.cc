@@ -23,7 +23,8 @@ std::string why(const std::vector<UnproducibleSet>& sets, const std::string& var
 TEST(ReferenceSets, TableHasTodaysTorchPair) {
   const auto& sets = reference_build_sets();
   ASSERT_FALSE(sets.empty());
-  for (const auto& s : sets) EXPECT_TRUE(s.torch == Version({2, 13}) || s.torch == Version({2, 14}));
+  for (const auto& s : sets)
+    EXPECT_TRUE(s.torch == Version({2, 13}) || s.torch == Version({2, 14}));
 }
 
 TEST(ReferenceSets, ReasonsPerSet) {
@@ -38,7 +39,8 @@ TEST(ReferenceSets, ReasonsPerSet) {
   EXPECT_EQ(why(missing, "torch214-cxx11-cpu-x86_64-linux"), "no Torch 2.14 found");
   EXPECT_EQ(why(missing, "torch213-cxx11-cu126-x86_64-linux"), "no CUDA 12.6 toolkit");
   EXPECT_EQ(why(missing, "torch213-cxx11-rocm71-x86_64-linux"), "no ROCm 7.1 toolkit");
-  EXPECT_EQ(why(missing, "torch213-cxx11-xpu20260-x86_64-linux"), "kb's native backend builds no xpu variants");
+  EXPECT_EQ(why(missing, "torch213-cxx11-xpu20260-x86_64-linux"),
+            "kb's native backend builds no xpu variants");
   EXPECT_EQ(why(missing, "torch213-cxx11-cu130-aarch64-linux"),
             "the reference builds it on aarch64-linux; this machine is x86_64-linux");
 

@@ -75,8 +75,8 @@ TEST(AbsoluteIn, JoinsAndNormalisesLexically) {
   EXPECT_EQ(absolute_dir_in("/w", "."), "/w");
 }
 
-const MachineFacts k_facts{.cores = 4, .mem_available_bytes = int64_t{3} << 30,
-                           .self_exe = "/opt/kb/bin/kb", .pid = "99"};
+const MachineFacts k_facts{
+    .cores = 4, .mem_available_bytes = int64_t{3} << 30, .self_exe = "/opt/kb/bin/kb", .pid = "99"};
 
 // The request `kb build DIR --out OUT <to_argv(request)>` parses to, as the regeneration
 // edge runs it from the same directory.

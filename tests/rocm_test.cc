@@ -44,7 +44,7 @@ Config rocm_config(Strings archs = {"gfx90a", "gfx942"}) {
   k.name = "relu_rocm";
   k.backend = Backend::rocm;
   k.loc = {"/k/build.toml", 17, 1};
-  k.src = {at("relu_cuda/relu.cu"), at("relu_cuda/relu.cuh"), at("common/float_bits.h"),
+  k.src = {at("relu_cuda/relu.cu"),    at("relu_cuda/relu.cuh"),  at("common/float_bits.h"),
            at("relu_cuda/launch.cpp"), at("relu_cuda/extra.hip"), at("relu_cuda/README.md")};
   k.include = {"relu_cuda"};
   k.hip_flags = {"-ffast-math"};
@@ -79,7 +79,7 @@ RocmToolkit fixture_rocm64() {
   r.clang = "/fx/rocm-6.4/lib/llvm/bin/clang++";
   r.version = *Version::parse("6.4");
   r.hip_version = "6.4.43482-0";
-  r.gfx_targets = {"gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030",
+  r.gfx_targets = {"gfx906",  "gfx908",  "gfx90a",  "gfx942", "gfx1030",
                    "gfx1100", "gfx1101", "gfx1200", "gfx1201"};
   r.device_lib_path = "/fx/rocm-6.4/amdgcn/bitcode";
   return r;
@@ -199,23 +199,50 @@ class RocmFlags : public ::testing::Test {
 };
 
 TEST_F(RocmFlags, HipCompileOfAHipifiedCudaSource) {
-  auto argv = hip_compile_argv(ctx, config.kernels[0], {"gfx90a", "gfx942"},
-                               {"/w/hip", "/k/relu_cuda", true},
-                               {"/w/hip/relu_cuda/relu.hip", "/w/obj/relu_cuda/relu.cu.o",
-                                "/w/obj/relu_cuda/relu.cu.o.d"});
+  auto argv = hip_compile_argv(
+      ctx, config.kernels[0], {"gfx90a", "gfx942"}, {"/w/hip", "/k/relu_cuda", true},
+      {"/w/hip/relu_cuda/relu.hip", "/w/obj/relu_cuda/relu.cu.o", "/w/obj/relu_cuda/relu.cu.o.d"});
   const std::string t = "/fx/rocm-torch/lib/python3/site-packages/torch";
-  EXPECT_EQ(argv, (Strings{"/fx/rocm-6.4/lib/llvm/bin/clang++", "-x", "hip", "-std=c++17", "-O3",
-                           "-DNDEBUG", "-fPIC", "-fno-gpu-rdc", "--rocm-path=/fx/rocm-6.4",
+  EXPECT_EQ(argv, (Strings{"/fx/rocm-6.4/lib/llvm/bin/clang++",
+                           "-x",
+                           "hip",
+                           "-std=c++17",
+                           "-O3",
+                           "-DNDEBUG",
+                           "-fPIC",
+                           "-fno-gpu-rdc",
+                           "--rocm-path=/fx/rocm-6.4",
                            "--rocm-device-lib-path=/fx/rocm-6.4/amdgcn/bitcode",
-                           "--hip-version=6.4.43482", "--offload-arch=gfx90a", "--offload-arch=gfx942",
-                           "-DUSE_ROCM=1", "-DROCM_KERNEL", "-D__HIP_PLATFORM_AMD__=1",
-                           "-DPy_LIMITED_API=0x03090000", "-DTORCH_EXTENSION_NAME=_relu_rocm_abc1234",
-                           "-I/w/hip/relu_cuda", "-I/k/relu_cuda", "-I/w/hip/csrc", "-I/k/csrc",
-                           "-iquote", "/k/relu_cuda", "-isystem", t + "/include", "-isystem",
-                           t + "/include/torch/csrc/api/include", "-isystem",
-                           "/usr/include/python3.11", "-include", "hip/hip_runtime.h",
-                           "-ffast-math", "-MD", "-MF", "/w/obj/relu_cuda/relu.cu.o.d", "-c",
-                           "/w/hip/relu_cuda/relu.hip", "-o", "/w/obj/relu_cuda/relu.cu.o"}));
+                           "--hip-version=6.4.43482",
+                           "--offload-arch=gfx90a",
+                           "--offload-arch=gfx942",
+                           "-DUSE_ROCM=1",
+                           "-DROCM_KERNEL",
+                           "-D__HIP_PLATFORM_AMD__=1",
+                           "-DPy_LIMITED_API=0x03090000",
+                           "-DTORCH_EXTENSION_NAME=_relu_rocm_abc1234",
+                           "-I/w/hip/relu_cuda",
+                           "-I/k/relu_cuda",
+                           "-I/w/hip/csrc",
+                           "-I/k/csrc",
+                           "-iquote",
+                           "/k/relu_cuda",
+                           "-isystem",
+                           t + "/include",
+                           "-isystem",
+                           t + "/include/torch/csrc/api/include",
+                           "-isystem",
+                           "/usr/include/python3.11",
+                           "-include",
+                           "hip/hip_runtime.h",
+                           "-ffast-math",
+                           "-MD",
+                           "-MF",
+                           "/w/obj/relu_cuda/relu.cu.o.d",
+                           "-c",
+                           "/w/hip/relu_cuda/relu.hip",
+                           "-o",
+                           "/w/obj/relu_cuda/relu.cu.o"}));
   EXPECT_THAT(argv, Not(Contains("-fno-gnu-unique")));  // clang rejects it
 }
 
@@ -232,7 +259,8 @@ TEST_F(RocmFlags, StableAbiAndCxx20ReachHipCompiles) {
   t212.version = *Version::parse("2.12");
   ctx.torch = &t212;
   ctx.stable_abi = *Version::parse("2.11");
-  auto argv = hip_compile_argv(ctx, config.kernels[0], {"gfx90a"}, {}, {"/s.hip", "/o.o", "/o.o.d"});
+  auto argv =
+      hip_compile_argv(ctx, config.kernels[0], {"gfx90a"}, {}, {"/s.hip", "/o.o", "/o.o.d"});
   EXPECT_THAT(argv, Contains("-std=c++20"));
   EXPECT_THAT(argv, Contains("-DTORCH_TARGET_VERSION=0x20b000000000000"));
 }
@@ -265,7 +293,8 @@ TEST_F(RocmFlags, DebianPrefixUsrIsNeitherIncludedNorSearched) {
   EXPECT_THAT(link, Not(Contains("-L/usr/lib")));
   EXPECT_EQ(link.back(), "-lamdhip64");
   EXPECT_EQ(rocm_path_flags(deb),
-            (Strings{"--rocm-path=/usr", "--rocm-device-lib-path=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode",
+            (Strings{"--rocm-path=/usr",
+                     "--rocm-device-lib-path=/usr/lib/x86_64-linux-gnu/amdgcn/bitcode",
                      "--hip-version=5.2.21153"}));
 }
 
@@ -296,9 +325,10 @@ TEST(RocmPlan, HipifyCompileAndLinkOfTheFixtureVariant) {
   ASSERT_EQ(vb.hipify.size(), 3u);
   EXPECT_EQ(vb.hipify[0].source, "/k/relu_cuda/relu.cu");
   EXPECT_EQ(vb.hipify[0].output, w + "/hip/relu_cuda/relu.hip");
-  EXPECT_EQ(vb.hipify[0].argv,
-            (Strings{"/bin/kb", "internal-hipify", "/k/relu_cuda/relu.cu", w + "/hip/relu_cuda/relu.hip"}));
-  EXPECT_EQ(vb.hipify[0].description, "HIPIFY torch211-cxx11-rocm64-x86_64-linux relu_cuda/relu.cu");
+  EXPECT_EQ(vb.hipify[0].argv, (Strings{"/bin/kb", "internal-hipify", "/k/relu_cuda/relu.cu",
+                                        w + "/hip/relu_cuda/relu.hip"}));
+  EXPECT_EQ(vb.hipify[0].description,
+            "HIPIFY torch211-cxx11-rocm64-x86_64-linux relu_cuda/relu.cu");
   EXPECT_EQ(vb.hipify[1].output, w + "/hip/relu_cuda/relu.cuh");
   EXPECT_EQ(vb.hipify[2].output, w + "/hip/common/float_bits.h");
 
@@ -313,7 +343,8 @@ TEST(RocmPlan, HipifyCompileAndLinkOfTheFixtureVariant) {
   EXPECT_EQ(cu->source, w + "/hip/relu_cuda/relu.hip");  // compiles the hipified copy
   EXPECT_EQ(cu->depfile, cu->object + ".d");
   EXPECT_EQ(cu->description, "HIP torch211-cxx11-rocm64-x86_64-linux relu_cuda/relu.cu");
-  EXPECT_EQ(cu->order_only, (Strings{w + "/hip/relu_cuda/relu.cuh", w + "/hip/common/float_bits.h"}));
+  EXPECT_EQ(cu->order_only,
+            (Strings{w + "/hip/relu_cuda/relu.cuh", w + "/hip/common/float_bits.h"}));
   EXPECT_TRUE(has_run(cu->argv, {"--offload-arch=gfx90a", "--offload-arch=gfx942"}));
   EXPECT_TRUE(has_run(cu->argv, {"-iquote", "/k/relu_cuda"}));
   EXPECT_TRUE(has_run(cu->argv, {"-I" + w + "/hip/relu_cuda", "-I/k/relu_cuda"}));
@@ -337,7 +368,8 @@ TEST(RocmPlan, HipifyCompileAndLinkOfTheFixtureVariant) {
 
   ASSERT_TRUE(vb.link);
   EXPECT_EQ(vb.link->output, w + "/_relu_rocm_abc1234.abi3.so");
-  EXPECT_TRUE(has_run(vb.link->argv, {"-lc10_hip", "-ltorch_hip", "-L/fx/rocm-6.4/lib", "-lamdhip64"}));
+  EXPECT_TRUE(
+      has_run(vb.link->argv, {"-lc10_hip", "-ltorch_hip", "-L/fx/rocm-6.4/lib", "-lamdhip64"}));
   for (const auto& c : vb.compiles) EXPECT_THAT(vb.link->argv, Contains(c.object));
 
   auto meta = nlohmann::json::parse(vb.metadata_json);
@@ -366,12 +398,14 @@ TEST(RocmPlan, HeaderSharedBySectionsIsHipifiedOnceAndSameSourceTwiceIsAnError) 
   auto shared = plan(c, fixture_toolchains());
   ASSERT_TRUE(shared.ok()) << format_error(shared.errors().list[0]);
   const VariantBuild& sv = shared->variants[0];
-  EXPECT_EQ(std::count_if(sv.compiles.begin(), sv.compiles.end(),
-                          [](const CompileStep& s) { return s.source.ends_with("/relu_cuda/relu.hip"); }),
-            1);
+  EXPECT_EQ(
+      std::count_if(sv.compiles.begin(), sv.compiles.end(),
+                    [](const CompileStep& s) { return s.source.ends_with("/relu_cuda/relu.hip"); }),
+      1);
   const CompileStep* cu = find_step(sv, "/obj/relu_cuda/relu.cu.o");
   ASSERT_TRUE(cu);
-  EXPECT_TRUE(has_run(cu->argv, {"--offload-arch=gfx90a", "--offload-arch=gfx942", "--offload-arch=gfx1100"}));
+  EXPECT_TRUE(has_run(
+      cu->argv, {"--offload-arch=gfx90a", "--offload-arch=gfx942", "--offload-arch=gfx1100"}));
 }
 
 TEST(RocmPlan, DebianToolkitPlansForWhatItCanBuild) {
@@ -401,18 +435,24 @@ TEST(RocmPlan, ToolkitWithoutClangIsAnError) {
 TEST(RocmNinja, HipifyEdgesRuleAndOrderOnlyHeaders) {
   auto p = plan(rocm_config(), fixture_toolchains());
   ASSERT_TRUE(p.ok());
-  native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
+  native::NinjaOptions o{.build_dir = "/k/build",
+                         .kernel_dir = "/k",
+                         .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
   native::NinjaFiles files = *native::render_ninja(*p, o);
   const std::string w = "/k/build/.kb/torch211-cxx11-rocm64-x86_64-linux";
-  EXPECT_THAT(files.top.text, HasSubstr("rule hipify\n  command = $cmd\n  description = $desc\n  restat = 1\n"));
   EXPECT_THAT(files.top.text,
-              HasSubstr("build " + w + "/obj/relu_cuda/relu.cu.o: hip " + w + "/hip/relu_cuda/relu.hip || " +
-                        w + "/hip/relu_cuda/relu.cuh " + w + "/hip/common/float_bits.h\n"));
+              HasSubstr("rule hipify\n  command = $cmd\n  description = $desc\n  restat = 1\n"));
+  EXPECT_THAT(files.top.text,
+              HasSubstr("build " + w + "/obj/relu_cuda/relu.cu.o: hip " + w +
+                        "/hip/relu_cuda/relu.hip || " + w + "/hip/relu_cuda/relu.cuh " + w +
+                        "/hip/common/float_bits.h\n"));
   ASSERT_EQ(files.variants.size(), 1u);
   EXPECT_THAT(files.variants[0].text,
-              HasSubstr("build " + w + "/hip/relu_cuda/relu.hip: hipify /k/relu_cuda/relu.cu | /bin/kb\n"
-                        "  cmd = /bin/kb internal-hipify /k/relu_cuda/relu.cu " + w +
+              HasSubstr("build " + w +
+                        "/hip/relu_cuda/relu.hip: hipify /k/relu_cuda/relu.cu | /bin/kb\n"
+                        "  cmd = /bin/kb internal-hipify /k/relu_cuda/relu.cu " +
+                        w +
                         "/hip/relu_cuda/relu.hip\n"
                         "  desc = HIPIFY torch211-cxx11-rocm64-x86_64-linux relu_cuda/relu.cu\n"));
   EXPECT_THAT(files.variants[0].text, HasSubstr("build " + w + "/hip/common/float_bits.h: hipify"));
@@ -427,7 +467,9 @@ TEST(RocmNinja, PlansWithoutRocmHaveNoHipifyRule) {
   Toolchains tc = fixture_toolchains();
   auto p = plan(c, tc);
   ASSERT_TRUE(p.ok()) << format_error(p.errors().list[0]);
-  native::NinjaOptions o{.build_dir = "/k/build", .kernel_dir = "/k", .kb_path = "/bin/kb",
+  native::NinjaOptions o{.build_dir = "/k/build",
+                         .kernel_dir = "/k",
+                         .kb_path = "/bin/kb",
                          .build_toml = "/k/build.toml"};
   EXPECT_THAT(native::render_ninja(*p, o)->top.text, Not(HasSubstr("hipify")));
 }

@@ -30,7 +30,8 @@ TEST(SourcePath, EmptyAbsoluteOutsideAndDirectoryEntriesAreNamed) {
   EXPECT_EQ(problem(""), "empty path in [torch] src");
   EXPECT_EQ(problem("/usr/include/x.h"),
             "'/usr/include/x.h' in [torch] src must be relative to the kernel directory");
-  EXPECT_EQ(problem("//x.cpp"), "'//x.cpp' in [torch] src must be relative to the kernel directory");
+  EXPECT_EQ(problem("//x.cpp"),
+            "'//x.cpp' in [torch] src must be relative to the kernel directory");
   EXPECT_EQ(problem("../x.cpp"), "'../x.cpp' in [torch] src leaves the kernel directory");
   EXPECT_EQ(problem("a/../../x.cpp"), "'a/../../x.cpp' in [torch] src leaves the kernel directory");
   EXPECT_EQ(problem(".."), "'..' in [torch] src leaves the kernel directory");
@@ -62,7 +63,8 @@ Config two_sources() {
   KernelSection k;
   k.name = "relu";
   k.backend = Backend::cuda;
-  k.src = {{"relu", {"build.toml", 14, 8}}, {"relu/relu.cu", {"build.toml", 14, 16}},
+  k.src = {{"relu", {"build.toml", 14, 8}},
+           {"relu/relu.cu", {"build.toml", 14, 16}},
            {"gone.cu", {"build.toml", 14, 32}}};
   c.kernels.push_back(k);
   return c;

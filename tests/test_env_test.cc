@@ -52,14 +52,14 @@ TEST(KernelTest, LoaderBackendFollowsTorchsBuild) {
 TEST(KernelTest, PicksAsTheLoaderRanks) {
   const auto t = torch("2.11.0", "13.0");
   EXPECT_EQ(pick({k_cu130, k_abi210, k_abi211, k_abi212}, t, Backend::cuda), k_abi211);
-  EXPECT_EQ(pick({k_cu130, k_abi210}, t, Backend::cuda), k_abi210);  // stable ABI first
+  EXPECT_EQ(pick({k_cu130, k_abi210}, t, Backend::cuda), k_abi210);              // stable ABI first
   EXPECT_EQ(pick({k_cu130, k_cu126, "torch-cuda"}, t, Backend::cuda), k_cu130);  // higher minor
   EXPECT_EQ(pick({"torch212-cxx11-cu130-x86_64-linux", "torch-cuda"}, t, Backend::cuda),
             "torch-cuda");  // Torch must match exactly; noarch last
-  EXPECT_EQ(pick({"torch211-cxx11-cu132-x86_64-linux", "torch211-cxx11-cu120-x86_64-linux",
-                  k_abi212},
-                 t, Backend::cuda),
-            std::nullopt);  // CUDA minor too high, major differs, ABI too new
+  EXPECT_EQ(
+      pick({"torch211-cxx11-cu132-x86_64-linux", "torch211-cxx11-cu120-x86_64-linux", k_abi212}, t,
+           Backend::cuda),
+      std::nullopt);  // CUDA minor too high, major differs, ABI too new
   EXPECT_EQ(pick({"torch211-cxx11-cu130-aarch64-linux"}, t, Backend::cuda), std::nullopt);
   EXPECT_EQ(pick({k_cpu211, k_cu130}, t, Backend::cpu), k_cpu211);
   EXPECT_EQ(pick({k_cpu211}, t, Backend::cuda), std::nullopt);
@@ -76,10 +76,10 @@ TEST(KernelTest, Cxx98TorchRejectsKbsTaggedArchNames) {
 
 TEST(KernelTest, EachTorchGetsItsBackendElseTheCpuBundle) {
   const std::vector<std::string> built = {k_cpu211, k_cpu212, k_cu130};
-  auto targets = plan_test_targets({torch("2.11.0", "13.0", "/a/bin/python"),
-                                    torch("2.12.0", "13.0", "/b/bin/python"),
-                                    torch("2.13.0", std::nullopt, "/c/bin/python")},
-                                   built, "x86_64", "linux");
+  auto targets = plan_test_targets(
+      {torch("2.11.0", "13.0", "/a/bin/python"), torch("2.12.0", "13.0", "/b/bin/python"),
+       torch("2.13.0", std::nullopt, "/c/bin/python")},
+      built, "x86_64", "linux");
   ASSERT_EQ(targets.size(), 3u);
   EXPECT_EQ(targets[0].python, "/a/bin/python");
   EXPECT_EQ(targets[0].variant, k_cu130);
@@ -94,7 +94,8 @@ TEST(KernelTest, EnvironmentPointsTheLoaderAtTheBuild) {
   Environment base({{"PATH", "/usr/bin"},
                     {"PYTHONPATH", "/mine"},
                     {"LOCAL_KERNELS", "org/other=/o:kb-examples/relu=/stale"}});
-  auto env = kernel_test_environment(base, {"kb-examples/relu", "/k/build", k_cpu211, std::nullopt});
+  auto env =
+      kernel_test_environment(base, {"kb-examples/relu", "/k/build", k_cpu211, std::nullopt});
   EXPECT_EQ(env.get("LOCAL_KERNELS"), "kb-examples/relu=/k/build:org/other=/o");
   EXPECT_EQ(env.get("PYTHONPATH"),
             "/k/build/.kb/import/" + k_cpu211 + ":/k/build/" + k_cpu211 + ":/mine");
@@ -103,8 +104,9 @@ TEST(KernelTest, EnvironmentPointsTheLoaderAtTheBuild) {
   EXPECT_EQ(env.get("PATH"), "/usr/bin");
   EXPECT_EQ(env.get("VIRTUAL_ENV"), std::nullopt);
 
-  auto shell = kernel_test_environment(Environment(std::map<std::string, std::string>{{"PATH", "/usr/bin"}}),
-                                       {"org/k", "/k/build", std::nullopt, "/venv"});
+  auto shell =
+      kernel_test_environment(Environment(std::map<std::string, std::string>{{"PATH", "/usr/bin"}}),
+                              {"org/k", "/k/build", std::nullopt, "/venv"});
   EXPECT_EQ(shell.get("LOCAL_KERNELS"), "org/k=/k/build");
   EXPECT_EQ(shell.get("PYTHONPATH"), std::nullopt);
   EXPECT_EQ(shell.get("KB_VARIANT"), std::nullopt);
@@ -156,8 +158,9 @@ TEST(KernelTest, MissingTestsDirSaysHowToAddOne) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.errors().list[0].message, "no tests/ directory in /k");
   EXPECT_NE(r.errors().list[0].hint.find("tests/test_relu.py"), std::string::npos);
-  EXPECT_NE(r.errors().list[0].hint.find("kernels.get_kernel(\"kernels-community/relu\", version=2)"),
-            std::string::npos);
+  EXPECT_NE(
+      r.errors().list[0].hint.find("kernels.get_kernel(\"kernels-community/relu\", version=2)"),
+      std::string::npos);
   disk.add_file("/k/tests/test_relu.py", "");
   EXPECT_EQ(*kernel_tests_dir("/k", c, disk), "/k/tests");
 }

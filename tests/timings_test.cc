@@ -24,7 +24,9 @@ BuildPlan two_variant_plan() {
   dev.tool = CompileStep::Tool::nvcc;
   dev.source = "/k/relu_cuda/relu.cu";
   dev.object = "/k/build/.kb/cu/obj/relu.o";
-  dev.argv = {"nvcc", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90", "-c"};
+  dev.argv = {
+      "nvcc", "-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90",
+      "-c"};
   dev.device_passes = 2;  // as the planner counts them
   cu.compiles.push_back(dev);
   CompileStep id;
@@ -53,11 +55,16 @@ std::vector<NinjaLogEntry> one_build() {
 }
 
 TimingsContext context(int slots = 2, int64_t wall = 7600) {
-  return {.kernel = "relu", .kernel_dir = "/k", .ninja_dir = "/k/build/.kb", .slots = slots, .wall_ms = wall};
+  return {.kernel = "relu",
+          .kernel_dir = "/k",
+          .ninja_dir = "/k/build/.kb",
+          .slots = slots,
+          .wall_ms = wall};
 }
 
 TEST(NinjaLogEntries, ParsesV5AndLaterAndSkipsBadLines) {
-  auto e = parse_ninja_log_entries("# ninja log v5\n0\t10\t0\ta.o\tff\nbad line\n5\t3\t0\tb.o\tff\n2\t9\t0\tc.o\tee\n");
+  auto e = parse_ninja_log_entries(
+      "# ninja log v5\n0\t10\t0\ta.o\tff\nbad line\n5\t3\t0\tb.o\tff\n2\t9\t0\tc.o\tee\n");
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0], (NinjaLogEntry{0, 10, "a.o"}));
   EXPECT_EQ(e[1], (NinjaLogEntry{2, 9, "c.o"}));
@@ -70,7 +77,8 @@ TEST(NinjaLogEntries, NewEntriesAreTheLinesNotInTheOldLog) {
   std::string appended = before + "0\t12\t2\ta.o\tff\n";
   EXPECT_EQ(new_log_entries(before, appended), (std::vector<NinjaLogEntry>{{0, 12, "a.o"}}));
   // Recompacted at start: the old lines rewritten in another order, then this run's.
-  std::string recompacted = "# ninja log v5\n0\t20\t1\tb.o\tee\n0\t10\t1\ta.o\tff\n3\t4\t2\tc.o\t11\n";
+  std::string recompacted =
+      "# ninja log v5\n0\t20\t1\tb.o\tee\n0\t10\t1\ta.o\tff\n3\t4\t2\tc.o\t11\n";
   EXPECT_EQ(new_log_entries(before, recompacted), (std::vector<NinjaLogEntry>{{3, 4, "c.o"}}));
   // No log before: every entry is new.
   EXPECT_EQ(new_log_entries("", before).size(), 2u);
@@ -117,8 +125,8 @@ TEST(Timings, BoundIsSumOverSlotsWhenThatIsLonger) {
 
 TEST(Timings, OnlyJobsThatRanCountAndTheLatestEntryWins) {
   // A rebuild of the link and bundle only, the link logged twice.
-  std::vector<NinjaLogEntry> entries = {{0, 900, "cu/_relu.abi3.so"}, {0, 800, "cu/_relu.abi3.so"},
-                                        {800, 1000, "cu/bundle.stamp"}};
+  std::vector<NinjaLogEntry> entries = {
+      {0, 900, "cu/_relu.abi3.so"}, {0, 800, "cu/_relu.abi3.so"}, {800, 1000, "cu/bundle.stamp"}};
   Timings t = make_timings(two_variant_plan(), context(), entries);
   ASSERT_EQ(t.jobs.size(), 2u);
   EXPECT_EQ(t.jobs[0].duration_ms(), 800);
@@ -154,14 +162,17 @@ TEST(Timings, ConcurrencyCountsRunningAndNvccJobs) {
 
 TEST(Timings, SummaryLineNamesWallBoundAndSlowestTu) {
   Timings t = make_timings(two_variant_plan(), context(), one_build());
-  EXPECT_EQ(timings_summary_line(t), "built in 7.6 s (bound 7.5 s); slowest: relu_cuda/relu.cu for cu 6.0 s");
-  EXPECT_EQ(timings_summary_line(make_timings(two_variant_plan(), context(), {})), "up to date: no job ran");
+  EXPECT_EQ(timings_summary_line(t),
+            "built in 7.6 s (bound 7.5 s); slowest: relu_cuda/relu.cu for cu 6.0 s");
+  EXPECT_EQ(timings_summary_line(make_timings(two_variant_plan(), context(), {})),
+            "up to date: no job ran");
   EXPECT_EQ(variant_totals(t).at("cu"), 10500);
   EXPECT_EQ(variant_totals(t).at("py"), 200);
 }
 
 TEST(TimingsRender, JsonHoldsEveryJobAndTheCriticalPath) {
-  auto j = nlohmann::json::parse(render_timings_json(make_timings(two_variant_plan(), context(), one_build())));
+  auto j = nlohmann::json::parse(
+      render_timings_json(make_timings(two_variant_plan(), context(), one_build())));
   EXPECT_EQ(j["schema"], "kb-timings/1");
   EXPECT_EQ(j["kernel"], "relu");
   ASSERT_EQ(j["jobs"].size(), 5u);
@@ -197,7 +208,8 @@ TEST(TimingsRender, HtmlEscapesNames) {
 }
 
 TEST(TimingsRender, TraceHasOneCompleteEventPerJobWithoutOverlapInALane) {
-  auto j = nlohmann::json::parse(render_timings_trace(make_timings(two_variant_plan(), context(), one_build())));
+  auto j = nlohmann::json::parse(
+      render_timings_trace(make_timings(two_variant_plan(), context(), one_build())));
   int complete = 0;
   std::map<std::pair<int, int>, int64_t> lane_end;
   for (const auto& e : j["traceEvents"]) {

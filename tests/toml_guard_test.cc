@@ -47,11 +47,12 @@ TEST(TomlGuard, FailedChecksAreParseErrorsEvenWithNdebug) {
 TEST(TomlGuard, UnicodeClassTablesAnswerInsteadOfReachingUnreachable) {
   for (char32_t c : {U'\u00E9', U'\u0403', U'\u0498', U'\u1000', U'\u2010', U'\u3001', U'\uFEFE'})
     EXPECT_FALSE(toml::impl::is_non_ascii_horizontal_whitespace(c)) << static_cast<uint32_t>(c);
-  for (char32_t c : {U'\u00A0', U'\u1680', U'\u180E', U'\u2000', U'\u200B', U'\u202F',
-                     U'\u205F', U'\u2060', U'\u3000', U'\uFEFF'})
+  for (char32_t c : {U'\u00A0', U'\u1680', U'\u180E', U'\u2000', U'\u200B', U'\u202F', U'\u205F',
+                     U'\u2060', U'\u3000', U'\uFEFF'})
     EXPECT_TRUE(toml::impl::is_non_ascii_horizontal_whitespace(c)) << static_cast<uint32_t>(c);
   const Typo keys[] = {
-      {"name\u0403 = \"relu\"\n", 1, 5, "Error while parsing key-value pair: expected '=', saw '\u0403'"},
+      {"name\u0403 = \"relu\"\n", 1, 5,
+       "Error while parsing key-value pair: expected '=', saw '\u0403'"},
       {"nam\u00e9 = 1\n", 1, 4, "Error while parsing key-value pair: expected '=', saw '\u00e9'"},
   };
   for (const auto& t : keys) {

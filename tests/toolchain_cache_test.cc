@@ -74,10 +74,11 @@ Toolchains sample_toolchains() {
                     "5.2.21153-0",
                     {"gfx90a", "gfx940"},
                     "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode"});
-  t.cxx = HostCompiler{"/usr/bin/g++",
-                       "12.2.0",
-                       {{"lld", "/usr/bin/ld.lld", "Debian LLD 14.0.6 (compatible with GNU linkers)"},
-                        {"gold", "/usr/bin/ld.gold", "GNU gold (GNU Binutils for Debian 2.40) 1.16"}}};
+  t.cxx =
+      HostCompiler{"/usr/bin/g++",
+                   "12.2.0",
+                   {{"lld", "/usr/bin/ld.lld", "Debian LLD 14.0.6 (compatible with GNU linkers)"},
+                    {"gold", "/usr/bin/ld.gold", "GNU gold (GNU Binutils for Debian 2.40) 1.16"}}};
   t.ninja = NinjaTool{"/usr/bin/ninja", *Version::parse("1.11.1")};
   t.rejected.push_back({"torch", "/usr/bin/python3 (from PATH)", "torch is not installed"});
   return t;
@@ -150,7 +151,8 @@ TEST(CacheKey, RelativeRequestPathsAreMadeAbsolute) {
 
 // A cache file written by store_cached, edited by `edit`, then read back. A hand-edited or
 // damaged file must never throw: the worst it may cost is a re-probe.
-std::optional<Toolchains> load_after_edit(const TempDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+std::optional<Toolchains> load_after_edit(const TempDir& dir,
+                                          const std::function<void(nlohmann::json&)>& edit) {
   RealDisk disk;
   std::string file = dir / "toolchains.json";
   EXPECT_TRUE(disk.write_file_atomic(dir / "nvcc", "fake").ok());
@@ -167,8 +169,13 @@ std::optional<Toolchains> load_after_edit(const TempDir& dir, const std::functio
 
 // Values of every JSON type but the one `v` has (null counts as a type of its own).
 std::vector<nlohmann::json> other_types(const nlohmann::json& v) {
-  std::vector<nlohmann::json> all = {nullptr, true, int64_t{7}, 1.5, "text",
-                                     nlohmann::json::array({1}), nlohmann::json::object({{"a", 1}})};
+  std::vector<nlohmann::json> all = {nullptr,
+                                     true,
+                                     int64_t{7},
+                                     1.5,
+                                     "text",
+                                     nlohmann::json::array({1}),
+                                     nlohmann::json::object({{"a", 1}})};
   std::vector<nlohmann::json> out;
   for (const auto& x : all) {
     bool same = x.type() == v.type() ||
@@ -185,33 +192,41 @@ TEST(Cache, UneditedFileIsAHit) {
 
 TEST(Cache, MistypedWitnessFieldIsAMissNotAnAbort) {
   for (const char* field : {"path", "exists", "is_dir", "mtime_ns", "size"}) {
-    for (const auto& wrong : other_types(field == std::string("path") ? nlohmann::json("p")
-                                         : field == std::string("exists") || field == std::string("is_dir")
-                                             ? nlohmann::json(true)
-                                             : nlohmann::json(int64_t{1}))) {
+    for (const auto& wrong :
+         other_types(field == std::string("path") ? nlohmann::json("p")
+                     : field == std::string("exists") || field == std::string("is_dir")
+                         ? nlohmann::json(true)
+                         : nlohmann::json(int64_t{1}))) {
       SCOPED_TRACE(std::string(field) + " = " + wrong.dump());
       TempDir dir;
-      EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {
-        doc["entries"][0]["witnesses"][0][field] = wrong;
-      }));
+      EXPECT_FALSE(load_after_edit(
+          dir, [&](nlohmann::json& doc) { doc["entries"][0]["witnesses"][0][field] = wrong; }));
     }
     SCOPED_TRACE(std::string(field) + " missing");
     TempDir dir;
-    EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {
-      doc["entries"][0]["witnesses"][0].erase(field);
-    }));
+    EXPECT_FALSE(load_after_edit(
+        dir, [&](nlohmann::json& doc) { doc["entries"][0]["witnesses"][0].erase(field); }));
   }
 }
 
 TEST(Cache, MistypedStructureIsAMissNotAnAbort) {
   const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> edits = {
       {"document is an array", [](nlohmann::json& d) { d = nlohmann::json::array({d}); }},
-      {"entries is an object", [](nlohmann::json& d) { d["entries"] = {{"0", d["entries"][0]}}; }},
+      {"entries is an object",
+       [](nlohmann::json& d) {
+         d["entries"] = {{"0", d["entries"][0]}};
+       }},
       {"entries is a string", [](nlohmann::json& d) { d["entries"] = "x"; }},
-      {"witnesses is an object", [](nlohmann::json& d) { d["entries"][0]["witnesses"] = {{"a", 1}}; }},
+      {"witnesses is an object",
+       [](nlohmann::json& d) {
+         d["entries"][0]["witnesses"] = {{"a", 1}};
+       }},
       {"witnesses is a number", [](nlohmann::json& d) { d["entries"][0]["witnesses"] = 3; }},
       {"a witness is a string", [](nlohmann::json& d) { d["entries"][0]["witnesses"][0] = "w"; }},
-      {"a witness is an array", [](nlohmann::json& d) { d["entries"][0]["witnesses"][0] = {1, 2}; }},
+      {"a witness is an array",
+       [](nlohmann::json& d) {
+         d["entries"][0]["witnesses"][0] = {1, 2};
+       }},
       {"toolchains is missing", [](nlohmann::json& d) { d["entries"][0].erase("toolchains"); }},
       {"toolchains is an array", [](nlohmann::json& d) { d["entries"][0]["toolchains"] = {1}; }},
   };
@@ -249,7 +264,8 @@ TEST(Cache, MistypedToolchainsFieldIsAMissNotAnAbort) {
     }
   }
   // And through the cache file, for one field of each kind.
-  for (const char* p : {"/torch/0/cxx11_abi", "/cuda/0/gpu_codes", "/ninja/version", "/cxx/linkers"}) {
+  for (const char* p :
+       {"/torch/0/cxx11_abi", "/cuda/0/gpu_codes", "/ninja/version", "/cxx/linkers"}) {
     SCOPED_TRACE(p);
     TempDir dir;
     EXPECT_FALSE(load_after_edit(dir, [&](nlohmann::json& doc) {

@@ -242,8 +242,9 @@ TEST(HostParse, LinkerVersions) {
   // GNU ld answering in place of the requested linker, or another linker's answer, is no proof.
   auto bfd = parse_linker_version("gold", data("gxx-12-fuse-ld-bfd-version.txt"));
   ASSERT_FALSE(bfd.ok());
-  EXPECT_EQ(bfd.errors().list[0].message,
-            "-fuse-ld=gold did not run gold: the linker said 'GNU ld (GNU Binutils for Debian) 2.40'");
+  EXPECT_EQ(
+      bfd.errors().list[0].message,
+      "-fuse-ld=gold did not run gold: the linker said 'GNU ld (GNU Binutils for Debian) 2.40'");
   EXPECT_FALSE(parse_linker_version("mold", data("gxx-12-fuse-ld-lld-version.txt")).ok());
 }
 

@@ -46,18 +46,25 @@ TEST(UniqueId, ContentIdIsStablePrefixedAndSensitive) {
   // Order of the input does not matter; content and names do.
   EXPECT_EQ(content_unique_id({files[1], files[0]}), id);
   EXPECT_NE(content_unique_id({{"build.toml", "[general]\n"}, {"relu.cu", "x"}}), id);
-  EXPECT_NE(content_unique_id({{"build.toml", "[general]\n"}, {"relu2.cu", "__global__ void k();"}}), id);
+  EXPECT_NE(
+      content_unique_id({{"build.toml", "[general]\n"}, {"relu2.cu", "__global__ void k();"}}), id);
   // Length framing: moving bytes between name and content changes the id.
   EXPECT_NE(content_unique_id({{"ab", "c"}}), content_unique_id({{"a", "bc"}}));
 }
 
 TEST(UniqueId, ContentIdInputsCoverSourcesAndPython) {
   Config c = sample_config();
-  auto paths = content_id_inputs(c, {"__init__.py", "layers/x.py", "__pycache__/x.cpython-311.pyc"});
-  std::vector<std::string> expected{
-      "build.toml",          "relu_cpu/relu.cpp",        "relu_cuda/launch.cpp",
-      "relu_cuda/relu.cu",   "relu_cuda/relu.cuh",       "torch-ext/relu/__init__.py",
-      "torch-ext/relu/layers/x.py", "torch-ext/torch_binding.cpp", "torch-ext/torch_binding.h"};
+  auto paths =
+      content_id_inputs(c, {"__init__.py", "layers/x.py", "__pycache__/x.cpython-311.pyc"});
+  std::vector<std::string> expected{"build.toml",
+                                    "relu_cpu/relu.cpp",
+                                    "relu_cuda/launch.cpp",
+                                    "relu_cuda/relu.cu",
+                                    "relu_cuda/relu.cuh",
+                                    "torch-ext/relu/__init__.py",
+                                    "torch-ext/relu/layers/x.py",
+                                    "torch-ext/torch_binding.cpp",
+                                    "torch-ext/torch_binding.h"};
   EXPECT_EQ(paths, expected);
 }
 

@@ -16,11 +16,11 @@ TEST(UnknownVariants, KnownNamesPass) {
 }
 
 TEST(UnknownVariants, EachUnknownNameKeepsItsOrderAndClosestName) {
-  auto u = unknown_variants({"torch211-cxx11-cpu-x86_64-linu", "torch211-cxx11-cpu-x86_64-linux",
-                             "zzz"},
-                            k_known);
+  auto u = unknown_variants(
+      {"torch211-cxx11-cpu-x86_64-linu", "torch211-cxx11-cpu-x86_64-linux", "zzz"}, k_known);
   ASSERT_EQ(u.size(), 2u);
-  EXPECT_EQ(u[0], (UnknownVariant{"torch211-cxx11-cpu-x86_64-linu", "torch211-cxx11-cpu-x86_64-linux"}));
+  EXPECT_EQ(u[0],
+            (UnknownVariant{"torch211-cxx11-cpu-x86_64-linu", "torch211-cxx11-cpu-x86_64-linux"}));
   EXPECT_EQ(u[1], (UnknownVariant{"zzz", ""}));
   EXPECT_EQ(unknown_variants({"a"}, {}), (std::vector<UnknownVariant>{{"a", ""}}));
 }

@@ -33,15 +33,17 @@ INSTANTIATE_TEST_SUITE_P(
         "torch211-cxx11-tpu-x86_64-linux", "torch212-cxx11-neuron-x86_64-linux",
         "torch212-cxx11-cann82-aarch64-linux",
         // torch arch, macOS / Windows (no tag)
-        "torch212-metal-aarch64-darwin", "torch212-cpu-aarch64-darwin", "torch27-cu124-x86_64-windows",
+        "torch212-metal-aarch64-darwin", "torch212-cpu-aarch64-darwin",
+        "torch27-cu124-x86_64-windows",
         // stable ABI
         "torch-stable-abi211-cu126-x86_64-linux", "torch-stable-abi210-cu130-x86_64-linux",
         "torch-stable-abi211-cpu-aarch64-darwin", "torch-stable-abi212-rocm71-x86_64-linux",
         // tvm-ffi
-        "tvm-ffi01-cu126-x86_64-linux", "tvm-ffi01-cpu-aarch64-darwin", "tvm-ffi012-cu132-x86_64-linux",
+        "tvm-ffi01-cu126-x86_64-linux", "tvm-ffi01-cpu-aarch64-darwin",
+        "tvm-ffi012-cu132-x86_64-linux",
         // noarch
-        "torch-cuda", "torch-cpu", "torch-metal", "torch-rocm", "torch-xpu", "torch-tpu", "torch-neuron",
-        "torch-cann"));
+        "torch-cuda", "torch-cpu", "torch-metal", "torch-rocm", "torch-xpu", "torch-tpu",
+        "torch-neuron", "torch-cann"));
 
 TEST(VariantName, ParsesFields) {
   auto v = VariantName::parse("torch211-cxx11-cu130-x86_64-linux");
@@ -136,7 +138,8 @@ TEST_P(ParseFailure, NamesTheBadPart) {
 INSTANTIATE_TEST_SUITE_P(
     Bad, ParseFailure,
     ::testing::Values(BadName{"", "empty"}, BadName{"torch-universal", "\"universal\""},
-                      BadName{"torch-gpu", "\"gpu\""}, BadName{"jax04-cu130-x86_64-linux", "\"jax04\""},
+                      BadName{"torch-gpu", "\"gpu\""},
+                      BadName{"jax04-cu130-x86_64-linux", "\"jax04\""},
                       BadName{"torch2-cxx11-cpu-x86_64-linux", "torch version \"2\""},
                       BadName{"torchx11-cxx11-cpu-x86_64-linux", "\"x11\""},
                       BadName{"torch201-cxx11-cpu-x86_64-linux", "\"201\""},
@@ -150,7 +153,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadName{"torch211-cxx11-cu130-riscv64-linux", "\"riscv64\""},
                       BadName{"torch211-cxx11-cu130-x86_64-plan9", "\"plan9\""},
                       BadName{"torch211-cxx11-cu130-x86_64", "<compute>-<cpu>-<os>"},
-                      BadName{"torch211-cxx11-cu130-x86_64-linux-extra", "cu130-x86_64-linux-extra"},
+                      BadName{"torch211-cxx11-cu130-x86_64-linux-extra",
+                              "cu130-x86_64-linux-extra"},
                       BadName{"torch-stable-abi-cu130-x86_64-linux", "stable-ABI version"},
                       BadName{"torch-stable-abi2-cu130-x86_64-linux", "\"2\""},
                       BadName{"tvm-ffix-cu130-x86_64-linux", "tvm-ffi version \"x\""},

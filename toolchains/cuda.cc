@@ -141,9 +141,9 @@ namespace {
 // the runtime in a sibling package, nvidia/cuda_runtime.
 Result<Ok> find_runtime(const Disk& disk, CudaToolkit& tk) {
   std::string sibling_runtime = join_path(dir_name(tk.root), "cuda_runtime");
-  for (const std::string& dir : {join_path(tk.root, "include"),
-                                 join_path(tk.root, std::string(k_targets_dir) + "/include"),
-                                 join_path(sibling_runtime, "include")}) {
+  for (const std::string& dir :
+       {join_path(tk.root, "include"), join_path(tk.root, std::string(k_targets_dir) + "/include"),
+        join_path(sibling_runtime, "include")}) {
     if (disk.exists(join_path(dir, "cuda_runtime.h"))) {
       tk.include_dir = dir;
       break;

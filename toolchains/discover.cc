@@ -50,7 +50,8 @@ Result<Captured> run_probe(ProbeContext& ctx, const std::vector<std::string>& ar
     ctx.transient = true;
     return Error{timeout_message(argv, ctx.probe_timeout) +
                      " (set KB_PROBE_TIMEOUT=SECONDS for a longer limit)",
-                 {}, ""};
+                 {},
+                 ""};
   }
   if (captured->exit_code != 0) {
     std::string detail = first_line(captured->err);
@@ -75,7 +76,8 @@ Result<Ok> check_requested_paths(const DiscoveryRequest& r, const Disk& disk) {
       if (!disk.exists(absolute_path(p, cwd)))
         errors.push_back({fmt::format("{} {}: no such file or directory{}", flag, p,
                                       p.find('/') == std::string::npos ? ", and not in PATH" : ""),
-                          {}, ""});
+                          {},
+                          ""});
   };
   check(r.torch, "--torch");
   check(r.cuda, "--cuda");
@@ -109,8 +111,8 @@ void witness_path_dirs(ProbeContext& ctx) {
 
 }  // namespace toolchains
 
-Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& process,
-                                       Disk& disk, const Environment& env) {
+Result<Toolchains> discover_toolchains(const DiscoveryRequest& given, Process& process, Disk& disk,
+                                       const Environment& env) {
   using namespace toolchains;
   DiscoveryRequest request = given;
   request.torch = resolve_torch_names(given.torch, disk, env);
@@ -160,12 +162,12 @@ std::vector<Error> unusable_named_toolchains(const Toolchains& t) {
                                                 t.torches.size());
     if (r.kind == "cxx")
       instead = t.cxx ? "; using " + t.cxx->path + " instead" : "; no other compiler was found";
-    out.push_back(Error{fmt::format("the {} {} cannot be used: {}{}", what, r.candidate, r.reason,
-                                    instead),
-                        {},
-                        fmt::format("fix or remove it from {}; 'kb toolchains' lists what was "
-                                    "found and why the rest was not used",
-                                    r.origin)});
+    out.push_back(
+        Error{fmt::format("the {} {} cannot be used: {}{}", what, r.candidate, r.reason, instead),
+              {},
+              fmt::format("fix or remove it from {}; 'kb toolchains' lists what was "
+                          "found and why the rest was not used",
+                          r.origin)});
   }
   return out;
 }

@@ -21,7 +21,8 @@ std::vector<std::string> split(std::string_view s, char sep) {
   size_t start = 0;
   while (true) {
     size_t at = s.find(sep, start);
-    out.push_back(trim(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start)));
+    out.push_back(
+        trim(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start)));
     if (at == std::string_view::npos) break;
     start = at + 1;
   }
@@ -58,7 +59,8 @@ std::optional<std::vector<T>> pick_by_index(const std::vector<T>& items, const s
   for (const auto& entry : split(value, ',')) {
     auto i = to_long(entry);
     if (!i) return std::nullopt;
-    if (*i < 0 || *i >= static_cast<long>(items.size())) break;  // the list ends at the first bad index
+    if (*i < 0 || *i >= static_cast<long>(items.size()))
+      break;  // the list ends at the first bad index
     out.push_back(items[static_cast<size_t>(*i)]);
   }
   return out;
@@ -80,11 +82,17 @@ Result<std::vector<SmiGpu>> parse_nvidia_smi_gpus(std::string_view text) {
     if (raw.empty()) continue;
     auto fields = split(raw, ',');
     if (fields.size() != 3)
-      return Error{fmt::format("nvidia-smi line {}: expected index, uuid, compute_cap, got \"{}\"", line_no, raw), std::nullopt, ""};
+      return Error{fmt::format("nvidia-smi line {}: expected index, uuid, compute_cap, got \"{}\"",
+                               line_no, raw),
+                   std::nullopt, ""};
     auto index = to_long(fields[0]);
-    if (!index) return Error{fmt::format("nvidia-smi line {}: \"{}\" is no GPU index", line_no, fields[0]), std::nullopt, ""};
+    if (!index)
+      return Error{fmt::format("nvidia-smi line {}: \"{}\" is no GPU index", line_no, fields[0]),
+                   std::nullopt, ""};
     if (!is_cap(fields[2]))
-      return Error{fmt::format("nvidia-smi line {}: \"{}\" is no compute capability", line_no, fields[2]), std::nullopt, ""};
+      return Error{
+          fmt::format("nvidia-smi line {}: \"{}\" is no compute capability", line_no, fields[2]),
+          std::nullopt, ""};
     out.push_back({static_cast<int>(*index), fields[1], fields[2]});
   }
   return out;
@@ -97,19 +105,23 @@ std::vector<SmiGpu> apply_cuda_visible_devices(const std::vector<SmiGpu>& all,
   if (!visible) return all;
   std::vector<std::string> entries = split(*visible, ',');
   if (trim(*visible).empty()) return {};
-  const bool same_model = std::all_of(all.begin(), all.end(), [&](const SmiGpu& g) { return g.cap == all[0].cap; });
+  const bool same_model =
+      std::all_of(all.begin(), all.end(), [&](const SmiGpu& g) { return g.cap == all[0].cap; });
   const bool bus_order = device_order && trim(*device_order) == "PCI_BUS_ID";
   std::vector<SmiGpu> out;
   for (const auto& e : entries) {
     if (e.rfind("MIG-", 0) == 0) {
-      note = "CUDA_VISIBLE_DEVICES names a MIG instance, which nvidia-smi's list cannot tell apart: counting every GPU";
+      note =
+          "CUDA_VISIBLE_DEVICES names a MIG instance, which nvidia-smi's list cannot tell apart: "
+          "counting every GPU";
       return all;
     }
     const SmiGpu* hit = nullptr;
     if (auto i = to_long(e)) {
       if (!bus_order && !same_model) {
-        note = "CUDA_VISIBLE_DEVICES indices follow CUDA's fastest-first order, not nvidia-smi's (set "
-               "CUDA_DEVICE_ORDER=PCI_BUS_ID to match): counting every GPU";
+        note =
+            "CUDA_VISIBLE_DEVICES indices follow CUDA's fastest-first order, not nvidia-smi's (set "
+            "CUDA_DEVICE_ORDER=PCI_BUS_ID to match): counting every GPU";
         return all;
       }
       for (const auto& g : all)
@@ -125,7 +137,8 @@ std::vector<SmiGpu> apply_cuda_visible_devices(const std::vector<SmiGpu>& all,
         }
     }
     if (!hit) break;  // CUDA ignores this entry and every one after it
-    if (std::none_of(out.begin(), out.end(), [&](const SmiGpu& g) { return g.index == hit->index; }))
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const SmiGpu& g) { return g.index == hit->index; }))
       out.push_back(*hit);
   }
   return out;
@@ -142,7 +155,8 @@ GpuProbe detect_cuda_gpus(Process& process, const Environment& env) {
   const std::string text = c.out + c.err;
   if (c.timed_out) {
     probe.transient = true;
-    probe.note = fmt::format("nvidia-smi did not answer within {} s", k_gpu_probe_timeout.count() / 1000);
+    probe.note =
+        fmt::format("nvidia-smi did not answer within {} s", k_gpu_probe_timeout.count() / 1000);
     return probe;
   }
   if (c.exit_code != 0) {
@@ -155,7 +169,8 @@ GpuProbe detect_cuda_gpus(Process& process, const Environment& env) {
       probe.note = "nvidia-smi: the driver is too old to report compute_cap";
     else {
       probe.transient = true;
-      probe.note = fmt::format("nvidia-smi failed (exit {}): {}", c.exit_code, trim(text.substr(0, 200)));
+      probe.note =
+          fmt::format("nvidia-smi failed (exit {}): {}", c.exit_code, trim(text.substr(0, 200)));
     }
     return probe;
   }
@@ -166,11 +181,12 @@ GpuProbe detect_cuda_gpus(Process& process, const Environment& env) {
     return probe;
   }
   std::string note;
-  for (const auto& g :
-       apply_cuda_visible_devices(*gpus, env.get("CUDA_VISIBLE_DEVICES"), env.get("CUDA_DEVICE_ORDER"), note))
+  for (const auto& g : apply_cuda_visible_devices(*gpus, env.get("CUDA_VISIBLE_DEVICES"),
+                                                  env.get("CUDA_DEVICE_ORDER"), note))
     probe.archs.push_back(g.cap);
   probe.note = note;
-  if (probe.archs.empty() && note.empty() && !gpus->empty()) probe.note = "CUDA_VISIBLE_DEVICES hides every GPU";
+  if (probe.archs.empty() && note.empty() && !gpus->empty())
+    probe.note = "CUDA_VISIBLE_DEVICES hides every GPU";
   return probe;
 }
 
@@ -184,7 +200,8 @@ std::optional<std::string> gfx_from_target_version(long version) {
 std::optional<std::string> gfx_from_kfd_properties(std::string_view text) {
   for (const auto& line : split(text, '\n')) {
     constexpr std::string_view key = "gfx_target_version";
-    if (line.rfind(key, 0) != 0 || line.size() <= key.size() || !std::isspace(static_cast<unsigned char>(line[key.size()])))
+    if (line.rfind(key, 0) != 0 || line.size() <= key.size() ||
+        !std::isspace(static_cast<unsigned char>(line[key.size()])))
       continue;
     auto v = to_long(trim(std::string_view(line).substr(key.size())));
     return v ? gfx_from_target_version(*v) : std::nullopt;
@@ -212,9 +229,9 @@ GpuProbe detect_rocm_gpus(const Disk& disk, const Environment& env, const std::s
   // ROCr applies its variable first; HIP then numbers what is left.
   auto hip = env.get("HIP_VISIBLE_DEVICES");
   if (!hip) hip = env.get("CUDA_VISIBLE_DEVICES");
-  for (const auto& [name, value] :
-       std::vector<std::pair<std::string, std::optional<std::string>>>{{"ROCR_VISIBLE_DEVICES", env.get("ROCR_VISIBLE_DEVICES")},
-                                                                       {"HIP_VISIBLE_DEVICES", hip}}) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::optional<std::string>>>{
+           {"ROCR_VISIBLE_DEVICES", env.get("ROCR_VISIBLE_DEVICES")},
+           {"HIP_VISIBLE_DEVICES", hip}}) {
     if (!value) continue;
     auto picked = pick_by_index(gpus, *value);
     if (!picked) {
@@ -229,12 +246,13 @@ GpuProbe detect_rocm_gpus(const Disk& disk, const Environment& env, const std::s
 
 const std::vector<std::string>& gpu_cache_env_vars() {
   static const std::vector<std::string> vars = {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER",
-                                                "HIP_VISIBLE_DEVICES",  "ROCR_VISIBLE_DEVICES",
+                                                "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
                                                 "PATH"};
   return vars;
 }
 
-nlohmann::json gpu_cache_key(const std::string& probe, const Environment& env, const std::string& boot_id) {
+nlohmann::json gpu_cache_key(const std::string& probe, const Environment& env,
+                             const std::string& boot_id) {
   nlohmann::json key = {{"probe", probe}, {"boot_id", trim(boot_id)}};
   nlohmann::json vars = nlohmann::json::object();
   for (const auto& name : gpu_cache_env_vars())
@@ -244,7 +262,8 @@ nlohmann::json gpu_cache_key(const std::string& probe, const Environment& env, c
 }
 
 const std::vector<std::string>& gpu_witness_paths() {
-  static const std::vector<std::string> paths = {"/dev/nvidiactl", "/dev/kfd", "/proc/driver/nvidia/version"};
+  static const std::vector<std::string> paths = {"/dev/nvidiactl", "/dev/kfd",
+                                                 "/proc/driver/nvidia/version"};
   return paths;
 }
 

@@ -91,7 +91,8 @@ const std::vector<std::string>& gpu_cache_env_vars();
 // The cache key of a probe result: the probe's name ("cuda" or "rocm"), the values of
 // gpu_cache_env_vars() in `env`, and `boot_id` (the contents of
 // /proc/sys/kernel/random/boot_id, read by the caller; a reboot may change the GPUs).
-nlohmann::json gpu_cache_key(const std::string& probe, const Environment& env, const std::string& boot_id);
+nlohmann::json gpu_cache_key(const std::string& probe, const Environment& env,
+                             const std::string& boot_id);
 
 // Paths whose change (existence, mtime, size) invalidates a cached probe result: the
 // NVIDIA and KFD device nodes, recreated when a driver loads, and the driver version file.

@@ -73,11 +73,14 @@ GpuProbe find_gpus(GpuKind kind, const std::string& cache_file, Process& process
   GpuProbe probe = run_probe(kind, process, disk, env);
   if (probe.transient) return probe;
   json kept = json::array();
-  kept.push_back({{"key", key}, {"witnesses", witnesses}, {"archs", probe.archs}, {"note", probe.note}});
+  kept.push_back(
+      {{"key", key}, {"witnesses", witnesses}, {"archs", probe.archs}, {"note", probe.note}});
   for (const auto& e : entries)
-    if (kept.size() < k_max_entries && e.is_object() && e.value("key", json()) != key) kept.push_back(e);
+    if (kept.size() < k_max_entries && e.is_object() && e.value("key", json()) != key)
+      kept.push_back(e);
   json doc = {{"kb_gpu_cache", k_gpu_cache_format}, {"entries", kept}};
-  (void)disk.write_file_atomic(cache_file, doc.dump() + "\n");  // a cache that cannot be written costs a probe next time
+  (void)disk.write_file_atomic(
+      cache_file, doc.dump() + "\n");  // a cache that cannot be written costs a probe next time
   return probe;
 }
 

@@ -24,8 +24,8 @@ Result<std::string> parse_linker_version(std::string_view name, std::string_view
   std::string line = first_line(text);
   std::string_view mark = name == "mold" ? "mold " : name == "lld" ? "LLD " : "GNU gold";
   if (line.find(mark) != std::string::npos) return line;
-  return Error{fmt::format("-fuse-ld={} did not run {}: the linker said '{}'", name, name, line),
-               {}, ""};
+  return Error{
+      fmt::format("-fuse-ld={} did not run {}: the linker said '{}'", name, name, line), {}, ""};
 }
 
 bool has_shared_libstdcxx(std::string_view print_file_name_output) {

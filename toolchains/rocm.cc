@@ -81,7 +81,8 @@ std::vector<std::string> hip_clang_candidates(const HipccVersion& hipcc) {
     std::string_view rest = std::string_view(hipcc.clang_line).substr(at + k_marker.size());
     size_t digits = 0;
     while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) ++digits;
-    if (digits > 0) out.push_back(join_path(hipcc.clang_dir, "clang++-" + std::string(rest.substr(0, digits))));
+    if (digits > 0)
+      out.push_back(join_path(hipcc.clang_dir, "clang++-" + std::string(rest.substr(0, digits))));
   }
   out.push_back(join_path(hipcc.clang_dir, "clang++"));
   return out;
@@ -214,13 +215,14 @@ Result<RocmToolkit> probe_one_rocm(ProbeContext& ctx, const Candidate& c) {
   if (tk.clang.empty())
     return Error{"HIP " + tk.hip_version + " found but not its clang (no llvm/bin/clang++" +
                      (has_hipcc ? ", and hipcc names no InstalledDir)" : ")"),
-                 {}, ""};
+                 {},
+                 ""};
   ctx.witness(tk.clang);
 
   tk.device_lib_path = find_device_lib_dir(ctx.disk, c.path);
   if (tk.device_lib_path.empty())
-    return Error{"HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory",
-                 {}, ""};
+    return Error{
+        "HIP " + tk.hip_version + " found but no amdgcn/bitcode device library directory", {}, ""};
   ctx.witness(tk.device_lib_path);
   auto names = ctx.disk.list_dir(tk.device_lib_path);
   tk.gfx_targets = gfx_targets_from_bitcode(names.ok() ? *names : std::vector<std::string>{});

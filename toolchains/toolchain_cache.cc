@@ -135,11 +135,12 @@ json toolchains_to_json_value(const Toolchains& t) {
                        {"lib_dir", x.lib_dir},
                        {"python_include_dir", x.python_include_dir},
                        {"python_version", x.python_version},
-                       {"cmake", {{"found", x.cmake.found},
-                                  {"cxx_flags", x.cmake.cxx_flags},
-                                  {"cpu_definitions", x.cmake.cpu_definitions},
-                                  {"cuda_definitions", x.cmake.cuda_definitions},
-                                  {"hip_definitions", x.cmake.hip_definitions}}}});
+                       {"cmake",
+                        {{"found", x.cmake.found},
+                         {"cxx_flags", x.cmake.cxx_flags},
+                         {"cpu_definitions", x.cmake.cpu_definitions},
+                         {"cuda_definitions", x.cmake.cuda_definitions},
+                         {"hip_definitions", x.cmake.hip_definitions}}}});
   json cuda = json::array();
   for (const auto& x : t.cuda)
     cuda.push_back({{"root", x.root},

@@ -34,8 +34,8 @@ NinjaOptions ninja_options(const NativeRunOptions& o) {
 }
 
 // The variants a run covers: those named in `targets`, or all. Fails on an unknown name.
-Result<std::vector<const VariantBuild*>> selected_variants(const BuildPlan& plan,
-                                                           const std::vector<std::string>& targets) {
+Result<std::vector<const VariantBuild*>> selected_variants(
+    const BuildPlan& plan, const std::vector<std::string>& targets) {
   std::vector<const VariantBuild*> out;
   if (targets.empty()) {
     for (const auto& vb : plan.variants) out.push_back(&vb);
@@ -45,9 +45,10 @@ Result<std::vector<const VariantBuild*>> selected_variants(const BuildPlan& plan
   for (const auto& vb : plan.variants) names.push_back(vb.variant.name);
   Errors errors;
   for (const auto& u : unknown_variants(targets, names))
-    errors.list.push_back({"no planned variant is named '" + u.name + "'", {},
-                           u.closest.empty() ? "`kb plan` lists the variants"
-                                             : "did you mean '" + u.closest + "'?"});
+    errors.list.push_back(
+        {"no planned variant is named '" + u.name + "'",
+         {},
+         u.closest.empty() ? "`kb plan` lists the variants" : "did you mean '" + u.closest + "'?"});
   if (!errors.list.empty()) return errors;
   for (const auto& t : targets)
     out.push_back(&*std::find_if(plan.variants.begin(), plan.variants.end(),
@@ -168,8 +169,9 @@ struct DryRun {
   bool nothing_to_do = false;
 };
 
-DryRun dry_run_from_history(const BuildPlan& plan, const std::string& log, std::vector<std::string> argv,
-                            int jobs, Process& process, const Environment& env) {
+DryRun dry_run_from_history(const BuildPlan& plan, const std::string& log,
+                            std::vector<std::string> argv, int jobs, Process& process,
+                            const Environment& env) {
   DryRun out;
   auto history = parse_ninja_log(log);
   if (history.empty()) return out;
@@ -190,8 +192,10 @@ DryRun dry_run_from_history(const BuildPlan& plan, const std::string& log, std::
       continue;
     }
     auto it = known.find(std::string(line));
-    if (it == known.end()) unknown = true;
-    else outputs.push_back(it->second);
+    if (it == known.end())
+      unknown = true;
+    else
+      outputs.push_back(it->second);
   }
   out.nothing_to_do = no_work && outputs.empty() && !unknown && !regenerates;
   if (!unknown && !outputs.empty()) out.estimate_ms = estimate_build_ms(outputs, history, jobs);
@@ -208,7 +212,8 @@ std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options)
     if (!text.empty()) text += "\n";
     text += "# " + vb.variant.name + "\n";
     for (const auto& h : vb.hipify) text += shell_join(h.argv) + "\n";  // ROCm: CUDA -> HIP
-    for (const auto& c : vb.compiles) text += shell_join(compile_command(c, options.launcher)) + "\n";
+    for (const auto& c : vb.compiles)
+      text += shell_join(compile_command(c, options.launcher)) + "\n";
     if (vb.link) text += shell_join(vb.link->argv) + "\n";
     text += shell_join(bundle_command(options.kb_path, vb.bundle_manifest)) + "\n";
   }
@@ -229,7 +234,8 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   if (ninja.empty()) {
     auto found = find_in_path("ninja", env, disk);
     if (!found && !options.generate_only) {
-      return Error{"ninja not found in PATH", {},
+      return Error{"ninja not found in PATH",
+                   {},
                    "install it (Debian: apt install ninja-build) or put it on PATH"};
     }
     ninja = found.value_or("ninja");
@@ -259,11 +265,12 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
       return outcome;
     }
     outcome.estimate_ms = dry.estimate_ms;
-    child_env.set("NINJA_STATUS",
-                  outcome.estimate_ms < 0
-                      ? std::string(k_ninja_status)
-                      : fmt::format(fmt::runtime(k_ninja_status_estimate),
-                                    fmt::format("{:.0f}", std::max(outcome.estimate_ms / 1000.0, 1.0))));
+    child_env.set(
+        "NINJA_STATUS",
+        outcome.estimate_ms < 0
+            ? std::string(k_ninja_status)
+            : fmt::format(fmt::runtime(k_ninja_status_estimate),
+                          fmt::format("{:.0f}", std::max(outcome.estimate_ms / 1000.0, 1.0))));
   }
 
   auto code = process.run_attached(argv, child_env, outcome.ninja_dir);
@@ -278,11 +285,12 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
     rerun.insert(rerun.end(), targets.begin(), targets.end());
     outcome.rerun_command = shell_join(rerun);
     if (auto free = disk.available_bytes(options.build_dir); free && *free < k_low_space_bytes)
-      outcome.low_space = Error{
-          fmt::format("the file system of {} has only {} KiB available; a full disk makes "
-                      "compilers and linkers fail (lld with SIGBUS and a stack dump)",
-                      options.build_dir, *free / 1024),
-          {}, "free some space, or build elsewhere with --out, then run kb build again"};
+      outcome.low_space =
+          Error{fmt::format("the file system of {} has only {} KiB available; a full disk makes "
+                            "compilers and linkers fail (lld with SIGBUS and a stack dump)",
+                            options.build_dir, *free / 1024),
+                {},
+                "free some space, or build elsewhere with --out, then run kb build again"};
     // An interrupted user wants their prompt back, not more ninja runs.
     if (outcome.interrupted_by == 0 && outcome.exit_code != 130) {
       outcome.unfinished_variants = unfinished(*selected, ninja, outcome.ninja_dir, process, env);
@@ -306,9 +314,10 @@ Result<std::unique_ptr<FileLock>> lock_build_dir(const std::string& build_dir, D
     return std::unique_ptr<FileLock>();
   if (!options.wait) {
     std::string who = holder.empty() ? "" : " (pid " + holder + ")";
-    return Error{"another kb is building here" + who, {},
-                 "let it finish, or pass --wait to wait for it (the lock of " + build_dir +
-                     " is " + path + ")"};
+    return Error{"another kb is building here" + who,
+                 {},
+                 "let it finish, or pass --wait to wait for it (the lock of " + build_dir + " is " +
+                     path + ")"};
   }
   if (options.on_wait) options.on_wait(holder);
   auto waited = disk.lock_file(path, options.owner, /*wait=*/true);

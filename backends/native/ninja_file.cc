@@ -115,14 +115,17 @@ Result<Ok> faithful(const NinjaWriter& w, const std::string& file) {
   if (w.problems().empty()) return Ok{};
   std::string shown;  // the file's own name may hold the newline
   for (char c : file) {
-    if (c == '\n') shown += "\\n";
-    else if (c == '\r') shown += "\\r";
-    else shown += c;
+    if (c == '\n')
+      shown += "\\n";
+    else if (c == '\r')
+      shown += "\\r";
+    else
+      shown += c;
   }
   std::string message = "cannot write " + shown + ": Ninja cannot express " + w.problems().front();
-  if (w.problems().size() > 1)
-    message += fmt::format(" (and {} more)", w.problems().size() - 1);
-  return Error{std::move(message), {},
+  if (w.problems().size() > 1) message += fmt::format(" (and {} more)", w.problems().size() - 1);
+  return Error{std::move(message),
+               {},
                "a compiler flag, include directory, file name or path (--out, --torch, the "
                "kernel directory) holds a character that build.ninja cannot carry; remove it "
                "or rename the file"};
@@ -159,8 +162,8 @@ Result<std::string> render_variant(const VariantBuild& vb, const NinjaOptions& o
   w.build({.outputs = {vb.bundle_stamp},
            .rule = "bundle",
            .inputs = bundle_inputs,
-           .variables = edge_vars(bundle_command(options.kb_path, manifest),
-                                  "BUNDLE " + vb.variant.name)});
+           .variables =
+               edge_vars(bundle_command(options.kb_path, manifest), "BUNDLE " + vb.variant.name)});
   w.newline();
   w.build({.outputs = {vb.variant.name}, .rule = "phony", .inputs = {vb.bundle_stamp}});
   KB_TRY(faithful(w, variant_ninja_path(vb)));
@@ -190,9 +193,8 @@ std::vector<std::string> bundle_command(const std::string& kb_path, const std::s
 }
 
 std::vector<std::string> regen_command(const NinjaOptions& options) {
-  std::vector<std::string> argv = {options.kb_path,  "build", options.kernel_dir,
-                                   "--out",          options.build_dir,
-                                   "--generate-only"};
+  std::vector<std::string> argv = {options.kb_path, "build",           options.kernel_dir,
+                                   "--out",         options.build_dir, "--generate-only"};
   argv.insert(argv.end(), options.regen_args.begin(), options.regen_args.end());
   return argv;
 }
@@ -208,7 +210,8 @@ std::map<std::string, int64_t> parse_ninja_log(std::string_view text) {
   size_t pos = text.find('\n');
   while (pos != std::string_view::npos && pos + 1 < text.size()) {
     size_t end = text.find('\n', pos + 1);
-    std::string_view line = text.substr(pos + 1, end == std::string_view::npos ? end : end - pos - 1);
+    std::string_view line =
+        text.substr(pos + 1, end == std::string_view::npos ? end : end - pos - 1);
     pos = end;
     std::string_view field[5];
     size_t n = 0;
@@ -281,11 +284,13 @@ std::vector<ScheduledCompile> schedule_compiles(const BuildPlan& plan,
       out.push_back(s);
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const ScheduledCompile& a, const ScheduledCompile& b) {
-    if (int ba = cost_bucket(a.cost_ms), bb = cost_bucket(b.cost_ms); ba != bb) return ba > bb;
-    if (a.compile != b.compile) return a.compile < b.compile;
-    return a.variant < b.variant;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ScheduledCompile& a, const ScheduledCompile& b) {
+                     if (int ba = cost_bucket(a.cost_ms), bb = cost_bucket(b.cost_ms); ba != bb)
+                       return ba > bb;
+                     if (a.compile != b.compile) return a.compile < b.compile;
+                     return a.variant < b.variant;
+                   });
   return out;
 }
 
@@ -295,7 +300,8 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   for (const auto& vb : plan.variants) {
     // The plan owns the bundle's paths; a stage that made them up here could disagree.
     if (vb.bundle_manifest.empty() || vb.bundle_stamp.empty())
-      return Error{"variant " + vb.variant.name + " has no bundle manifest or stamp path", {},
+      return Error{"variant " + vb.variant.name + " has no bundle manifest or stamp path",
+                   {},
                    "this is a bug in kb's planner (make_build_plan sets both)"};
     KB_TRY_ASSIGN(auto text, render_variant(vb, options));
     files.variants.push_back({variant_ninja_path(vb), std::move(text)});
@@ -314,8 +320,7 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
 
   w.newline();
   std::vector<std::string> regen_inputs = {options.build_toml};
-  regen_inputs.insert(regen_inputs.end(), options.regen_inputs.begin(),
-                      options.regen_inputs.end());
+  regen_inputs.insert(regen_inputs.end(), options.regen_inputs.begin(), options.regen_inputs.end());
   NinjaBuild regen{.outputs = {"build.ninja"}, .rule = "regen", .inputs = regen_inputs};
   for (const auto& f : files.variants) regen.implicit_outputs.push_back(f.path);
   regen.variables = edge_vars(regen_command(options), "KB regenerating build.ninja");

@@ -60,20 +60,28 @@ std::string without_comments(std::string_view text) {
         }
         break;
       case dq:
-        if (c == '\\') ++i;
-        else if (c == '"') state = code;
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          state = code;
         break;
       case indented:
         if (c == '\'' && next == '\'') {
           // '''  and ''$ and ''\ are escapes inside indented strings.
           char after = i + 2 < out.size() ? out[i + 2] : '\0';
-          if (after == '\'' || after == '$' || after == '\\') i += 2;
-          else { state = code; ++i; }
+          if (after == '\'' || after == '$' || after == '\\')
+            i += 2;
+          else {
+            state = code;
+            ++i;
+          }
         }
         break;
       case line_comment:
-        if (c == '\n') state = code;
-        else out[i] = ' ';
+        if (c == '\n')
+          state = code;
+        else
+          out[i] = ' ';
         break;
       case block_comment:
         if (c == '*' && next == '/') {
@@ -110,8 +118,10 @@ size_t argument_set_end(std::string_view code, size_t from) {
   if (open == std::string_view::npos) return code.size();
   int depth = 0;
   for (size_t i = open; i < code.size(); ++i) {
-    if (code[i] == '{') ++depth;
-    else if (code[i] == '}' && --depth == 0) return i + 1;
+    if (code[i] == '{')
+      ++depth;
+    else if (code[i] == '}' && --depth == 0)
+      return i + 1;
   }
   return code.size();
 }
@@ -124,15 +134,16 @@ const char* k_canonical_call =
 
 Result<std::string> flake_ref(const KernelSource& source, const Version& nix_version) {
   bool encoded = false;
-  if (!source.git_top)
-    return "path:" + percent_encode(without_trailing_slash(source.dir), encoded);
-  std::string ref = "git+file://" + percent_encode(without_trailing_slash(*source.git_top), encoded);
+  if (!source.git_top) return "path:" + percent_encode(without_trailing_slash(source.dir), encoded);
+  std::string ref =
+      "git+file://" + percent_encode(without_trailing_slash(*source.git_top), encoded);
   std::string prefix = source.git_prefix;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty()) ref += "?dir=" + percent_encode(prefix, encoded);
   if (encoded && nix_version < *Version::parse("2.19"))
     return Error{"Nix " + nix_version.str() + " cannot read the kernel's git checkout '" +
-                     *source.git_top + "' as a flake: it does not decode %-escapes in git+file "
+                     *source.git_top +
+                     "' as a flake: it does not decode %-escapes in git+file "
                      "URLs, and the path has characters outside [A-Za-z0-9-._~/]",
                  {},
                  "move or link the checkout to a plain path, or upgrade Nix to 2.19 or newer"};
@@ -172,14 +183,17 @@ std::string nix_string(std::string_view text) {
 
 Result<std::string> kernel_builder_ref(std::string_view ref) {
   if (ref.empty())
-    return Error{"--kernel-builder needs a flake reference or a directory", {},
-                 "e.g. --kernel-builder github:huggingface/kernels or --kernel-builder /src/kernels"};
+    return Error{
+        "--kernel-builder needs a flake reference or a directory",
+        {},
+        "e.g. --kernel-builder github:huggingface/kernels or --kernel-builder /src/kernels"};
   if (ref.starts_with("/")) {
     bool encoded = false;
     return "path:" + percent_encode(without_trailing_slash(std::string(ref)), encoded);
   }
   if (ref.starts_with("./") || ref.starts_with("../") || ref == "." || ref == "..")
-    return Error{"--kernel-builder '" + std::string(ref) + "' is a relative directory", {},
+    return Error{"--kernel-builder '" + std::string(ref) + "' is a relative directory",
+                 {},
                  "give an absolute path or a flake reference (path:/abs/dir, github:owner/repo)"};
   return std::string(ref);
 }
@@ -195,8 +209,9 @@ std::string build_expression(const KernelSource& source, const SelfRevision& rev
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
     // A path value is what `path = ./.;` gives in a flake. Nix refuses to append a string
     // with store context to a path, and the store path exists already, so the context goes.
-    std::string fetched = "(builtins.fetchGit { url = " +
-                          nix_string(without_trailing_slash(*source.git_top)) + "; }).outPath";
+    std::string fetched =
+        "(builtins.fetchGit { url = " + nix_string(without_trailing_slash(*source.git_top)) +
+        "; }).outPath";
     if (!prefix.empty()) fetched = "(" + fetched + " + " + nix_string("/" + prefix) + ")";
     src = "/. + builtins.unsafeDiscardStringContext " + fetched;
   } else {
@@ -210,8 +225,8 @@ std::string build_expression(const KernelSource& source, const SelfRevision& rev
     self = "{ dirtyShortRev = " + nix_string(revision.short_rev + "-dirty") +
            "; dirtyRev = " + nix_string(revision.rev + "-dirty") + "; }";
   else
-    self = "{ shortRev = " + nix_string(revision.short_rev) + "; rev = " +
-           nix_string(revision.rev) + "; }";
+    self = "{ shortRev = " + nix_string(revision.short_rev) +
+           "; rev = " + nix_string(revision.rev) + "; }";
 
   std::string e = "let\n";
   e += "  kernelBuilder = builtins.getFlake " + nix_string(kernel_builder) + ";\n";
@@ -241,7 +256,8 @@ Result<std::vector<std::string>> parse_variants_json(std::string_view text) {
   auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   auto bad = Error{"`nix eval ...#variants --json` did not give a list of names: '" +
                        std::string(text.substr(0, 200)) + "'",
-                   {}, "check that the flake's kernel-builder provides packages.<system>.variants"};
+                   {},
+                   "check that the flake's kernel-builder provides packages.<system>.variants"};
   if (!j.is_array()) return bad;
   std::vector<std::string> names;
   for (const auto& item : j) {
@@ -313,7 +329,9 @@ std::string canonical_flake_nix(std::string_view kernel_builder) {
   return "{\n"
          "  description = \"Torch kernel built with kernel-builder\";\n"
          "\n"
-         "  inputs.kernel-builder.url = " + nix_string(kernel_builder) + ";\n"
+         "  inputs.kernel-builder.url = " +
+         nix_string(kernel_builder) +
+         ";\n"
          "\n"
          "  outputs =\n"
          "    { self, kernel-builder, ... }:\n"

@@ -46,9 +46,9 @@ Result<std::string> kernel_builder_ref(std::string_view ref);
 
 // The expression for `nix build --impure --expr`, evaluating to kernel-builder's package set
 // for the current system (attributes bundle, redistributable, variants, ...), or with
-// `output_set` = "devShells" to its shells (default, test, devShells.<v>, testShells.<v>). The sources are
-// read through builtins.fetchGit inside git (tracked files only) and as a plain path outside.
-// With `use_kernel_flake`, the kernel's own flake.nix is imported and its `outputs` called
+// `output_set` = "devShells" to its shells (default, test, devShells.<v>, testShells.<v>). The
+// sources are read through builtins.fetchGit inside git (tracked files only) and as a plain path
+// outside. With `use_kernel_flake`, the kernel's own flake.nix is imported and its `outputs` called
 // with `kernel-builder` and a `self` carrying `revision`; otherwise genKernelFlakeOutputs is
 // called directly with `path` and `self`.
 std::string build_expression(const KernelSource& source, const SelfRevision& revision,
@@ -61,10 +61,10 @@ Result<std::vector<std::string>> parse_variants_json(std::string_view json);
 
 // What check_flake_nix found in a kernel's flake.nix.
 struct FlakeCheck {
-  std::vector<Error> errors;    // would stop evaluation with the kernel-builder in use
-  std::vector<Error> warnings;  // works, but outdated
-  bool calls_gen_kernel = false;             // calls genKernelFlakeOutputs
-  std::optional<std::string> builder_url;    // inputs.kernel-builder.url, when written plainly
+  std::vector<Error> errors;               // would stop evaluation with the kernel-builder in use
+  std::vector<Error> warnings;             // works, but outdated
+  bool calls_gen_kernel = false;           // calls genKernelFlakeOutputs
+  std::optional<std::string> builder_url;  // inputs.kernel-builder.url, when written plainly
 };
 
 // Looks at flake.nix text (comments ignored) for the entry points kernel-builder renamed or
@@ -77,7 +77,8 @@ FlakeCheck check_flake_nix(std::string_view text, std::string_view path,
                            const std::optional<std::string>& override_ref);
 
 // The canonical flake.nix for a kernel (the shape every kernels-community kernel uses), with
-// `kernel_builder` as the input URL (kb's default: nix::k_default_kernel_builder, kb/nix_backend.h).
+// `kernel_builder` as the input URL (kb's default: nix::k_default_kernel_builder,
+// kb/nix_backend.h).
 std::string canonical_flake_nix(std::string_view kernel_builder);
 
 }  // namespace kb::nix

@@ -46,15 +46,15 @@ void append(std::vector<Error>& to, std::vector<Error> from) {
 // What git says about the kernel directory.
 struct GitView {
   KernelSource source;
-  std::optional<GitState> state;    // nullopt outside git
+  std::optional<GitState> state;     // nullopt outside git
   std::vector<std::string> tracked;  // relative to the kernel directory
 };
 
 Result<GitView> look_at_git(const std::string& dir, Process& process, const Environment& env) {
   GitView view;
   view.source.dir = dir;
-  auto where = process.capture({"git", "-C", dir, "rev-parse", "--show-toplevel", "--show-prefix"},
-                               env);
+  auto where =
+      process.capture({"git", "-C", dir, "rev-parse", "--show-toplevel", "--show-prefix"}, env);
   if (!where.ok() || where->exit_code != 0) return view;  // no git, or not a checkout
   std::string out = where->out;
   size_t nl = out.find('\n');
@@ -69,7 +69,8 @@ Result<GitView> look_at_git(const std::string& dir, Process& process, const Envi
   if (!*state)
     return Error{"the kernel is in a git repository (" + *view.source.git_top +
                      ") that has no commit yet, so Nix has no revision to build",
-                 {}, "commit the sources: git add -A && git commit -m 'initial kernel'"};
+                 {},
+                 "commit the sources: git add -A && git commit -m 'initial kernel'"};
   view.state = **state;
   auto files = process.capture({"git", "-C", dir, "ls-files", "-z"}, env);
   if (!files.ok()) return files.take_errors();
@@ -114,7 +115,8 @@ void check_flake_file(const std::string& dir, NixRoute route, bool in_git,
                       Findings& found) {
   if (route == NixRoute::expression) {
     found.notes.push_back(Error{
-        "no flake.nix: building with " + builder_ref.value_or(std::string(k_default_kernel_builder)) +
+        "no flake.nix: building with " +
+            builder_ref.value_or(std::string(k_default_kernel_builder)) +
             " through an impure expression (kernel-builder's newest revision, not a pinned one)",
         {},
         "for sealed release builds, write the canonical flake.nix (kb init-flake), run "
@@ -140,10 +142,11 @@ void check_flake_file(const std::string& dir, NixRoute route, bool in_git,
             std::string(k_default_kernel_builder) +
             " to build through kb's expression, which names the build by a hash of its sources"});
   if (!disk.exists(join_path(dir, "flake.lock")))
-    found.notes.push_back(Error{
-        "flake.lock is missing: Nix resolves kernel-builder's newest revision and writes "
-        "flake.lock into the kernel directory",
-        {}, "run `nix flake lock` and commit flake.lock, so that builds use one pinned builder"});
+    found.notes.push_back(
+        Error{"flake.lock is missing: Nix resolves kernel-builder's newest revision and writes "
+              "flake.lock into the kernel directory",
+              {},
+              "run `nix flake lock` and commit flake.lock, so that builds use one pinned builder"});
 }
 
 // The checks on a git checkout: files Nix would not see, and uncommitted changes.
@@ -165,18 +168,22 @@ void check_checkout(const Config& config, const std::vector<std::string>& ext_fi
                   "the bundle dirty where Nix gives the flake a dirtyRev; older Nix (2.8 among "
                   "them) gives it no revision and kernel-builder stops with 'Kernel is not in a "
                   "git repository'",
-                  {}, "commit (or stash) the changes for a release build"}
+                  {},
+                  "commit (or stash) the changes for a release build"}
           : Error{"the git tree has uncommitted changes: they are built, and the bundle id is "
-                  "marked dirty (" + git.state->commit.substr(0, 7) + "_dirty)",
-                  {}, "commit (or stash) the changes for a release build"});
+                  "marked dirty (" +
+                      git.state->commit.substr(0, 7) + "_dirty)",
+                  {},
+                  "commit (or stash) the changes for a release build"});
 }
 
 // Everything but the variant check and the build command line.
-Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk,
-                                      Process& process, const Environment& env) {
+Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk, Process& process,
+                                      const Environment& env) {
   const std::string dir = request.kernel_dir;
   if (dir.empty() || dir[0] != '/')
-    return Error{"kernel directory '" + dir + "' is not an absolute path", {},
+    return Error{"kernel directory '" + dir + "' is not an absolute path",
+                 {},
                  "kb's Nix backend names the directory to Nix; pass an absolute path"};
   NixPlan plan;
   Findings found;
@@ -202,8 +209,10 @@ Result<NixPlan> plan_without_variants(const NixBuildRequest& request, Disk& disk
   std::optional<std::string> builder_ref;
   if (request.kernel_builder) {
     auto ref = kernel_builder_ref(*request.kernel_builder);
-    if (ref.ok()) builder_ref = *ref;
-    else append(found.errors, ref.take_errors().list);
+    if (ref.ok())
+      builder_ref = *ref;
+    else
+      append(found.errors, ref.take_errors().list);
   }
   plan.route = !disk.exists(join_path(dir, "flake.nix")) ? NixRoute::expression
                : request.kernel_builder                  ? NixRoute::flake_with_builder
@@ -265,12 +274,15 @@ Result<std::vector<std::string>> evaluate_variants(const NixPlan& plan, Process&
   auto r = process.capture(argv, env, k_eval_timeout);
   if (!r.ok()) return r.take_errors();
   if (r->timed_out)
-    return Error{"Nix could not list the kernel's variants: " + timeout_message(argv, k_eval_timeout),
-                 {}, "run it yourself to see where it stops: " + shell_join(argv)};
+    return Error{
+        "Nix could not list the kernel's variants: " + timeout_message(argv, k_eval_timeout),
+        {},
+        "run it yourself to see where it stops: " + shell_join(argv)};
   if (r->exit_code != 0)
     return Error{"Nix could not list the kernel's variants (exit " + std::to_string(r->exit_code) +
                      "):\n" + tail_lines(r->err),
-                 {}, "run it yourself to see the whole message: " + shell_join(argv)};
+                 {},
+                 "run it yourself to see the whole message: " + shell_join(argv)};
   return parse_variants_json(r->out);
 }
 
@@ -313,11 +325,11 @@ Result<NixPlan> nix_prepare(const NixBuildRequest& request, Disk& disk, Process&
     std::string list;
     for (const auto& k : *known) list += (list.empty() ? "" : ", ") + k;
     for (const auto& u : unknown_variants(request.variants, *known))
-      errors.push_back(Error{"variant '" + u.name + "' is not built by this kernel's flake on " +
-                                 plan->nix.system,
-                             {},
-                             (u.closest.empty() ? "" : "did you mean '" + u.closest + "'? ") +
-                                 "it builds: " + (list.empty() ? "nothing" : list)});
+      errors.push_back(Error{
+          "variant '" + u.name + "' is not built by this kernel's flake on " + plan->nix.system,
+          {},
+          (u.closest.empty() ? "" : "did you mean '" + u.closest + "'? ") +
+              "it builds: " + (list.empty() ? "nothing" : list)});
     if (!errors.empty()) return Errors(std::move(errors));
   }
 
@@ -342,8 +354,9 @@ Result<NixBuildOutcome> nix_execute(const NixPlan& plan, Disk& disk, Process& pr
                      : "nix build failed (exit " + std::to_string(code) + ")",
                  {},
                  "Nix's log is above; to rerun by hand: " + shell_join(plan.build_argv) +
-                     (plan.route == NixRoute::flake ? "" : "; `nix log <drv>` shows a failed "
-                                                           "derivation's full log")};
+                     (plan.route == NixRoute::flake ? ""
+                                                    : "; `nix log <drv>` shows a failed "
+                                                      "derivation's full log")};
 
   NixBuildOutcome outcome;
   outcome.result_link = plan.result_link;
@@ -354,7 +367,8 @@ Result<NixBuildOutcome> nix_execute(const NixPlan& plan, Disk& disk, Process& pr
     std::string link = i == 0 ? plan.result_link : plan.result_link + "-" + std::to_string(i);
     auto entries = disk.list_dir(link);
     if (!entries.ok())
-      return Error{"cannot read Nix's result at " + link, {},
+      return Error{"cannot read Nix's result at " + link,
+                   {},
                    "the link should point into /nix/store; with a store elsewhere (`store = ...` "
                    "in the Nix configuration) kb cannot read the result directly"};
     for (const auto& name : *entries) {
@@ -404,14 +418,16 @@ Result<Ok> write_canonical_flake(const std::string& kernel_dir, Disk& disk,
   return disk.write_file_atomic(path, canonical_flake_nix(kernel_builder));
 }
 
-Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk,
-                                       Process& process, const Environment& env) {
+Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk, Process& process,
+                                       const Environment& env) {
   if (request.build.variants.size() > 1)
     return Error{"kb " + std::string(request.test ? "test" : "develop") +
                      " --backend=nix takes at most one --variant",
-                 {}, "each variant has its own shell; run once per variant"};
+                 {},
+                 "each variant has its own shell; run once per variant"};
   if (request.test && request.build.variants.empty() && !request.command.empty())
-    return Error{"the flake's ci-test runs a fixed pytest command and takes no arguments", {},
+    return Error{"the flake's ci-test runs a fixed pytest command and takes no arguments",
+                 {},
                  "pass --variant V to run pytest with your arguments in the flake's "
                  "testShells.V (kb matrix --backend=nix lists the variants)"};
   auto plan = plan_without_variants(request.build, disk, process, env);
@@ -445,7 +461,7 @@ Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& dis
     out.plan = std::move(*plan);
     return out;
   }
-  std::string shell = !variant ? "default"
+  std::string shell = !variant       ? "default"
                       : request.test ? "testShells." + *variant
                                      : "devShells." + *variant;
   out.argv = nix_command(*plan, {"develop"}, {shell}, /*shells=*/true);
@@ -473,15 +489,18 @@ Result<int> nix_run_shell(const NixShellPlan& plan, Disk& disk, Process& process
   if (!code.ok()) return code.take_errors();
   if (*code != 0)
     return Error{"nix build of the flake's ci-test failed (exit " + std::to_string(*code) + ")",
-                 {}, "Nix's log is above; to rerun by hand: " + shell_join(plan.plan.build_argv)};
+                 {},
+                 "Nix's log is above; to rerun by hand: " + shell_join(plan.plan.build_argv)};
   // ci-test is a script; a package with bin/ holds it there.
   std::string script = plan.plan.result_link;
   if (disk.stat(script).is_dir) {
     auto bin = disk.list_dir(join_path(script, "bin"));
     if (!bin.ok() || bin->size() != 1)
-      return Error{"the flake's ci-test (" + script + ") is neither a script nor a package with "
-                   "one program in bin/",
-                   {}, "pass --variant V to run pytest in the flake's testShells.V instead"};
+      return Error{"the flake's ci-test (" + script +
+                       ") is neither a script nor a package with "
+                       "one program in bin/",
+                   {},
+                   "pass --variant V to run pytest in the flake's testShells.V instead"};
     script = join_path(script, "bin/" + bin->front());
   }
   return status(process.run_attached({script}, env, plan.cwd));

@@ -19,9 +19,9 @@ using nlohmann::json;
 // Nix 2.8 serialises experimental-features as the numbers of its enum; this is that enum's
 // order in 2.8 (checked: `experimental-features = nix-command flakes` shows [2, 3]).
 const std::vector<std::string>& features_nix_2_8() {
-  static const std::vector<std::string> names{"ca-derivations", "impure-derivations", "flakes",
-                                              "nix-command",    "recursive-nix",
-                                              "no-url-literals"};
+  static const std::vector<std::string> names{"ca-derivations", "impure-derivations",
+                                              "flakes",         "nix-command",
+                                              "recursive-nix",  "no-url-literals"};
   return names;
 }
 
@@ -107,8 +107,8 @@ Result<Version> parse_nix_version(std::string_view text, std::string* version_te
     if (it->empty() || !std::isdigit(static_cast<unsigned char>((*it)[0]))) continue;
     // "2.8.0pre20220311_d532269" and "2.18.1+1" keep their leading dotted numbers.
     size_t end = 0;
-    while (end < it->size() && (std::isdigit(static_cast<unsigned char>((*it)[end])) ||
-                                (*it)[end] == '.'))
+    while (end < it->size() &&
+           (std::isdigit(static_cast<unsigned char>((*it)[end])) || (*it)[end] == '.'))
       ++end;
     std::string core = it->substr(0, end);
     while (!core.empty() && core.back() == '.') core.pop_back();
@@ -119,18 +119,21 @@ Result<Version> parse_nix_version(std::string_view text, std::string* version_te
   }
   return Error{"cannot read the Nix version from `nix --version` output: '" +
                    std::string(text.substr(0, 200)) + "'",
-               {}, "check that `nix` on PATH is Nix (nix --version should print 'nix (Nix) 2.x')"};
+               {},
+               "check that `nix` on PATH is Nix (nix --version should print 'nix (Nix) 2.x')"};
 }
 
 Result<Ok> parse_show_config_json(std::string_view text, NixInfo& info) {
   json config = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (!config.is_object())
-    return Error{"cannot read `nix show-config --json` output (not a JSON object)", {},
+    return Error{"cannot read `nix show-config --json` output (not a JSON object)",
+                 {},
                  "run `nix --extra-experimental-features nix-command show-config --json` to see "
                  "what Nix prints"};
   const json* sandbox = setting(config, "sandbox");
   if (!sandbox)
-    return Error{"`nix show-config --json` output has no 'sandbox' setting", {},
+    return Error{"`nix show-config --json` output has no 'sandbox' setting",
+                 {},
                  "run `nix --extra-experimental-features nix-command show-config` to see it"};
   info.sandbox = scalar_text(*sandbox);
   if (const json* v = setting(config, "substituters")) info.substituters = string_list(*v, nullptr);
@@ -164,13 +167,15 @@ Result<NixInfo> check_nix(NixInfo info, const NixOptions& options, const Environ
     if (!options.allow_unsandboxed) {
       errors.push_back(Error{"the Nix sandbox is " + std::string(off ? "off" : "relaxed") +
                                  " (sandbox = " + info.sandbox + ")",
-                             {}, fix});
+                             {},
+                             fix});
     } else {
       info.notes.push_back(Error{"building with the Nix sandbox " +
                                      std::string(off ? "off" : "relaxed") +
                                      " (--allow-unsandboxed): the build can read this machine's "
                                      "files, so the result is not a sealed release build",
-                                 {}, "set `sandbox = true` in " + nix_conf + " for release builds"});
+                                 {},
+                                 "set `sandbox = true` in " + nix_conf + " for release builds"});
     }
   }
 
@@ -219,11 +224,11 @@ Error unreachable_substituter_note(const std::string& url) {
                "check the network or proxy settings"};
 }
 
-Result<NixInfo> nix_preflight(Process& process, const Environment& env,
-                              const NixOptions& options) {
+Result<NixInfo> nix_preflight(Process& process, const Environment& env, const NixOptions& options) {
   auto program = find_in_path("nix", env, RealDisk());
   if (!program)
-    return Error{"nix not found", {},
+    return Error{"nix not found",
+                 {},
                  "install it (apt-get install nix-bin) or use the native backend (default)"};
 
   NixInfo info;
@@ -233,7 +238,8 @@ Result<NixInfo> nix_preflight(Process& process, const Environment& env,
   if (version_out->exit_code != 0)
     return Error{"`nix --version` failed (exit " + std::to_string(version_out->exit_code) +
                      "): " + version_out->err.substr(0, 500),
-                 {}, "check the Nix installation"};
+                 {},
+                 "check the Nix installation"};
   auto version = parse_nix_version(version_out->out, &info.version_text);
   if (!version.ok()) return version.take_errors();
   info.version = *version;
@@ -257,14 +263,16 @@ Result<NixInfo> nix_preflight(Process& process, const Environment& env,
   if (config_out.exit_code != 0)
     return Error{"cannot read the Nix configuration (`nix show-config --json` exit " +
                      std::to_string(config_out.exit_code) + "): " + config_out.err.substr(0, 500),
-                 {}, "fix the configuration error Nix reports (nix.conf or NIX_CONFIG)"};
+                 {},
+                 "fix the configuration error Nix reports (nix.conf or NIX_CONFIG)"};
   KB_TRY(parse_show_config_json(config_out.out, info));
   if (nix_command_off) {
     // What Nix reported includes kb's own flags; the configuration itself lacks nix-command.
     auto& f = info.experimental_features;
-    f.erase(std::remove_if(f.begin(), f.end(),
-                           [](const std::string& x) { return x == "nix-command" || x == "flakes"; }),
-            f.end());
+    f.erase(
+        std::remove_if(f.begin(), f.end(),
+                       [](const std::string& x) { return x == "nix-command" || x == "flakes"; }),
+        f.end());
   }
 
   auto checked = check_nix(std::move(info), options, env);
@@ -274,10 +282,9 @@ Result<NixInfo> nix_preflight(Process& process, const Environment& env,
     int probed = 0;
     for (const auto& url : checked->substituters) {
       if (!(url.starts_with("http://") || url.starts_with("https://")) || probed++ >= 4) continue;
-      auto r = process.capture(nix_argv(checked->program,
-                                        {"store", "ping", "--store", url, "--option",
-                                         "connect-timeout", "3", "--option", "download-attempts",
-                                         "1"}),
+      auto r = process.capture(nix_argv(checked->program, {"store", "ping", "--store", url,
+                                                           "--option", "connect-timeout", "3",
+                                                           "--option", "download-attempts", "1"}),
                                env);
       if (r.ok() && r->exit_code != 0) checked->notes.push_back(unreachable_substituter_note(url));
     }

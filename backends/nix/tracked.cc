@@ -33,8 +33,7 @@ std::string_view package_root(const Config& config) {
 }
 
 std::vector<NeededFile> needed_files(const Config& config,
-                                     const std::vector<std::string>& ext_files,
-                                     bool uses_flake_nix,
+                                     const std::vector<std::string>& ext_files, bool uses_flake_nix,
                                      const std::vector<std::string>& optional_present) {
   std::vector<NeededFile> out;
   out.push_back(NeededFile{"build.toml", std::nullopt, true});
@@ -85,10 +84,12 @@ TrackingReport check_tracked(const std::vector<NeededFile>& needed,
     if (auto sub = enclosing_entry(path, known)) {
       e.message = "'" + path + "' is inside git submodule '" + *sub +
                   "', which Nix leaves out when it builds the git checkout";
-      e.hint = "copy the file into the kernel's own tree, or ask Nix for submodules "
-               "(`inputs.self.submodules = true;` in flake.nix, recent Nix only)";
+      e.hint =
+          "copy the file into the kernel's own tree, or ask Nix for submodules "
+          "(`inputs.self.submodules = true;` in flake.nix, recent Nix only)";
     } else if (f.required) {
-      e.message = "'" + path + "' is not tracked by git, so Nix, which builds the checkout's "
+      e.message = "'" + path +
+                  "' is not tracked by git, so Nix, which builds the checkout's "
                   "tracked files, will not see it";
       e.hint = "git add " + path;
     } else {

@@ -30,8 +30,7 @@ std::string_view package_root(const Config& config);
 // `uses_flake_nix`. Optional: each of `optional_present` (flake.lock, CARD.md, benchmarks/...,
 // given only when they exist). Sorted by path, without duplicates.
 std::vector<NeededFile> needed_files(const Config& config,
-                                     const std::vector<std::string>& ext_files,
-                                     bool uses_flake_nix,
+                                     const std::vector<std::string>& ext_files, bool uses_flake_nix,
                                      const std::vector<std::string>& optional_present);
 
 // The entries of NUL-separated output (`git ls-files -z`).

@@ -29,7 +29,8 @@ struct ManylinuxPolicy {
 // The policy tables check_abi needs, each with the text saying where it came from.
 struct AbiTables {
   std::vector<ManylinuxPolicy> manylinux;
-  std::map<std::string, Version> python_added;  // limited-API symbol -> CPython version that added it
+  std::map<std::string, Version>
+      python_added;  // limited-API symbol -> CPython version that added it
   std::map<std::string, Version> torch_shim_added;  // stable C shim -> Torch version that added it
   std::string manylinux_source, python_source, torch_source;
 };
@@ -109,12 +110,13 @@ VariantVerdict check_variant_abi(const Disk& disk, const std::string& dir, const
 // root/build and root whose sub-directories hold a metadata.json gives the variants; else
 // root itself when it holds a metadata.json. Fails when none of these holds a variant.
 Result<std::vector<VariantVerdict>> check_abi_tree(const Disk& disk, const std::string& root,
-                                                   const AbiTables& tables, const AbiOptions& options);
+                                                   const AbiTables& tables,
+                                                   const AbiOptions& options);
 
 // The one-line verdict a build prints per variant:
 // "abi ok: torch211-cxx11-cu130-x86_64-linux (manylinux_2_28, abi3 3.9, 1 library)" or
-// "abi FAIL: torch211-... : 1 violation in _relu_cuda_x.abi3.so: __libc_single_threaded@GLIBC_2.32 ..."
-// (the first violation named, then "and N more").
+// "abi FAIL: torch211-... : 1 violation in _relu_cuda_x.abi3.so: __libc_single_threaded@GLIBC_2.32
+// ..." (the first violation named, then "and N more").
 std::string format_verdict_line(const VariantVerdict& v);
 
 // Every violation, one per line, under a heading per failing library (check-abi's text output).

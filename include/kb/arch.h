@@ -58,10 +58,12 @@ ArchIntersection cuda_loose_intersection(const std::vector<std::string>& request
 // e.g. "sm_90"), and "a"/"f" forms below 9.0/10.0, which no nvcc has; records each drop in
 // notes.
 // An empty `gpu_codes` (list unknown) keeps everything.
-ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes);
+ArchIntersection limit_to_nvcc(const ArchIntersection& in,
+                               const std::vector<std::string>& gpu_codes);
 // The same, naming the nvcc version in the notes:
 // "7.0: not supported by nvcc 13.0 (supports sm_75..sm_121)".
-ArchIntersection limit_to_nvcc(const ArchIntersection& in, const std::vector<std::string>& gpu_codes,
+ArchIntersection limit_to_nvcc(const ArchIntersection& in,
+                               const std::vector<std::string>& gpu_codes,
                                const std::optional<Version>& nvcc_version);
 
 // nvcc arguments for one list: "-gencode", "arch=compute_90a,code=sm_90a", ... and the PTX

@@ -32,11 +32,13 @@ struct ArchChoice {
 // "9.0+PTX") separated by ';', ',' or spaces. Fails with one error per bad entry, naming
 // the option or variable and the entry's position, when an entry is no capability or is
 // older than anything a supported CUDA builds ("5.0"), or when the LIST is empty.
-Result<ArchChoice> choose_cuda_archs(const std::string& option, const std::optional<std::string>& env);
+Result<ArchChoice> choose_cuda_archs(const std::string& option,
+                                     const std::optional<std::string>& env);
 
 // The same for ROCm (--rocm-archs, KB_ROCM_ARCHS): LIST is gfx targets ("gfx90a;gfx942").
 // Fails on an entry that is no gfx name ("gfx" and hex digits).
-Result<ArchChoice> choose_rocm_archs(const std::string& option, const std::optional<std::string>& env);
+Result<ArchChoice> choose_rocm_archs(const std::string& option,
+                                     const std::optional<std::string>& env);
 
 // A choice met with the machine: what a build targets.
 struct ArchSelection {
@@ -118,7 +120,8 @@ bool cuda_bundle_runs_on(const std::string& gpu_cap, const std::vector<std::stri
 // For kb test: nullopt when the bundle runs on the GPU, else the sentence to print:
 // "torch212-cxx11-cu130-x86_64-linux has no code for this GPU (9.0): built for 8.0;8.6
 // (rebuild with --cuda-archs=native or include 9.0)".
-std::optional<std::string> cuda_bundle_mismatch(const std::string& variant, const std::string& gpu_cap,
+std::optional<std::string> cuda_bundle_mismatch(const std::string& variant,
+                                                const std::string& gpu_cap,
                                                 const std::vector<std::string>& bundle_archs);
 
 // The ROCm rule: the bundle has code for `gpu_gfx` ("gfx942"; a ":xnack-" feature suffix is

@@ -19,13 +19,13 @@ namespace kb {
 
 // What the caller decides before planning.
 struct BuildOptions {
-  std::string kernel_dir;   // absolute path of the directory holding build.toml
-  std::string build_dir;    // absolute; bundles go to build_dir/<variant>/
-  std::string unique_id;    // op namespace suffix: git tree id prefix (+ "_dirty"), or given
-  int jobs = 2;             // ninja -j
+  std::string kernel_dir;  // absolute path of the directory holding build.toml
+  std::string build_dir;   // absolute; bundles go to build_dir/<variant>/
+  std::string unique_id;   // op namespace suffix: git tree id prefix (+ "_dirty"), or given
+  int jobs = 2;            // ninja -j
   int64_t memory_budget_bytes = 8LL << 30;  // for the nvcc pool depth
-  std::string kb_path;      // absolute path of the kb binary (bundle and regeneration edges)
-  std::string linker;  // -fuse-ld= name for the link steps (kb/linker.h); empty: the default
+  std::string kb_path;  // absolute path of the kb binary (bundle and regeneration edges)
+  std::string linker;   // -fuse-ld= name for the link steps (kb/linker.h); empty: the default
   std::string kb_version = "0.1.0";
   std::optional<std::string> kernel_commit;  // 40-hex HEAD commit, for provenance
   bool kernel_dirty = false;
@@ -53,9 +53,9 @@ inline constexpr int k_late_bound_min_torch_minor = 11;  // 2.11
 struct CompileStep {
   enum class Tool { cxx, nvcc, hip };
   Tool tool = Tool::cxx;
-  std::string source;   // absolute
-  std::string object;   // absolute, below build_dir/.kb/<variant>/
-  std::string depfile;  // absolute; written by the compiler
+  std::string source;             // absolute
+  std::string object;             // absolute, below build_dir/.kb/<variant>/
+  std::string depfile;            // absolute; written by the compiler
   std::vector<std::string> argv;  // complete command (launcher excluded), incl. -c, -o, -MD -MF
   std::string description;        // "NVCC torch212-cxx11-cu130-x86_64-linux relu.cu"
   bool binding = false;           // a [torch] src TU
@@ -92,18 +92,18 @@ struct LinkStep {
 // Everything about one variant's build.
 struct VariantBuild {
   Variant variant;
-  std::string ops_name;  // _<mod>_<backend>_<uid>; the module id and op namespace
-  bool late_bound = false;  // the id lives in gen/ops_id.c, not on the binding TUs' argv
-  std::string work_dir;  // build_dir/.kb/<variant>: objects, generated headers, manifest
-  std::string bundle_dir;  // build_dir/<variant>
-  std::vector<HipifyStep> hipify;     // ROCm only: run before the compiles that read them
-  std::vector<CompileStep> compiles;  // empty for noarch variants
-  std::optional<LinkStep> link;       // none for noarch variants
-  std::vector<BundleCopy> copies;     // author's Python (and pyext data) files, the .so
-  std::map<std::string, std::string> generated;  // relpath in bundle -> content (_ops.py)
+  std::string ops_name;            // _<mod>_<backend>_<uid>; the module id and op namespace
+  bool late_bound = false;         // the id lives in gen/ops_id.c, not on the binding TUs' argv
+  std::string work_dir;            // build_dir/.kb/<variant>: objects, generated headers, manifest
+  std::string bundle_dir;          // build_dir/<variant>
+  std::vector<HipifyStep> hipify;  // ROCm only: run before the compiles that read them
+  std::vector<CompileStep> compiles;              // empty for noarch variants
+  std::optional<LinkStep> link;                   // none for noarch variants
+  std::vector<BundleCopy> copies;                 // author's Python (and pyext data) files, the .so
+  std::map<std::string, std::string> generated;   // relpath in bundle -> content (_ops.py)
   std::map<std::string, std::string> work_files;  // abs path -> content (registration.h ...)
-  std::string metadata_json;  // metadata.json without digest; the bundler adds the digest
-  int nvcc_threads = 1;       // --threads given to nvcc (the largest of its sections)
+  std::string metadata_json;    // metadata.json without digest; the bundler adds the digest
+  int nvcc_threads = 1;         // --threads given to nvcc (the largest of its sections)
   std::string bundle_manifest;  // work_dir/bundle.json: `kb internal-bundle` input (in work_files)
   std::string bundle_stamp;     // work_dir/bundle.stamp: written after the bundle is in place
   // What `kb internal-bundle` gets (its text is work_files[bundle_manifest]): made from the
@@ -123,8 +123,8 @@ struct BuildPlan {
   std::vector<VariantBuild> variants;
   int nvcc_pool_depth = 1;  // concurrent nvcc processes allowed by the memory budget
   int jobs = 2;
-  int cuda_sources = 0;     // .cu compiles in the whole plan (all variants)
-  int nvcc_threads_max = 1; // the largest --threads of any nvcc compile
+  int cuda_sources = 0;      // .cu compiles in the whole plan (all variants)
+  int nvcc_threads_max = 1;  // the largest --threads of any nvcc compile
 };
 
 // Plans the build of `matrix.variants` (all of them; the caller filters by --variant).

@@ -26,11 +26,11 @@ struct BundleProblem {
 
 // What check-builds says about one directory of the build dir.
 struct BundleCheck {
-  std::string dir;      // the directory's path
-  std::string variant;  // its name
-  std::string id;         // metadata "id" ("" when unreadable)
-  std::string unique_id;  // id without "_<mod>_<backend>_" ("" when unreadable)
-  int64_t metadata_mtime_ns = 0;     // when metadata.json was written (find_stale's "newest")
+  std::string dir;                      // the directory's path
+  std::string variant;                  // its name
+  std::string id;                       // metadata "id" ("" when unreadable)
+  std::string unique_id;                // id without "_<mod>_<backend>_" ("" when unreadable)
+  int64_t metadata_mtime_ns = 0;        // when metadata.json was written (find_stale's "newest")
   std::vector<BundleProblem> problems;  // why the bundle is incomplete; empty: complete
   std::optional<std::string> foreign;   // why the directory is no bundle of kb's or the reference's
   std::optional<std::string> stale;     // why the bundle is a leftover (it may still be complete)

@@ -27,8 +27,8 @@ struct BundleManifest {
   std::string bundle_dir;  // build_dir/<variant>
   std::vector<BundleCopy> copies;                // absolute source -> path in the bundle
   std::map<std::string, std::string> generated;  // path in the bundle -> content
-  std::string metadata_json;  // without "digest"
-  std::string stamp;          // written (after the swap) so ninja sees the edge done
+  std::string metadata_json;                     // without "digest"
+  std::string stamp;  // written (after the swap) so ninja sees the edge done
   bool operator==(const BundleManifest&) const = default;
 };
 

@@ -105,8 +105,8 @@ struct Config {
   BackendGeneral cuda, xpu, neuron, tpu;
 
   Framework framework = Framework::torch;
-  TorchSection torch;     // [torch] or [tvm-ffi]
-  NoarchSection noarch;   // [torch-noarch]
+  TorchSection torch;                  // [torch] or [tvm-ffi]
+  NoarchSection noarch;                // [torch-noarch]
   std::vector<KernelSection> kernels;  // in file order
 
   // Non-fatal findings every command shows (a kernel whose backend is not built, ...).

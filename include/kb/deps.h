@@ -29,11 +29,11 @@ std::string_view to_string(DepKind kind);
 
 // One name of the `depends` enum and the exact version it stands for.
 struct DepPin {
-  std::string name;     // "cutlass_3_8"
+  std::string name;  // "cutlass_3_8"
   DepKind kind = DepKind::cutlass;
   std::string version;  // "3.8.0" (exact: never another patch release); "" when unpinned
   Backend backend = Backend::cuda;  // the only backend whose builds get the headers
-  bool buildable = true;  // false: recognised, but kb cannot provide or use it here
+  bool buildable = true;            // false: recognised, but kb cannot provide or use it here
 };
 
 // Every name build.toml's `depends` accepts, in the reference's order: torch,
@@ -69,7 +69,7 @@ bool is_fetch_route(DepRoute route);
 struct DepUse {
   std::string section;  // kernel section name
   Backend backend = Backend::cpu;
-  SourceLoc loc;        // of the entry in the depends array
+  SourceLoc loc;  // of the entry in the depends array
 };
 
 // One dependency of a kernel, with every section that lists it.
@@ -88,7 +88,8 @@ bool has_header_dependencies(const std::vector<DepRequirement>& reqs);
 // --dep NAME=PATH options as a map. Fails, per bad option, on a missing '=' or an empty
 // side, a name outside the enum (with the closest name), a name kb cannot provide (torch,
 // sycl_tla, metal-cpp), or a name given twice with different paths.
-Result<std::map<std::string, std::string>> parse_dep_options(const std::vector<std::string>& options);
+Result<std::map<std::string, std::string>> parse_dep_options(
+    const std::vector<std::string>& options);
 
 // The version CUTLASS's include/cutlass/version.h declares ("3.8.0" from its
 // CUTLASS_MAJOR, CUTLASS_MINOR and CUTLASS_PATCH defines); nullopt when one is missing.
@@ -109,12 +110,12 @@ std::string tree_stat_fingerprint(std::vector<std::pair<std::string, std::string
 // What the cache records beside a header tree (kb-dep.json).
 struct DepCacheManifest {
   int format = 1;
-  std::string name;          // "cutlass_3_8"
-  std::string version;       // "3.8.0"
+  std::string name;                 // "cutlass_3_8"
+  std::string version;              // "3.8.0"
   DepRoute route = DepRoute::pypi;  // how it was fetched
-  std::string origin;        // "nvidia-cutlass==3.8.0.0" or "<url> v3.8.0"
-  std::string content_hash;  // tree_content_hash of include/ when it was filled
-  std::string stat_fingerprint;  // tree_stat_fingerprint of include/ when last verified
+  std::string origin;               // "nvidia-cutlass==3.8.0.0" or "<url> v3.8.0"
+  std::string content_hash;         // tree_content_hash of include/ when it was filled
+  std::string stat_fingerprint;     // tree_stat_fingerprint of include/ when last verified
   int files = 0;
 };
 
@@ -140,17 +141,17 @@ inline constexpr std::string_view k_cutlass_git_url = "https://github.com/NVIDIA
 // What kb found for one dependency.
 struct DepStatus {
   enum class State {
-    resolved,   // include_dir holds the pinned version
-    missing,    // every route failed; `reasons` says how
-    framework,  // torch: the variant's own Torch install
+    resolved,     // include_dir holds the pinned version
+    missing,      // every route failed; `reasons` says how
+    framework,    // torch: the variant's own Torch install
     unsupported,  // sycl_tla, metal-cpp: their backends are not built by kb
   };
   DepRequirement requirement;
   State state = State::missing;
   std::optional<DepRoute> route = {};  // where it came from (resolved only)
-  std::string origin = {};        // the path given, "nvidia-cutlass==3.8.0.0", "<url> v3.8.0"
-  std::string include_dir = {};   // absolute; goes on the include path as -isystem
-  std::string content_hash = {};  // tree_content_hash, when known
+  std::string origin = {};             // the path given, "nvidia-cutlass==3.8.0.0", "<url> v3.8.0"
+  std::string include_dir = {};        // absolute; goes on the include path as -isystem
+  std::string content_hash = {};       // tree_content_hash, when known
   // One line per route that did not give it (for a resolved one: what failed before the
   // route that did, e.g. a damaged cache entry, or PyPI lacking the version).
   std::vector<std::string> reasons = {};
@@ -164,7 +165,8 @@ std::string_view to_string(DepStatus::State state);
 // deduplicated in order of first use. `includes` maps depends names to include dirs.
 // Fails (a kb bug) when such a dependency has no include dir.
 Result<std::vector<std::string>> dependency_includes_for(
-    const Config& config, const Variant& variant, const std::map<std::string, std::string>& includes);
+    const Config& config, const Variant& variant,
+    const std::map<std::string, std::string>& includes);
 
 // The include dirs of the resolved dependencies, by name (what the planner takes).
 std::map<std::string, std::string> resolved_includes(const std::vector<DepStatus>& deps);

@@ -19,9 +19,9 @@ struct DiscoveryRequest {
   // --torch PATH: python executable or venv dir; a bare name that is no file in the current
   // directory ("python3.12") is looked up in PATH.
   std::vector<std::string> torch;
-  std::vector<std::string> cuda;   // --cuda DIR: toolkit root (DIR/bin/nvcc)
-  std::vector<std::string> rocm;   // --rocm DIR: ROCm prefix (DIR/bin/hipcc or HIP headers)
-  std::string cache_file;          // "" = no cache
+  std::vector<std::string> cuda;  // --cuda DIR: toolkit root (DIR/bin/nvcc)
+  std::vector<std::string> rocm;  // --rocm DIR: ROCm prefix (DIR/bin/hipcc or HIP headers)
+  std::string cache_file;         // "" = no cache
   // Prefix for the fixed search locations (/usr/local/cuda*, /opt/rocm*, /usr/bin/hipcc);
   // "" means "/". Tests point it at a temporary tree.
   std::string system_root;

@@ -17,7 +17,7 @@ struct FileStat {
   bool is_dir = false;
   int64_t mtime_ns = 0;
   int64_t size = 0;
-  bool is_regular = false;  // a plain file (not a directory, FIFO, device or socket)
+  bool is_regular = false;     // a plain file (not a directory, FIFO, device or socket)
   bool is_executable = false;  // a plain file this process may execute
 };
 
@@ -82,7 +82,8 @@ class Disk {
                                         bool wait) = 0;
   // Creates a new, empty directory <parent>/<prefix><unique suffix> (and `parent`), never
   // one that exists; returns its path. Fails when it cannot be created.
-  virtual Result<std::string> make_temp_dir(const std::string& parent, const std::string& prefix) = 0;
+  virtual Result<std::string> make_temp_dir(const std::string& parent,
+                                            const std::string& prefix) = 0;
   // Convenience: stat(path).exists.
   bool exists(const std::string& path) const { return stat(path).exists; }
 };

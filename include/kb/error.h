@@ -28,7 +28,7 @@ struct Error {
 struct Errors {
   std::vector<Error> list;
   Errors() = default;
-  Errors(Error e) { list.push_back(std::move(e)); }  // NOLINT: implicit by design
+  Errors(Error e) { list.push_back(std::move(e)); }     // NOLINT: implicit by design
   Errors(std::vector<Error> v) : list(std::move(v)) {}  // NOLINT
 };
 
@@ -36,9 +36,9 @@ struct Errors {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error e) : m_v(std::in_place_index<1>, Errors(std::move(e))) {}  // NOLINT
-  Result(Errors e) : m_v(std::in_place_index<1>, std::move(e)) {}  // NOLINT
+  Result(Errors e) : m_v(std::in_place_index<1>, std::move(e)) {}         // NOLINT
 
   bool ok() const { return m_v.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -80,9 +80,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 }  // namespace kb
 
 // Propagates the errors of a failed Result<...> expression out of the current function.
-#define KB_TRY(expr)                                   \
-  do {                                                 \
-    auto kb_try_r_ = (expr);                           \
+#define KB_TRY(expr)                                     \
+  do {                                                   \
+    auto kb_try_r_ = (expr);                             \
     if (!kb_try_r_.ok()) return kb_try_r_.take_errors(); \
   } while (0)
 
@@ -96,7 +96,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 // Expands to several statements: do not use it as the body of an unbraced if or loop.
 #define KB_TRY_ASSIGN(var, expr) \
   KB_TRY_ASSIGN_IMPL_(var, expr, KB_TRY_CONCAT_(kb_try_assign_r_, __LINE__))
-#define KB_TRY_ASSIGN_IMPL_(var, expr, tmp)      \
-  auto tmp = (expr);                            \
-  if (!tmp.ok()) return tmp.take_errors();      \
+#define KB_TRY_ASSIGN_IMPL_(var, expr, tmp) \
+  auto tmp = (expr);                        \
+  if (!tmp.ok()) return tmp.take_errors();  \
   var = std::move(tmp).value()

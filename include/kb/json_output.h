@@ -17,7 +17,8 @@ namespace kb {
 //   toolchain: {python, nvcc, hipcc, hip_clang}}, ...],
 //  "rejected": [{name, reason}, ...]   (only with include_rejected)}
 // Keys keep this order; absent values are null. Indices of `matrix` refer to `toolchains`.
-std::string matrix_to_json(const Matrix& matrix, const Toolchains& toolchains, bool include_rejected);
+std::string matrix_to_json(const Matrix& matrix, const Toolchains& toolchains,
+                           bool include_rejected);
 
 // One variant name per line; with include_rejected, then "  rejected: <name>: <reason>" lines.
 std::string matrix_to_text(const Matrix& matrix, bool include_rejected);

@@ -18,8 +18,8 @@ namespace kb {
 struct SectionArchs {
   std::string section;             // kernel section name
   std::vector<std::string> archs;  // "8.0", "9.0a", "12.1+PTX" (natural order) or "gfx90a"
-  std::vector<std::string> notes; // capabilities dropped, each with why
-  KernelSection kernel{};          // the section itself, as build.toml gives it (the planner's input)
+  std::vector<std::string> notes;  // capabilities dropped, each with why
+  KernelSection kernel{};  // the section itself, as build.toml gives it (the planner's input)
 };
 
 // One buildable variant.
@@ -27,12 +27,12 @@ struct Variant {
   VariantName id;
   std::string name;  // id.format()
   Backend backend = Backend::cpu;
-  bool noarch = false;                     // torch-<backend>: Python files only
-  std::optional<Version> stable_abi;       // set for torch-stable-abi variants
-  std::optional<size_t> torch;             // index into Toolchains::torches (none for noarch)
-  std::optional<size_t> cuda;              // index into Toolchains::cuda
-  std::optional<size_t> rocm;              // index into Toolchains::rocm
-  std::vector<SectionArchs> sections;      // active kernel sections of this backend
+  bool noarch = false;                        // torch-<backend>: Python files only
+  std::optional<Version> stable_abi;          // set for torch-stable-abi variants
+  std::optional<size_t> torch;                // index into Toolchains::torches (none for noarch)
+  std::optional<size_t> cuda;                 // index into Toolchains::cuda
+  std::optional<size_t> rocm;                 // index into Toolchains::rocm
+  std::vector<SectionArchs> sections;         // active kernel sections of this backend
   std::vector<std::string> skipped_sections;  // "name: reason" (e.g. cuda-minver not met)
   // Sorted (lexicographic, as the reference writes metadata) union of all section archs.
   std::vector<std::string> metadata_archs() const;
@@ -40,7 +40,7 @@ struct Variant {
 
 // A combination that does not build, and why.
 struct RejectedVariant {
-  std::string name;    // variant name when one can be formed, else a description
+  std::string name;  // variant name when one can be formed, else a description
   std::string reason;
   // The `depends` names it lacks when that is why (kb/deps.h); empty otherwise.
   std::vector<std::string> missing_dependencies = {};

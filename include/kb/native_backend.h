@@ -27,25 +27,25 @@ struct NativeRunOptions {
   std::vector<std::string> regen_args{};    // extra `kb build` arguments for the regeneration
   std::optional<std::string> launcher{};    // e.g. "ccache"
   std::string ninja{};  // ninja executable (Toolchains::ninja); "" looks it up in PATH
-  int jobs = 0;       // ninja -j; 0 takes plan.jobs
-  std::vector<std::string> targets{};     // variant names to build; empty builds all planned
+  int jobs = 0;         // ninja -j; 0 takes plan.jobs
+  std::vector<std::string> targets{};  // variant names to build; empty builds all planned
   // Written into ninja's environment as KB_BUILD_LOCK_HOLDER (see lock_build_dir); "" for
   // none.
   std::string lock_holder{};
   std::vector<std::string> ninja_args{};  // passed before the targets, e.g. {"-d", "explain"}
-  bool generate_only = false;  // write the files, do not run ninja
-  bool dry_run = false;        // write nothing, run nothing; return the commands as text
+  bool generate_only = false;             // write the files, do not run ninja
+  bool dry_run = false;                   // write nothing, run nothing; return the commands as text
 };
 
 struct NativeOutcome {
-  int exit_code = 0;       // ninja's exit code; 0 when it did not run
+  int exit_code = 0;  // ninja's exit code; 0 when it did not run
   bool ran_ninja = false;
   // A dry run (with history) found nothing to do, so ninja was not run for real: no job ran.
   bool up_to_date = false;
   // SIGINT, SIGTERM or SIGHUP when kb received one while ninja ran: kb passed it on and
   // ninja stopped. 0 otherwise.
   int interrupted_by = 0;
-  std::string ninja_dir;   // <build_dir>/.kb
+  std::string ninja_dir;             // <build_dir>/.kb
   std::vector<std::string> written;  // files whose content changed (empty for a no-op)
   std::string dry_run_text;          // dry_run: every step's command, grouped per variant
   // The jobs this ninja run did: the lines it added to .ninja_log (kb/timings.h).
@@ -77,9 +77,9 @@ inline constexpr int64_t k_low_space_bytes = 64LL << 20;
 // targets the variants in `targets` (all planned ones when empty), never ninja's default;
 // NINJA_STATUS is set unless the environment already has it, and carries the expected
 // duration ("[3/10 4.2s of ~12s]") when .ninja_log has the duration of every job a dry run
-// (`ninja -n`) says will run. Records the log lines ninja added (log_entries). A failed or interrupted ninja
-// is a value (exit_code, interrupted_by), not an error. Fails when a file cannot be written,
-// a target names no planned variant, ninja cannot be found, or ninja cannot be started.
+// (`ninja -n`) says will run. Records the log lines ninja added (log_entries). A failed or
+// interrupted ninja is a value (exit_code, interrupted_by), not an error. Fails when a file cannot
+// be written, a target names no planned variant, ninja cannot be found, or ninja cannot be started.
 // The caller holds the build dir's lock (lock_build_dir).
 Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOptions& options,
                                        Disk& disk, Process& process, const Environment& env);

@@ -4,8 +4,8 @@
 // backends/native/ninja_file.cc). Pure: values in, text out.
 //
 // A command line goes through two layers: each argv element is quoted for /bin/sh
-// (shell_quote, kb/shell.h), then the joined command is escaped for ninja (ninja_escape). Paths on build
-// lines are escaped for ninja only (ninja_escape_path).
+// (shell_quote, kb/shell.h), then the joined command is escaped for ninja (ninja_escape). Paths on
+// build lines are escaped for ninja only (ninja_escape_path).
 //
 // Ninja's syntax cannot express a newline, carriage return or NUL inside a value or path, nor
 // a '|' inside a path. The writer never writes such text: it writes a placeholder instead and
@@ -51,8 +51,8 @@ struct NinjaBuild {
   std::vector<std::string> implicit_outputs{};  // after '|'
   std::string rule{};
   std::vector<std::string> inputs{};
-  std::vector<std::string> implicit{};    // after '|'
-  std::vector<std::string> order_only{};  // after '||'
+  std::vector<std::string> implicit{};                           // after '|'
+  std::vector<std::string> order_only{};                         // after '||'
   std::vector<std::pair<std::string, std::string>> variables{};  // values written verbatim
 };
 

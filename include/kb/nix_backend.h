@@ -39,14 +39,14 @@ inline constexpr std::string_view k_default_kernel_builder = "github:huggingface
 
 // What kb found out about the installed Nix (`nix --version`, `nix show-config --json`).
 struct NixInfo {
-  std::string program;                      // absolute path of the nix binary
-  Version version;                          // 2.8 for "nix (Nix) 2.8.0"
-  std::string version_text;                 // "2.8.0"
-  std::string sandbox;                      // "true", "false" or "relaxed"
-  std::vector<std::string> substituters;    // effective list (extra-substituters included)
+  std::string program;                             // absolute path of the nix binary
+  Version version;                                 // 2.8 for "nix (Nix) 2.8.0"
+  std::string version_text;                        // "2.8.0"
+  std::string sandbox;                             // "true", "false" or "relaxed"
+  std::vector<std::string> substituters;           // effective list (extra-substituters included)
   std::vector<std::string> experimental_features;  // as configured, before kb's own flags
-  std::string store;                        // "auto", "daemon", a URL or a path
-  std::string system;                       // the platform Nix builds for: "x86_64-linux"
+  std::string store;                               // "auto", "daemon", a URL or a path
+  std::string system;                              // the platform Nix builds for: "x86_64-linux"
   // Findings that do not stop the build (flakes off in the config, an unreachable or
   // missing binary cache, ...), each with its fix in `hint`.
   std::vector<Error> notes;
@@ -54,10 +54,10 @@ struct NixInfo {
 
 // Settings shared by every Nix call kb makes.
 struct NixOptions {
-  bool allow_unsandboxed = false;   // build even when the Nix sandbox is off
-  bool probe_substituters = true;   // try each http(s) substituter once (about 0.1 s each)
-  std::optional<int> max_jobs;      // --max-jobs N
-  std::optional<int> cores;         // --cores N
+  bool allow_unsandboxed = false;  // build even when the Nix sandbox is off
+  bool probe_substituters = true;  // try each http(s) substituter once (about 0.1 s each)
+  std::optional<int> max_jobs;     // --max-jobs N
+  std::optional<int> cores;        // --cores N
 };
 
 // Runs `nix --version` and `nix show-config --json` (with the nix-command and flakes features
@@ -86,14 +86,14 @@ std::string_view to_string(NixRoute route);
 struct NixPlan {
   NixInfo nix;
   NixRoute route = NixRoute::flake;
-  std::string flake_ref;                   // flake route: git+file://... or path:...
-  std::string expression;                  // impure routes: the Nix expression
-  std::string shell_expression;            // impure routes: the same, giving devShells.<system>
-  std::vector<std::string> attributes;     // "bundle" or redistributable.<variant>...
-  std::string build_dir;                   // absolute
-  std::string result_link;                 // <build>/.kb/nix-result: a GC root for the result
-  std::vector<std::string> build_argv;     // the `nix build` command line
-  std::vector<Error> notes;                // nix.notes, then the kernel's: dirty tree, ...
+  std::string flake_ref;                // flake route: git+file://... or path:...
+  std::string expression;               // impure routes: the Nix expression
+  std::string shell_expression;         // impure routes: the same, giving devShells.<system>
+  std::vector<std::string> attributes;  // "bundle" or redistributable.<variant>...
+  std::string build_dir;                // absolute
+  std::string result_link;              // <build>/.kb/nix-result: a GC root for the result
+  std::vector<std::string> build_argv;  // the `nix build` command line
+  std::vector<Error> notes;             // nix.notes, then the kernel's: dirty tree, ...
 };
 
 // Pre-flights Nix, reads build.toml, looks at git and flake.nix, and (for --variant) checks the
@@ -107,10 +107,10 @@ Result<NixPlan> nix_prepare(const NixBuildRequest& request, Disk& disk, Process&
 
 // What a finished Nix build put into build/.
 struct NixBuildOutcome {
-  std::vector<std::string> variants;       // variant directories now in build/, sorted
-  std::vector<std::string> extras;         // other top-level entries copied (CARD.md, benchmarks)
-  std::string result_link;                 // the GC root kept for the result
-  std::vector<Error> notes;                // the plan's notes
+  std::vector<std::string> variants;  // variant directories now in build/, sorted
+  std::vector<std::string> extras;    // other top-level entries copied (CARD.md, benchmarks)
+  std::string result_link;            // the GC root kept for the result
+  std::vector<Error> notes;           // the plan's notes
 };
 
 // Runs plan.build_argv attached to the terminal, then copies the result into plan.build_dir:
@@ -156,8 +156,8 @@ struct NixShellPlan {
 // against the flake's archVariants. Fails as nix_prepare does, for more than one variant,
 // for an unknown variant (with the closest name), and for pytest arguments without a
 // variant (ci-test takes none).
-Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk,
-                                       Process& process, const Environment& env);
+Result<NixShellPlan> nix_prepare_shell(const NixShellRequest& request, Disk& disk, Process& process,
+                                       const Environment& env);
 
 // Runs the plan attached to the terminal, in the kernel directory; returns the exit status
 // of the tests or the shell. Fails when a program cannot be started, when building ci-test

@@ -131,7 +131,7 @@ Result<Toolchains> toolchains(const Request& request, Io& io);
 
 // What `kb matrix` found: the native matrix, or the flake's variant names (nix).
 struct MatrixOutcome {
-  std::optional<MatrixReport> native;    // set for the native backend
+  std::optional<MatrixReport> native;     // set for the native backend
   std::vector<std::string> nix_variants;  // the flake's variants (nix backend)
 };
 
@@ -160,11 +160,11 @@ struct BuildOutcome {
 // `kb build` with request.backend. Native: loads the config, locks the build dir (not for a
 // dry run), prepares the build (prepare_build), reports its findings and dropped archs,
 // writes the Ninja files and runs ninja, then computes the timings of the jobs it ran and
-// writes the reports request.timings asks for to <out>/.kb/timings.{html,json,trace.json}. Nix: prepares the flake build, locks the build dir
-// and runs nix build. A failed or interrupted ninja is a value (BuildOutcome::run). Fails
-// on any config, toolchain or plan error, a build dir locked by another kb (without
-// request.wait), a timings report that cannot be written, and as run_native_build or
-// nix_execute fail.
+// writes the reports request.timings asks for to <out>/.kb/timings.{html,json,trace.json}. Nix:
+// prepares the flake build, locks the build dir and runs nix build. A failed or interrupted ninja
+// is a value (BuildOutcome::run). Fails on any config, toolchain or plan error, a build dir locked
+// by another kb (without request.wait), a timings report that cannot be written, and as
+// run_native_build or nix_execute fail.
 Result<BuildOutcome> build(const Request& request, Io& io);
 
 // `kb check-abi`: the verdict on each variant under request.kernel_dir (a kernel dir, a build

@@ -37,10 +37,10 @@ struct ToolchainQuery {
 
 // Facts about the machine and this process that shape a request's defaults, read once.
 struct MachineFacts {
-  int cores = 1;                               // hardware threads, at least 1
+  int cores = 1;                                   // hardware threads, at least 1
   int64_t mem_available_bytes = int64_t{8} << 30;  // MemAvailable, else 8 GiB
-  std::string self_exe;                        // absolute path of the kb binary
-  std::string pid;                             // this process's id, as text (the build lock's owner)
+  std::string self_exe;                            // absolute path of the kb binary
+  std::string pid;  // this process's id, as text (the build lock's owner)
 };
 
 // The MemAvailable of a /proc/meminfo text, in bytes. nullopt when the text has no such
@@ -54,44 +54,44 @@ MachineFacts read_machine_facts(const Disk& disk, std::string self_exe, std::str
 
 // One kb command's request. Every field has the meaning of the option named beside it.
 struct Request {
-  std::string command;            // "build", "test", ... (the CLI's command name)
-  std::string kernel_dir_given;   // DIR as typed ("." when none): what messages name
-  std::string kernel_dir;         // DIR made absolute, without a trailing '/'
-  std::string out_dir;            // --out made absolute; default kernel_dir/build
-  std::string cwd;                // the directory relative --torch/--cuda/--rocm are in
-  ToolchainQuery query;           // --torch --cuda --rocm --no-cache --dep
-  std::vector<std::string> variants;     // --variant; empty = all buildable
-  int jobs = 1;                          // -j
+  std::string command;                // "build", "test", ... (the CLI's command name)
+  std::string kernel_dir_given;       // DIR as typed ("." when none): what messages name
+  std::string kernel_dir;             // DIR made absolute, without a trailing '/'
+  std::string out_dir;                // --out made absolute; default kernel_dir/build
+  std::string cwd;                    // the directory relative --torch/--cuda/--rocm are in
+  ToolchainQuery query;               // --torch --cuda --rocm --no-cache --dep
+  std::vector<std::string> variants;  // --variant; empty = all buildable
+  int jobs = 1;                       // -j
   int64_t memory_budget_bytes = int64_t{8} << 30;  // what nvcc concurrency is planned against
-  std::optional<std::string> unique_id;  // --unique-id
-  std::optional<std::string> launcher;   // --launcher
-  std::string linker = "auto";           // --linker (kb/linker.h)
-  std::optional<std::string> cuda_archs; // --cuda-archs native|all|LIST (kb/arch_select.h)
-  std::optional<std::string> rocm_archs; // --rocm-archs native|all|LIST
-  bool id_in_binding = false;            // --id-in-binding: never late-bind the namespace
-  std::string kb_path;                   // absolute path of this kb binary
-  std::string lock_owner;                // what names this process in the build lock (its pid)
+  std::optional<std::string> unique_id;            // --unique-id
+  std::optional<std::string> launcher;             // --launcher
+  std::string linker = "auto";                     // --linker (kb/linker.h)
+  std::optional<std::string> cuda_archs;  // --cuda-archs native|all|LIST (kb/arch_select.h)
+  std::optional<std::string> rocm_archs;  // --rocm-archs native|all|LIST
+  bool id_in_binding = false;             // --id-in-binding: never late-bind the namespace
+  std::string kb_path;                    // absolute path of this kb binary
+  std::string lock_owner;                 // what names this process in the build lock (its pid)
   BuildBackend backend = BuildBackend::native;  // --backend
-  bool dry_run = false;                  // --dry-run
-  bool generate_only = false;            // --generate-only
-  bool verbose = false;                  // --verbose
+  bool dry_run = false;                         // --dry-run
+  bool generate_only = false;                   // --generate-only
+  bool verbose = false;                         // --verbose
   // --timings[=html|json|trace]: which timings reports to write after a native build
   // (docs/timings.md): "" none, "html" (timings.html and timings.json), "json" (timings.json
   // only), "trace" (both, and timings.trace.json).
   std::string timings;
-  bool wait = false;                     // --wait
+  bool wait = false;                          // --wait
   std::optional<std::string> kernel_builder;  // --kernel-builder (nix)
-  int nix_max_jobs = 0;                  // --max-jobs (nix); 0 = Nix's default
-  int nix_cores = 0;                     // --cores (nix); 0 = Nix's default
-  bool allow_unsandboxed = false;        // --allow-unsandboxed (nix)
-  bool json = false;                     // --json
-  std::string abi = "warn";              // build --abi: warn (print each verdict), error, off
-  std::string manylinux = "manylinux_2_28";  // check-abi --manylinux (kb/abi_check.h)
-  std::string python_abi = "3.9";        // check-abi --python-abi
-  bool all = false;                      // matrix --all
-  bool force = false;                    // init-flake --force
-  bool fetch = false;                    // `kb deps fetch`
-  std::vector<std::string> passthrough;  // after "--": pytest's or the shell's arguments
+  int nix_max_jobs = 0;                       // --max-jobs (nix); 0 = Nix's default
+  int nix_cores = 0;                          // --cores (nix); 0 = Nix's default
+  bool allow_unsandboxed = false;             // --allow-unsandboxed (nix)
+  bool json = false;                          // --json
+  std::string abi = "warn";                   // build --abi: warn (print each verdict), error, off
+  std::string manylinux = "manylinux_2_28";   // check-abi --manylinux (kb/abi_check.h)
+  std::string python_abi = "3.9";             // check-abi --python-abi
+  bool all = false;                           // matrix --all
+  bool force = false;                         // init-flake --force
+  bool fetch = false;                         // `kb deps fetch`
+  std::vector<std::string> passthrough;       // after "--": pytest's or the shell's arguments
   // The native-only options the user gave (--jobs, --unique-id, ...), for the nix backend's
   // note that it ignores them.
   std::vector<std::string> native_only_given;

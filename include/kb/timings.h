@@ -42,17 +42,17 @@ std::string_view to_string(JobKind kind);
 // One job of the build, placed on the time axis.
 struct TimedJob {
   JobKind kind = JobKind::other;
-  std::string variant;  // "" for a job of no variant (the regeneration of build.ninja)
-  std::string name;     // compile, hipify: the source relative to the kernel dir (a generated
-                        // one: to the variant's work dir, "gen/ops_id.c"); link: the
-                        // .so file name; bundle: "bundle"; other: the output
-  std::string output;   // as in .ninja_log
-  std::string tool;     // compile: "nvcc", "hip" or "cxx"; else ""
+  std::string variant;    // "" for a job of no variant (the regeneration of build.ninja)
+  std::string name;       // compile, hipify: the source relative to the kernel dir (a generated
+                          // one: to the variant's work dir, "gen/ops_id.c"); link: the
+                          // .so file name; bundle: "bundle"; other: the output
+  std::string output;     // as in .ninja_log
+  std::string tool;       // compile: "nvcc", "hip" or "cxx"; else ""
   int device_passes = 0;  // nvcc/hip compile: the archs it compiles device code for
   int64_t start_ms = 0;
   int64_t end_ms = 0;
-  bool critical = false;       // on the critical path
-  std::vector<size_t> after;   // indices of the jobs of this build it had to wait for
+  bool critical = false;      // on the critical path
+  std::vector<size_t> after;  // indices of the jobs of this build it had to wait for
   int64_t duration_ms() const { return end_ms - start_ms; }
 };
 
@@ -65,18 +65,18 @@ struct ConcurrencyStep {
 
 // One build's timings.
 struct Timings {
-  std::string kernel;      // the kernel's name
-  std::vector<TimedJob> jobs;  // sorted by start, then output
-  int slots = 1;               // ninja -j
-  int64_t wall_ms = 0;         // ninja's wall time (else the last job's end)
-  int64_t sum_ms = 0;          // Σ job durations
-  int64_t longest_ms = 0;      // the longest single job
-  int64_t chain_ms = 0;        // the critical path's length
-  int64_t bound_ms = 0;        // max(chain_ms, sum_ms / slots): no schedule beats it
+  std::string kernel;                 // the kernel's name
+  std::vector<TimedJob> jobs;         // sorted by start, then output
+  int slots = 1;                      // ninja -j
+  int64_t wall_ms = 0;                // ninja's wall time (else the last job's end)
+  int64_t sum_ms = 0;                 // Σ job durations
+  int64_t longest_ms = 0;             // the longest single job
+  int64_t chain_ms = 0;               // the critical path's length
+  int64_t bound_ms = 0;               // max(chain_ms, sum_ms / slots): no schedule beats it
   std::vector<size_t> critical_path;  // job indices, first to last
   std::vector<ConcurrencyStep> concurrency;
-  int nvcc_pool_depth = 0;          // nvcc jobs the pool lets run at once
-  int64_t nvcc_bytes_per_job = 0;   // the memory the plan reserves per nvcc job
+  int nvcc_pool_depth = 0;         // nvcc jobs the pool lets run at once
+  int64_t nvcc_bytes_per_job = 0;  // the memory the plan reserves per nvcc job
 };
 
 // Where and how the build ran.

@@ -23,13 +23,13 @@ struct TorchCmakeUsage {
 
 // One Python interpreter with Torch installed.
 struct TorchInstall {
-  std::string python;          // absolute path of the interpreter
-  std::string version_string;  // torch.__version__, e.g. "2.11.0+cu130"
-  Version version;             // 2.11 (major.minor.patch without the local suffix)
-  std::optional<Version> cuda; // torch.version.cuda, e.g. 13.0
-  std::optional<Version> hip;  // major.minor of torch.version.hip
-  bool cxx11_abi = true;       // torch._C._GLIBCXX_USE_CXX11_ABI
-  std::string root;            // the torch package directory
+  std::string python;                     // absolute path of the interpreter
+  std::string version_string;             // torch.__version__, e.g. "2.11.0+cu130"
+  Version version;                        // 2.11 (major.minor.patch without the local suffix)
+  std::optional<Version> cuda;            // torch.version.cuda, e.g. 13.0
+  std::optional<Version> hip;             // major.minor of torch.version.hip
+  bool cxx11_abi = true;                  // torch._C._GLIBCXX_USE_CXX11_ABI
+  std::string root;                       // the torch package directory
   std::vector<std::string> include_dirs;  // torch/include, torch/include/torch/csrc/api/include
   std::string lib_dir;                    // torch/lib
   std::string python_include_dir;         // directory holding Python.h
@@ -39,9 +39,9 @@ struct TorchInstall {
 
 // One CUDA toolkit (an nvcc and what it can target).
 struct CudaToolkit {
-  std::string root;  // toolkit root (nvcc is root/bin/nvcc)
-  std::string nvcc;  // absolute path of nvcc
-  Version version;   // 13.0 -> {13}
+  std::string root;                    // toolkit root (nvcc is root/bin/nvcc)
+  std::string nvcc;                    // absolute path of nvcc
+  Version version;                     // 13.0 -> {13}
   std::vector<std::string> gpu_codes;  // from `nvcc --list-gpu-code`: "sm_75", "sm_90", ...
   std::string include_dir;             // root/include (cuda_runtime.h)
   std::string lib_dir;                 // directory holding libcudart.so
@@ -49,11 +49,11 @@ struct CudaToolkit {
 
 // One ROCm/HIP toolchain.
 struct RocmToolkit {
-  std::string root;           // ROCM_PATH-like prefix ("/usr" on Debian)
-  std::string hipcc;          // hipcc, if found
-  std::string clang;          // the HIP clang (clang++-15 on Debian)
-  Version version;            // ROCm version, e.g. 5.2 (from the HIP version)
-  std::string hip_version;    // full HIP version text, e.g. "5.2.21153"
+  std::string root;                      // ROCM_PATH-like prefix ("/usr" on Debian)
+  std::string hipcc;                     // hipcc, if found
+  std::string clang;                     // the HIP clang (clang++-15 on Debian)
+  Version version;                       // ROCm version, e.g. 5.2 (from the HIP version)
+  std::string hip_version;               // full HIP version text, e.g. "5.2.21153"
   std::vector<std::string> gfx_targets;  // targets the compiler can build, e.g. "gfx90a"
   std::string device_lib_path;           // amdgcn bitcode dir
 };
@@ -86,7 +86,7 @@ struct RejectedCandidate {
   std::string kind;       // "torch", "cuda", "rocm", "cxx", "linker", "ninja"
   std::string candidate;  // path or description
   std::string reason;
-  std::string origin{};   // where it came from: "--torch", "KB_TORCH", "CXX", "PATH", ...
+  std::string origin{};  // where it came from: "--torch", "KB_TORCH", "CXX", "PATH", ...
 };
 
 // Everything found on the machine.

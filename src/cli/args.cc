@@ -21,89 +21,212 @@ std::vector<std::string> ParsedArgs::all(const std::string& opt) const {
 
 namespace {
 
-const OptionSpec k_torch{"torch", 0, true, true, "Python (or venv dir) with Torch; repeatable (default: $KB_TORCH, else python3)"};
+const OptionSpec k_torch{
+    "torch", 0, true, true,
+    "Python (or venv dir) with Torch; repeatable (default: $KB_TORCH, else python3)"};
 const OptionSpec k_cuda{"cuda", 0, true, true, "CUDA toolkit root to consider; repeatable"};
 const OptionSpec k_rocm{"rocm", 0, true, true, "ROCm root to consider; repeatable"};
 const OptionSpec k_json{"json", 0, false, false, "machine-readable output (see docs/schema)"};
-const OptionSpec k_no_cache{"no-cache", 0, false, false, "probe toolchains again instead of using the cache"};
+const OptionSpec k_no_cache{"no-cache", 0, false, false,
+                            "probe toolchains again instead of using the cache"};
 const OptionSpec k_backend{"backend", 0, true, false, "native (default) or nix"};
-const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false, "flake ref of kernel-builder (nix backend)"};
+const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false,
+                                  "flake ref of kernel-builder (nix backend)"};
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
-const OptionSpec k_linker{"linker", 0, true, false,
-                          "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
-const OptionSpec k_cuda_archs{"cuda-archs", 0, true, false,
-                              "native (this machine's GPUs), all, or a capability list like \"8.0;9.0a\" "
-                              "(default: $KB_CUDA_ARCHS, else native when a GPU is visible, else all)"};
-const OptionSpec k_rocm_archs{"rocm-archs", 0, true, false,
-                              "native, all, or a gfx list like \"gfx90a;gfx942\" (default: $KB_ROCM_ARCHS, "
-                              "else native when a GPU is visible, else all)"};
-const OptionSpec k_wait{"wait", 0, false, false,
-                        "when another kb is building in the build directory, wait for it (default: fail)"};
-const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false, "nix: accept sandbox = false"};
-const OptionSpec k_timings{"timings", 0, false, false,
-                           "after the build, write .kb/timings.html and timings.json (=json: the JSON only; "
-                           "=trace: also a Chrome trace); docs/timings.md",
-                           true};
-const OptionSpec k_dep{"dep", 0, true, true,
-                       "NAME=PATH: the header tree of a dependency, e.g. cutlass_3_8=/src/cutlass; repeatable"};
+const OptionSpec k_linker{
+    "linker", 0, true, false,
+    "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
+const OptionSpec k_cuda_archs{
+    "cuda-archs", 0, true, false,
+    "native (this machine's GPUs), all, or a capability list like \"8.0;9.0a\" "
+    "(default: $KB_CUDA_ARCHS, else native when a GPU is visible, else all)"};
+const OptionSpec k_rocm_archs{
+    "rocm-archs", 0, true, false,
+    "native, all, or a gfx list like \"gfx90a;gfx942\" (default: $KB_ROCM_ARCHS, "
+    "else native when a GPU is visible, else all)"};
+const OptionSpec k_wait{
+    "wait", 0, false, false,
+    "when another kb is building in the build directory, wait for it (default: fail)"};
+const OptionSpec k_allow_unsandboxed{"allow-unsandboxed", 0, false, false,
+                                     "nix: accept sandbox = false"};
+const OptionSpec k_timings{
+    "timings",
+    0,
+    false,
+    false,
+    "after the build, write .kb/timings.html and timings.json (=json: the JSON only; "
+    "=trace: also a Chrome trace); docs/timings.md",
+    true};
+const OptionSpec k_dep{
+    "dep", 0, true, true,
+    "NAME=PATH: the header tree of a dependency, e.g. cutlass_3_8=/src/cutlass; repeatable"};
 
 }  // namespace
 
 const std::vector<CommandSpec>& command_table() {
   static const std::vector<CommandSpec> table = {
-      {"check-config", "validate build.toml and the files it names", "[DIR]", 1, {k_json}, false, cli::run_check_config},
-      {"toolchains", "list the Torch installs, CUDA/ROCm toolkits and host tools found", "", 0,
-       {k_json, k_torch, k_cuda, k_rocm, k_no_cache}, false, cli::run_toolchains},
-      {"matrix", "list the variants this machine can build", "[DIR]", 1,
-       {k_json, {"all", 0, false, false, "also list every rejected combination and why"}, k_torch,
-        k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder, k_cuda_archs, k_rocm_archs},
-       false, cli::run_matrix},
-      {"build", "build bundles into DIR/build/<variant>/", "[DIR]", 1,
+      {"check-config",
+       "validate build.toml and the files it names",
+       "[DIR]",
+       1,
+       {k_json},
+       false,
+       cli::run_check_config},
+      {"toolchains",
+       "list the Torch installs, CUDA/ROCm toolkits and host tools found",
+       "",
+       0,
+       {k_json, k_torch, k_cuda, k_rocm, k_no_cache},
+       false,
+       cli::run_toolchains},
+      {"matrix",
+       "list the variants this machine can build",
+       "[DIR]",
+       1,
+       {k_json,
+        {"all", 0, false, false, "also list every rejected combination and why"},
+        k_torch,
+        k_cuda,
+        k_rocm,
+        k_no_cache,
+        k_dep,
+        k_backend,
+        k_kernel_builder,
+        k_cuda_archs,
+        k_rocm_archs},
+       false,
+       cli::run_matrix},
+      {"build",
+       "build bundles into DIR/build/<variant>/",
+       "[DIR]",
+       1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out, k_cuda_archs, k_rocm_archs,
+        k_out,
+        k_cuda_archs,
+        k_rocm_archs,
         {"dry-run", 'n', false, false, "print the commands without running them"},
         {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
         {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
         k_linker,
         {"id-in-binding", 0, false, false,
-         "compile the unique id into the binding TUs, as the reference does (each commit recompiles them)"},
+         "compile the unique id into the binding TUs, as the reference does (each commit "
+         "recompiles them)"},
         {"generate-only", 0, false, false, "write build.ninja and stop"},
         {"verbose", 'v', false, false, "show every command line"},
-        k_torch, k_cuda, k_rocm, k_no_cache, k_dep, k_backend, k_kernel_builder,
+        k_torch,
+        k_cuda,
+        k_rocm,
+        k_no_cache,
+        k_dep,
+        k_backend,
+        k_kernel_builder,
         {"max-jobs", 0, true, false, "nix: --max-jobs"},
         {"cores", 0, true, false, "nix: --cores"},
-        k_allow_unsandboxed, k_wait, k_timings,
+        k_allow_unsandboxed,
+        k_wait,
+        k_timings,
         {"abi", 0, true, false,
          "check each bundle's ABI (kb check-abi): warn (default) prints a verdict per variant, "
-         "error also fails the build on a violation, off skips it"}}, false, cli::run_build},
-      {"test", "build, then run the kernel's tests with each Torch (pytest args after --)",
-       "[DIR] [-- PYTEST ARGS]", 1,
+         "error also fails the build on a violation, off skips it"}},
+       false,
+       cli::run_build},
+      {"test",
+       "build, then run the kernel's tests with each Torch (pytest args after --)",
+       "[DIR] [-- PYTEST ARGS]",
+       1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
         {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
-        k_out, k_cuda_archs, k_rocm_archs, k_linker, k_torch, k_cuda, k_rocm, k_no_cache, k_dep,
-        k_backend, k_kernel_builder, k_allow_unsandboxed, k_wait, k_timings}, false, cli::run_test},
-      {"develop", "open a shell (or run the command after --) in the test environment",
-       "[DIR] [-- COMMAND]", 1,
+        k_out,
+        k_cuda_archs,
+        k_rocm_archs,
+        k_linker,
+        k_torch,
+        k_cuda,
+        k_rocm,
+        k_no_cache,
+        k_dep,
+        k_backend,
+        k_kernel_builder,
+        k_allow_unsandboxed,
+        k_wait,
+        k_timings},
+       false,
+       cli::run_test},
+      {"develop",
+       "open a shell (or run the command after --) in the test environment",
+       "[DIR] [-- COMMAND]",
+       1,
        {{"variant", 0, true, false, "put this built variant on PYTHONPATH (nix: its dev shell)"},
-        k_out, k_cuda_archs, k_rocm_archs, k_torch, k_no_cache, k_backend, k_kernel_builder,
-        k_allow_unsandboxed}, false, cli::run_develop},
-      {"deps", "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
-       "[fetch] [DIR]", 2, {k_json, k_dep, k_torch, k_no_cache}, false, cli::run_deps},
-      {"check-abi", "check that bundles load where the reference's do (manylinux, abi3, stable ABI)",
-       "[DIR|BUNDLE]", 1,
-       {k_json, {"manylinux", 0, true, false, "the manylinux policy (default: manylinux_2_28)"},
-        {"python-abi", 0, true, false, "the oldest CPython the abi3 module must load in (default: 3.9)"}},
-       false, cli::run_check_abi},
-      {"check-builds", "check that every bundle under build/ is complete; report stale and foreign directories",
-       "[DIR]", 1, {k_json}, false, cli::run_check_builds},
-      {"clean", "remove kb's build outputs (bundles it made and .kb/)", "[DIR]", 1, {k_out, k_wait}, false, cli::run_clean},
-      {"init-flake", "write the canonical flake.nix for the nix backend", "[DIR]", 1,
-       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}}, false, cli::run_init_flake},
-      {"completions", "print the shell completion script for bash, zsh or fish", "SHELL", 1, {}, false, cli::run_completions},
-      {"internal-bundle", "assemble one bundle from its manifest (run by ninja)", "MANIFEST", 1, {},
-       true, cli::run_internal_bundle},
-      {"internal-hipify", "translate one CUDA file to HIP (run by ninja)", "IN OUT", 2, {}, true, cli::run_internal_hipify},
+        k_out,
+        k_cuda_archs,
+        k_rocm_archs,
+        k_torch,
+        k_no_cache,
+        k_backend,
+        k_kernel_builder,
+        k_allow_unsandboxed},
+       false,
+       cli::run_develop},
+      {"deps",
+       "where each C++ dependency (depends) comes from; 'kb deps fetch' fills the cache",
+       "[fetch] [DIR]",
+       2,
+       {k_json, k_dep, k_torch, k_no_cache},
+       false,
+       cli::run_deps},
+      {"check-abi",
+       "check that bundles load where the reference's do (manylinux, abi3, stable ABI)",
+       "[DIR|BUNDLE]",
+       1,
+       {k_json,
+        {"manylinux", 0, true, false, "the manylinux policy (default: manylinux_2_28)"},
+        {"python-abi", 0, true, false,
+         "the oldest CPython the abi3 module must load in (default: 3.9)"}},
+       false,
+       cli::run_check_abi},
+      {"check-builds",
+       "check that every bundle under build/ is complete; report stale and foreign directories",
+       "[DIR]",
+       1,
+       {k_json},
+       false,
+       cli::run_check_builds},
+      {"clean",
+       "remove kb's build outputs (bundles it made and .kb/)",
+       "[DIR]",
+       1,
+       {k_out, k_wait},
+       false,
+       cli::run_clean},
+      {"init-flake",
+       "write the canonical flake.nix for the nix backend",
+       "[DIR]",
+       1,
+       {k_kernel_builder, {"force", 0, false, false, "overwrite an existing flake.nix"}},
+       false,
+       cli::run_init_flake},
+      {"completions",
+       "print the shell completion script for bash, zsh or fish",
+       "SHELL",
+       1,
+       {},
+       false,
+       cli::run_completions},
+      {"internal-bundle",
+       "assemble one bundle from its manifest (run by ninja)",
+       "MANIFEST",
+       1,
+       {},
+       true,
+       cli::run_internal_bundle},
+      {"internal-hipify",
+       "translate one CUDA file to HIP (run by ninja)",
+       "IN OUT",
+       2,
+       {},
+       true,
+       cli::run_internal_hipify},
   };
   return table;
 }
@@ -119,7 +242,8 @@ Result<const CommandSpec*> find_command(const std::string& name,
     if (!c.hidden) names.push_back(c.name);
   }
   std::string near = closest_match(name, names);
-  return Error{fmt::format("unknown command '{}'", name), {},
+  return Error{fmt::format("unknown command '{}'", name),
+               {},
                near.empty() ? "run 'kb --help' for the commands"
                             : fmt::format("did you mean 'kb {}'?", near)};
 }
@@ -177,14 +301,16 @@ Result<Ok> parse_option(const std::vector<std::string>& args, size_t& i, const C
       std::vector<std::string> opts;
       for (const auto& o : spec.options) opts.push_back(o.name);
       std::string near = closest_match(name, opts);
-      return Error{fmt::format("unknown option '--{}' for 'kb {}'", name, spec.name), {},
+      return Error{fmt::format("unknown option '--{}' for 'kb {}'", name, spec.name),
+                   {},
                    near.empty() ? fmt::format("run 'kb {} --help'", spec.name)
                                 : fmt::format("did you mean '--{}'?", near)};
     }
   } else {
     opt = find_short(spec, a[1]);
     if (!opt)
-      return Error{fmt::format("unknown option '{}' for 'kb {}'", a, spec.name), {},
+      return Error{fmt::format("unknown option '{}' for 'kb {}'", a, spec.name),
+                   {},
                    fmt::format("run 'kb {} --help'", spec.name)};
     if (a.size() > 2) inline_value = a.substr(2);
   }
@@ -230,7 +356,8 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
       continue;
     }
     if (static_cast<int>(out.positional.size()) >= spec.max_positional)
-      return Error{fmt::format("unexpected argument '{}' for 'kb {}'", a, spec.name), {},
+      return Error{fmt::format("unexpected argument '{}' for 'kb {}'", a, spec.name),
+                   {},
                    fmt::format("usage: kb {} {}", spec.name, spec.positional)};
     out.positional.push_back(a);
   }
@@ -240,7 +367,9 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
 std::string usage_text(const std::vector<CommandSpec>& table, const std::string& command) {
   std::string out;
   if (command.empty()) {
-    out = "usage: kb COMMAND [ARGS]\n\nkb builds PyTorch kernel bundles from build.toml.\n\ncommands:\n";
+    out =
+        "usage: kb COMMAND [ARGS]\n\nkb builds PyTorch kernel bundles from "
+        "build.toml.\n\ncommands:\n";
     for (const auto& c : table)
       if (!c.hidden) out += fmt::format("  {:<14}{}\n", c.name, c.summary);
     out += "\nrun 'kb COMMAND --help' for a command's options.\n";

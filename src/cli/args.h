@@ -12,8 +12,8 @@ namespace kb {
 
 // How one option of a command is written.
 struct OptionSpec {
-  std::string name;        // long name without dashes: "variant"
-  char short_name = 0;     // 'j' for -j, 0 for none
+  std::string name;     // long name without dashes: "variant"
+  char short_name = 0;  // 'j' for -j, 0 for none
   bool takes_value = false;
   bool repeatable = false;
   std::string help;
@@ -45,7 +45,7 @@ struct ParsedArgs {
   std::string command;
   std::vector<std::string> positional;
   std::map<std::string, std::vector<std::string>> values;  // option -> values given
-  std::vector<std::string> passthrough;                      // after "--"
+  std::vector<std::string> passthrough;                    // after "--"
   bool has(const std::string& opt) const { return values.count(opt) != 0; }
   // Last value of an option, or `fallback` when absent.
   std::string get(const std::string& opt, const std::string& fallback = "") const;

@@ -122,10 +122,11 @@ int run_completions(const CliCall& call) {
   std::string script = completion_script(shell, command_table());
   if (script.empty()) {
     std::string near = closest_match(shell, completion_shells());
-    print_errors(Error{shell.empty() ? "kb completions needs a shell" : fmt::format("unknown shell '{}'", shell),
-                       {},
-                       near.empty() || shell.empty() ? "use bash, zsh or fish"
-                                                     : fmt::format("did you mean '{}'?", near)});
+    print_errors(Error{
+        shell.empty() ? "kb completions needs a shell" : fmt::format("unknown shell '{}'", shell),
+        {},
+        near.empty() || shell.empty() ? "use bash, zsh or fish"
+                                      : fmt::format("did you mean '{}'?", near)});
     return k_exit_usage;
   }
   std::fwrite(script.data(), 1, script.size(), stdout);
@@ -166,7 +167,8 @@ int cli_main(int argc, char** argv) {
   StderrStatus status;
   Io io{disk, process, env, status};
   const std::string cwd = current_dir();
-  MachineFacts facts = read_machine_facts(disk, self_path(argv[0], cwd), std::to_string(::getpid()));
+  MachineFacts facts =
+      read_machine_facts(disk, self_path(argv[0], cwd), std::to_string(::getpid()));
   auto request = request_from_args(*parsed, facts, cwd);
   if (!request) {
     print_errors(request.errors());

@@ -11,7 +11,8 @@ namespace kb::cli {
 
 void report_timings(const command::BuildOutcome& outcome) {
   if (!outcome.timings) return;
-  if (!outcome.failed()) std::fprintf(stderr, "kb: %s\n", timings_summary_line(*outcome.timings).c_str());
+  if (!outcome.failed())
+    std::fprintf(stderr, "kb: %s\n", timings_summary_line(*outcome.timings).c_str());
   for (const auto& f : outcome.timings_files) std::fprintf(stderr, "kb: timings: %s\n", f.c_str());
 }
 
@@ -46,7 +47,8 @@ int run_build(const CliCall& call) {
       std::fprintf(stderr,
                    "kb: note: %s only shape%s the native build; the Nix build ignores %s (use "
                    "--max-jobs and --cores for its parallelism)\n",
-                   list.c_str(), ignored.size() == 1 ? "s" : "", ignored.size() == 1 ? "it" : "them");
+                   list.c_str(), ignored.size() == 1 ? "s" : "",
+                   ignored.size() == 1 ? "it" : "them");
   }
   auto outcome = command::build(call.request, call.io);
   if (!outcome) {
@@ -59,9 +61,11 @@ int run_build(const CliCall& call) {
   }
   report_timings(*outcome);
   if (outcome->failed()) return report_build_failure(*outcome);
-  for (const auto& v : outcome->abi) std::fprintf(stderr, "kb: %s\n", format_verdict_line(v).c_str());
+  for (const auto& v : outcome->abi)
+    std::fprintf(stderr, "kb: %s\n", format_verdict_line(v).c_str());
   if (outcome->abi_failed) {
-    std::fprintf(stderr, "kb: --abi=error: the bundles above do not load everywhere the reference's do\n");
+    std::fprintf(stderr,
+                 "kb: --abi=error: the bundles above do not load everywhere the reference's do\n");
     return k_exit_failure;
   }
   for (const auto& b : outcome->bundles) std::printf("%s\n", b.c_str());
@@ -80,8 +84,9 @@ int run_check_abi(const CliCall& call) {
     std::fputs(format_verdicts_json(*verdicts).c_str(), stdout);
   } else {
     for (const auto& v : *verdicts)
-      std::fputs(v.ok() ? (format_verdict_line(v) + "\n").c_str() : format_verdict_details(v).c_str(),
-                 stdout);
+      std::fputs(
+          v.ok() ? (format_verdict_line(v) + "\n").c_str() : format_verdict_details(v).c_str(),
+          stdout);
   }
   return ok ? k_exit_ok : k_exit_failure;
 }
@@ -100,7 +105,8 @@ int run_check_builds(const CliCall& call) {
     for (const auto& c : *checks) {
       std::printf("%s\n", format_bundle_line(c).c_str());
       for (size_t i = 1; i < c.problems.size(); ++i)
-        std::printf("  %s%s\n", c.problems[i].file.empty() ? "" : (c.problems[i].file + ": ").c_str(),
+        std::printf("  %s%s\n",
+                    c.problems[i].file.empty() ? "" : (c.problems[i].file + ": ").c_str(),
                     c.problems[i].message.c_str());
     }
   }

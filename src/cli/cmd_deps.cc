@@ -14,8 +14,9 @@ int run_deps(const CliCall& call) {
     print_errors(outcome.errors());
     return k_exit_failure;
   }
-  std::string text = r.json ? deps_to_json(outcome->deps, r.kernel_dir, dep_cache_dir(call.io.env), r.fetch)
-                            : deps_to_text(outcome->deps);
+  std::string text =
+      r.json ? deps_to_json(outcome->deps, r.kernel_dir, dep_cache_dir(call.io.env), r.fetch)
+             : deps_to_text(outcome->deps);
   std::fwrite(text.data(), 1, text.size(), stdout);
   if (outcome->missing.empty()) return k_exit_ok;
   print_errors(Errors(std::move(outcome->missing)));

@@ -28,18 +28,22 @@ ValueCompletion option_value(const OptionSpec& o) {
   if (o.name == "backend") return {ValueKind::words, "native nix", "backend"};
   if (o.name == "variant") return {ValueKind::variant, "", "variant"};
   if (o.name == "launcher") return {ValueKind::command, "", "launcher"};
-  if (o.name == "cuda-archs" || o.name == "rocm-archs") return {ValueKind::words, "native all", "archs"};
+  if (o.name == "cuda-archs" || o.name == "rocm-archs")
+    return {ValueKind::words, "native all", "archs"};
   if (o.name == "abi") return {ValueKind::words, "warn error off", "abi check"};
-  if (o.name == "manylinux") return {ValueKind::words, "manylinux_2_28 manylinux_2_34 manylinux2014", "policy"};
+  if (o.name == "manylinux")
+    return {ValueKind::words, "manylinux_2_28 manylinux_2_34 manylinux2014", "policy"};
   if (o.name == "linker") return {ValueKind::words, "auto default bfd mold lld gold", "linker"};
   if (o.name == "timings") return {ValueKind::words, "html json trace", "report format"};
   return {ValueKind::none, "", o.name};
 }
 
 ValueCompletion positional_value(const CommandSpec& c) {
-  if (c.positional.find("DIR") != std::string::npos) return {ValueKind::dir, "", "kernel directory"};
+  if (c.positional.find("DIR") != std::string::npos)
+    return {ValueKind::dir, "", "kernel directory"};
   if (c.positional.find("MANIFEST") != std::string::npos) return {ValueKind::file, "", "manifest"};
-  if (c.positional.find("SHELL") != std::string::npos) return {ValueKind::words, "bash zsh fish", "shell"};
+  if (c.positional.find("SHELL") != std::string::npos)
+    return {ValueKind::words, "bash zsh fish", "shell"};
   return {ValueKind::none, "", ""};
 }
 
@@ -104,7 +108,8 @@ std::string bash_command_case(const CommandSpec& c) {
     }
     if (!o.takes_value) continue;
     std::string reply = bash_reply(option_value(o));  // "" leaves the value to the user
-    value_cases += fmt::format("        {}) {}return 0 ;;\n", pattern, reply.empty() ? "" : reply + "; ");
+    value_cases +=
+        fmt::format("        {}) {}return 0 ;;\n", pattern, reply.empty() ? "" : reply + "; ");
   }
   std::string out = fmt::format("    {})\n", c.name);
   if (!value_cases.empty()) out += "      case $prev in\n" + value_cases + "      esac\n";
@@ -112,8 +117,8 @@ std::string bash_command_case(const CommandSpec& c) {
   if (positional.kind == ValueKind::none)
     out += fmt::format("      _kb_reply_words {}\n", sh_quote(flags));
   else
-    out += fmt::format("      if [[ $cur == -* ]]; then _kb_reply_words {}; else {}; fi\n", sh_quote(flags),
-                       bash_reply(positional));
+    out += fmt::format("      if [[ $cur == -* ]]; then _kb_reply_words {}; else {}; fi\n",
+                       sh_quote(flags), bash_reply(positional));
   out += "      ;;\n";
   return out;
 }
@@ -285,7 +290,8 @@ std::string fish_command(const CommandSpec& c) {
   std::string out = fmt::format("\n# kb {}\n", c.name);
   out += fmt::format("complete -c kb -n __fish_use_subcommand -a {} -d {}\n", c.name,
                      fish_quote(c.summary));
-  out += fmt::format("complete -c kb -n {} -s h -l help -d 'show the options of this command'\n", when);
+  out += fmt::format("complete -c kb -n {} -s h -l help -d 'show the options of this command'\n",
+                     when);
   for (const auto& o : c.options) {
     std::string line = fmt::format("complete -c kb -n {}", when);
     if (o.short_name) line += fmt::format(" -s {}", o.short_name);

@@ -26,7 +26,8 @@ Result<std::string> dir_argument(const ParsedArgs& args, bool& fetch) {
     fetch = !pos.empty() && pos.front() == "fetch";
     if (fetch) pos.erase(pos.begin());
     if (pos.size() > 1)
-      return Error{"unexpected argument '" + pos[1] + "' for 'kb deps'", {},
+      return Error{"unexpected argument '" + pos[1] + "' for 'kb deps'",
+                   {},
                    "usage: kb deps [DIR] [--json], or kb deps fetch [DIR] (a kernel dir named "
                    "'fetch' is ./fetch)"};
   }
@@ -50,8 +51,8 @@ std::vector<std::string> dep_options(const ParsedArgs& args, const std::string& 
 
 std::vector<std::string> native_only_options(const ParsedArgs& args) {
   std::vector<std::string> out;
-  for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding", "generate-only",
-                          "cuda-archs", "rocm-archs", "timings"})
+  for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding",
+                          "generate-only", "cuda-archs", "rocm-archs", "timings"})
     if (args.has(opt)) out.push_back(std::string("--") + opt);
   return out;
 }
@@ -100,7 +101,9 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   if (args.has("timings")) {
     r.timings = args.get("timings", "html");
     if (r.timings != "html" && r.timings != "json" && r.timings != "trace")
-      return Error{fmt::format("unknown --timings format '{}'", r.timings), {}, "use html (the default), json or trace"};
+      return Error{fmt::format("unknown --timings format '{}'", r.timings),
+                   {},
+                   "use html (the default), json or trace"};
   }
   r.wait = args.has("wait");
   if (args.has("kernel-builder")) r.kernel_builder = args.get("kernel-builder");
@@ -108,8 +111,10 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   r.json = args.has("json");
   r.abi = args.get("abi", r.abi);
   if (r.abi != "warn" && r.abi != "error" && r.abi != "off")
-    return Error{"--abi must be warn, error or off, not '" + r.abi + "'", {},
-                 "warn prints each bundle's ABI verdict, error also fails the build on a violation"};
+    return Error{
+        "--abi must be warn, error or off, not '" + r.abi + "'",
+        {},
+        "warn prints each bundle's ABI verdict, error also fails the build on a violation"};
   r.manylinux = args.get("manylinux", r.manylinux);
   r.python_abi = args.get("python-abi", r.python_abi);
   r.all = args.has("all");

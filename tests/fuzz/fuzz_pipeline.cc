@@ -55,8 +55,8 @@ bool below(const std::string& path, const std::string& dir) {
 // The variables kb's Ninja writer puts under a build line (ninja_file.cc), and the rule
 // attributes under a rule line. Anything else indented under them was smuggled in.
 const std::set<std::string>& edge_keys() {
-  static const std::set<std::string> keys = {"cmd", "desc", "pool", "depfile", "dyndep",
-                                             "restat", "generator"};
+  static const std::set<std::string> keys = {"cmd",    "desc",   "pool",     "depfile",
+                                             "dyndep", "restat", "generator"};
   return keys;
 }
 const std::set<std::string>& rule_keys() {
