@@ -33,7 +33,7 @@ KEY_ORDER = ["name", "id", "version", "license", "upstream", "source", "python-d
 def fatbin_archs(path):
     out = subprocess.run(["readelf", "-p", ".nv_fatbin", str(path)],
                          capture_output=True).stdout.decode("latin-1")
-    return set(re.findall(r"sm_[0-9]+[af]?", out))
+    return set(re.findall(r"\bsm_[0-9]+[af]?\b", out))  # whole tokens: Torch 2.14 device code holds the text "sm_10x"
 
 def sm(arch):  # "9.0a" -> sm_90a, "12.1+PTX" -> sm_121
     return "sm_" + arch.replace("+PTX", "").replace(".", "")
