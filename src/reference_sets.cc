@@ -19,15 +19,15 @@ const std::vector<ReferenceBuildSet>& reference_build_sets() {
   // in versions.nix.
   static const std::vector<ReferenceBuildSet> sets = [] {
     std::vector<ReferenceBuildSet> out;
-    for (const Version torch : {Version({2, 13}), Version({2, 14})}) {
+    for (const Version& torch : {Version({2, 13}), Version({2, 14})}) {
       out.push_back({torch, Backend::cpu, std::nullopt, "x86_64", "linux"});
-      for (const Version cuda : {Version({12, 6}), Version({13}), Version({13, 2})})
+      for (const Version& cuda : {Version({12, 6}), Version({13}), Version({13, 2})})
         out.push_back({torch, Backend::cuda, cuda, "x86_64", "linux"});
-      for (const Version rocm : {Version({7, 1}), Version({7, 2})})
+      for (const Version& rocm : {Version({7, 1}), Version({7, 2})})
         out.push_back({torch, Backend::rocm, rocm, "x86_64", "linux"});
       out.push_back({torch, Backend::xpu, Version({2026, 0}), "x86_64", "linux"});
       out.push_back({torch, Backend::cpu, std::nullopt, "aarch64", "linux"});
-      for (const Version cuda : {Version({12, 6}), Version({13}), Version({13, 2})})
+      for (const Version& cuda : {Version({12, 6}), Version({13}), Version({13, 2})})
         out.push_back({torch, Backend::cuda, cuda, "aarch64", "linux"});
       out.push_back({torch, Backend::cpu, std::nullopt, "aarch64", "darwin"});
       out.push_back({torch, Backend::metal, std::nullopt, "aarch64", "darwin"});
