@@ -343,6 +343,7 @@ ArchIntersection rocm_intersection(const std::vector<std::string>& requested, bo
   for (const auto& r : ref) {  // reference order, each target once
     if (!wanted.count(r)) continue;
     if (!compiler.empty() && !compiler.count(r)) {
+      out.compiler_drops.push_back({r, out.notes.size()});
       out.notes.push_back(fmt::format("{}: not supported by the HIP compiler", r));
       continue;
     }

@@ -369,7 +369,7 @@ ArchIntersection rocm_section_archs(const std::optional<std::vector<std::string>
   std::vector<std::string> wanted;
   for (const auto& t : selection.targets) add_once(wanted, strip_feature(t));
   const std::string what = fmt::format("{} ({})", selection.reason, fmt::join(wanted, ";"));
-  ArchIntersection out{{}, full.notes};
+  ArchIntersection out{{}, full.notes, full.compiler_drops};
   std::vector<std::string> left_out;
   for (const auto& a : full.archs) (contains(wanted, a) ? out.archs : left_out).push_back(a);
   if (out.archs.empty()) {

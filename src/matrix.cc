@@ -386,18 +386,11 @@ class MatrixBuilder {
     ArchIntersection archs = rocm_section_archs(given, m_archs.rocm, tk.gfx_targets);
     // Name the compiler that cannot build a target (gfx942 with Debian's clang 15): the
     // device library lists the ISAs the toolkit builds (toolchains/rocm.cc).
-    for (auto& note : archs.notes) {
-      constexpr std::string_view k_unsupported = ": not supported by the HIP compiler";
-      if (note.size() < k_unsupported.size() ||
-          note.compare(note.size() - k_unsupported.size(), k_unsupported.size(), k_unsupported) !=
-              0)
-        continue;
-      std::string target = note.substr(0, note.size() - k_unsupported.size());
-      note +=
+    for (const CompilerDrop& drop : archs.compiler_drops)
+      archs.notes[drop.note] +=
           fmt::format(" ({} of ROCm {}, HIP {}: its device library {} has no {})",
                       tk.clang.empty() ? std::string("clang") : tk.clang,
-                      show(tk.version.truncated(2)), tk.hip_version, tk.device_lib_path, target);
-    }
+                      show(tk.version.truncated(2)), tk.hip_version, tk.device_lib_path, drop.arch);
     if (archs.archs.empty()) {
       std::string why = k.rocm_archs ? fmt::format("requested {}", fmt::join(requested, ";"))
                                      : "all supported targets";

@@ -250,6 +250,8 @@ TEST(Rocm, ExactIntersectionWithNotes) {
   ASSERT_EQ(r.notes.size(), 2u);
   EXPECT_THAT(r.notes[0], HasSubstr("gfx940: not one of the supported ROCm targets"));
   EXPECT_EQ(r.notes[1], "gfx942: not supported by the HIP compiler");
+  // The compiler's drop as data: which target, and which note says so.
+  EXPECT_THAT(r.compiler_drops, ElementsAre(CompilerDrop{"gfx942", 1}));
 }
 
 TEST(Rocm, AllTargetsWhenNotGiven) {

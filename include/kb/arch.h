@@ -43,9 +43,19 @@ bool is_valid_cuda_capability(const std::string& cap);
 bool cuda_capability_can_match(const std::string& cap);
 
 // Result of intersecting a kernel's list with the supported set.
+// A target dropped because the compiler cannot build it (ROCm: not in the toolkit's device
+// library), as data: `note` indexes the ArchIntersection's notes, so a caller that knows the
+// compiler can say more there without reading the note's words.
+struct CompilerDrop {
+  std::string arch;  // "gfx942"
+  size_t note = 0;   // index into ArchIntersection::notes
+  bool operator==(const CompilerDrop&) const = default;
+};
+
 struct ArchIntersection {
-  std::vector<std::string> archs;  // natural order, "+PTX" re-applied
-  std::vector<std::string> notes;  // what was dropped and why
+  std::vector<std::string> archs;                 // natural order, "+PTX" re-applied
+  std::vector<std::string> notes;                 // what was dropped and why, for people
+  std::vector<CompilerDrop> compiler_drops = {};  // which notes are compiler drops
 };
 
 // The reference's "loose intersection" of a kernel's cuda-capabilities with `supported`
