@@ -130,6 +130,109 @@ std::map<std::string, PlannedJob> planned_jobs(const BuildPlan& plan,
   return out;
 }
 
+// The latest entry of each output, keyed by its path made absolute to match the plan's.
+std::map<std::string, NinjaLogEntry> latest_entries(const std::vector<NinjaLogEntry>& entries,
+                                                    const std::string& ninja_dir) {
+  std::map<std::string, NinjaLogEntry> latest;
+  for (const auto& e : entries) {
+    NinjaLogEntry a = e;
+    if (!a.output.empty() && a.output[0] != '/' && !ninja_dir.empty())
+      a.output = join_path(ninja_dir, a.output);
+    latest[a.output] = std::move(a);
+  }
+  return latest;
+}
+
+// The jobs of `latest` sorted by start then output, named from the plan, with their waits.
+std::vector<TimedJob> timed_jobs(const std::map<std::string, NinjaLogEntry>& latest,
+                                 const std::map<std::string, PlannedJob>& planned,
+                                 const std::string& ninja_dir) {
+  std::vector<std::pair<std::string, const NinjaLogEntry*>> ran;
+  for (const auto& [out, e] : latest) ran.emplace_back(out, &e);
+  std::sort(ran.begin(), ran.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second->start_ms, a.first) < std::tie(b.second->start_ms, b.first);
+  });
+  std::vector<TimedJob> jobs;
+  std::map<std::string, size_t> index;
+  for (const auto& [out, e] : ran) {
+    TimedJob j;
+    j.output = e->output;
+    j.start_ms = e->start_ms;
+    j.end_ms = e->end_ms;
+    if (auto p = planned.find(out); p != planned.end()) {
+      j.kind = p->second.kind;
+      j.variant = p->second.variant;
+      j.name = p->second.name;
+      j.tool = p->second.tool;
+      j.device_passes = p->second.device_passes;
+    } else {
+      j.name = relative_to(out, ninja_dir);
+    }
+    index[out] = jobs.size();
+    jobs.push_back(std::move(j));
+  }
+  for (const auto& [out, i] : index)
+    if (auto p = planned.find(out); p != planned.end())
+      for (const auto& dep : p->second.after)
+        if (auto d = index.find(dep); d != index.end()) jobs[i].after.push_back(d->second);
+  return jobs;
+}
+
+// The longest chain of jobs that wait for each other: its length and its jobs, first to last.
+struct Chain {
+  int64_t ms = 0;
+  std::vector<size_t> jobs;
+};
+
+// The longest chain of dependent `jobs` by duration (empty when there are no jobs).
+Chain longest_chain(const std::vector<TimedJob>& jobs) {
+  // Jobs are sorted by start, and a job starts after those it waits for, so one pass in that
+  // order sees every predecessor's chain first.
+  std::vector<int64_t> chain(jobs.size(), 0);
+  std::vector<std::optional<size_t>> prev(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    int64_t best = 0;
+    for (size_t d : jobs[i].after)
+      if (d < i && chain[d] > best) {
+        best = chain[d];
+        prev[i] = d;
+      }
+    chain[i] = best + jobs[i].duration_ms();
+  }
+  std::optional<size_t> end;
+  for (size_t i = 0; i < chain.size(); ++i)
+    if (!end || chain[i] > chain[*end]) end = i;
+  Chain out;
+  if (!end) return out;
+  out.ms = chain[*end];
+  for (std::optional<size_t> k = end; k; k = prev[*k]) out.jobs.insert(out.jobs.begin(), *k);
+  return out;
+}
+
+// The job-count curve of `jobs`, one step per distinct start or end time.
+std::vector<ConcurrencyStep> concurrency_steps(const std::vector<TimedJob>& jobs) {
+  // +1 at each start, -1 at each end (ends first at equal times).
+  std::vector<std::tuple<int64_t, int, bool>> events;
+  for (const auto& j : jobs) {
+    bool nvcc = j.tool == "nvcc";
+    events.emplace_back(j.start_ms, +1, nvcc);
+    events.emplace_back(j.end_ms, -1, nvcc);
+  }
+  std::sort(events.begin(), events.end());
+  std::vector<ConcurrencyStep> steps;
+  ConcurrencyStep now;
+  for (const auto& [at, delta, nvcc] : events) {
+    now.running += delta;
+    if (nvcc) now.nvcc += delta;
+    now.t_ms = at;
+    if (!steps.empty() && steps.back().t_ms == at)
+      steps.back() = now;
+    else
+      steps.push_back(now);
+  }
+  return steps;
+}
+
 }  // namespace
 
 std::vector<NinjaLogEntry> parse_ninja_log_entries(std::string_view text) {
@@ -165,102 +268,27 @@ std::string_view to_string(JobKind kind) {
 
 Timings make_timings(const BuildPlan& plan, const TimingsContext& context,
                      const std::vector<NinjaLogEntry>& entries) {
-  const std::string& ninja_dir = context.ninja_dir;
   Timings t;
   t.kernel = context.kernel;
-  int slots = context.slots;
-  int64_t wall_ms = context.wall_ms;
-  t.slots = std::max(slots, 1);
+  t.slots = std::max(context.slots, 1);
   t.nvcc_pool_depth = plan.nvcc_pool_depth;
   t.nvcc_bytes_per_job = k_nvcc_bytes_per_thread * std::max(plan.nvcc_threads_max, 1);
 
-  // The latest entry of each output, its path made absolute to match the plan's.
-  std::map<std::string, NinjaLogEntry> latest;
-  for (const auto& e : entries) {
-    NinjaLogEntry a = e;
-    if (!a.output.empty() && a.output[0] != '/' && !ninja_dir.empty())
-      a.output = join_path(ninja_dir, a.output);
-    latest[a.output] = std::move(a);
-  }
-  auto planned = planned_jobs(plan, context.kernel_dir);
-
-  std::vector<std::pair<std::string, const NinjaLogEntry*>> ran;
-  for (const auto& [out, e] : latest) ran.emplace_back(out, &e);
-  std::sort(ran.begin(), ran.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second->start_ms, a.first) < std::tie(b.second->start_ms, b.first);
-  });
-  std::map<std::string, size_t> index;
-  for (const auto& [out, e] : ran) {
-    TimedJob j;
-    j.output = e->output;
-    j.start_ms = e->start_ms;
-    j.end_ms = e->end_ms;
-    if (auto p = planned.find(out); p != planned.end()) {
-      j.kind = p->second.kind;
-      j.variant = p->second.variant;
-      j.name = p->second.name;
-      j.tool = p->second.tool;
-      j.device_passes = p->second.device_passes;
-    } else {
-      j.name = relative_to(out, ninja_dir);
-    }
-    index[out] = t.jobs.size();
-    t.jobs.push_back(std::move(j));
-  }
-  for (const auto& [out, i] : index)
-    if (auto p = planned.find(out); p != planned.end())
-      for (const auto& dep : p->second.after)
-        if (auto d = index.find(dep); d != index.end()) t.jobs[i].after.push_back(d->second);
-
-  // Sums, and the longest chain: jobs are sorted by start, and a job starts after those it
-  // waits for, so one pass in that order sees every predecessor's chain first.
-  std::vector<int64_t> chain(t.jobs.size(), 0);
-  std::vector<std::optional<size_t>> prev(t.jobs.size());
+  t.jobs = timed_jobs(latest_entries(entries, context.ninja_dir),
+                      planned_jobs(plan, context.kernel_dir), context.ninja_dir);
   int64_t last_end = 0;
-  for (size_t i = 0; i < t.jobs.size(); ++i) {
-    const TimedJob& j = t.jobs[i];
+  for (const TimedJob& j : t.jobs) {
     t.sum_ms += j.duration_ms();
     t.longest_ms = std::max(t.longest_ms, j.duration_ms());
     last_end = std::max(last_end, j.end_ms);
-    int64_t best = 0;
-    for (size_t d : j.after)
-      if (d < i && chain[d] > best) {
-        best = chain[d];
-        prev[i] = d;
-      }
-    chain[i] = best + j.duration_ms();
   }
-  std::optional<size_t> end;
-  for (size_t i = 0; i < chain.size(); ++i)
-    if (!end || chain[i] > chain[*end]) end = i;
-  if (end) {
-    t.chain_ms = chain[*end];
-    for (std::optional<size_t> k = end; k; k = prev[*k]) {
-      t.critical_path.insert(t.critical_path.begin(), *k);
-      t.jobs[*k].critical = true;
-    }
-  }
+  Chain chain = longest_chain(t.jobs);
+  t.chain_ms = chain.ms;
+  t.critical_path = std::move(chain.jobs);
+  for (size_t k : t.critical_path) t.jobs[k].critical = true;
   t.bound_ms = std::max(t.chain_ms, (t.sum_ms + t.slots - 1) / t.slots);
-  t.wall_ms = wall_ms > 0 ? wall_ms : last_end;
-
-  // Concurrency: +1 at each start, -1 at each end (ends first at equal times).
-  std::vector<std::tuple<int64_t, int, bool>> events;
-  for (const auto& j : t.jobs) {
-    bool nvcc = j.tool == "nvcc";
-    events.emplace_back(j.start_ms, +1, nvcc);
-    events.emplace_back(j.end_ms, -1, nvcc);
-  }
-  std::sort(events.begin(), events.end());
-  ConcurrencyStep now;
-  for (const auto& [at, delta, nvcc] : events) {
-    now.running += delta;
-    if (nvcc) now.nvcc += delta;
-    now.t_ms = at;
-    if (!t.concurrency.empty() && t.concurrency.back().t_ms == at)
-      t.concurrency.back() = now;
-    else
-      t.concurrency.push_back(now);
-  }
+  t.wall_ms = context.wall_ms > 0 ? context.wall_ms : last_end;
+  t.concurrency = concurrency_steps(t.jobs);
   return t;
 }
 

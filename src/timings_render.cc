@@ -187,6 +187,118 @@ svg text{font:11px sans-serif}.variant{font-weight:bold}.axis{fill:#666}.grid{st
 .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 )";
 
+// The page's head, title and summary table, and the paragraph that explains the bound.
+std::string summary_html(const Timings& t) {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
+  h += fmt::format("<title>kb timings: {}</title><style>{}</style></head><body>\n",
+                   html_escape(t.kernel), k_style);
+  h += fmt::format("<h1>kb build timings: {}</h1>\n", html_escape(t.kernel));
+  const TimedJob* slow = slowest_job(t);
+  h += fmt::format(
+      "<table class=\"summary\"><tr><td>wall</td><td class=\"big\">{:.1f} s</td><td>ideal "
+      "bound</td>"
+      "<td class=\"big\">{:.1f} s</td><td>wall / bound</td><td class=\"big\">{}</td></tr>\n"
+      "<tr><td>jobs</td><td>{}</td><td>Σ job time</td><td>{:.1f} "
+      "s</td><td>-j</td><td>{}</td></tr>\n"
+      "<tr><td>critical path</td><td>{:.1f} s</td><td>longest job</td><td>{:.1f} "
+      "s</td><td>slowest</td><td>{}</td></tr></table>\n",
+      seconds(t.wall_ms), seconds(t.bound_ms),
+      t.bound_ms > 0 ? fmt::format("{:.2f}", double(t.wall_ms) / t.bound_ms) : "—", t.jobs.size(),
+      seconds(t.sum_ms), t.slots, seconds(t.chain_ms), seconds(t.longest_ms),
+      slow ? html_escape(job_label(*slow)) : "—");
+  h += "<p>The bound is max(critical path, Σ job time / -j): no schedule of these jobs finishes "
+       "sooner. "
+       "The critical path is the longest chain of jobs that wait for each other (hipify → compile "
+       "→ link → "
+       "bundle), by this build's durations.</p>\n";
+  return h;
+}
+
+// The jobs timeline: its heading, its colour legend and its SVG.
+std::string jobs_html(const Timings& t) {
+  std::string h =
+      "<h2>Jobs</h2>\n<p class=\"legend\">"
+      "<span><i style=\"background:#6a9fd4\"></i>host compile</span>"
+      "<span><i style=\"background:#7fbf6a\"></i>device compile</span>"
+      "<span><i style=\"background:#d9a54a\"></i>link</span>"
+      "<span><i style=\"background:#a98bd1\"></i>bundle</span>"
+      "<span><i style=\"background:#d47f9a\"></i>hipify</span>"
+      "<span><i style=\"border:2px solid #d62728\"></i>critical path</span></p>\n";
+  h += timeline_svg(t) + "\n";
+  return h;
+}
+
+// The jobs-running curve against -j, and the nvcc pool's memory curve when an nvcc job ran.
+std::string concurrency_html(const Timings& t) {
+  std::string h;
+  int top = 0, nvcc_top = 0;
+  for (const auto& s : t.concurrency) {
+    top = std::max(top, s.running);
+    nvcc_top = std::max(nvcc_top, s.nvcc);
+  }
+  h += "<h2>Concurrency</h2>\n";
+  h += curve_svg(
+           t, "jobs running", top, fmt::format("{} jobs", top),
+           [](const ConcurrencyStep& s) { return double(s.running); }, "#1f77b4", double(t.slots),
+           fmt::format("-j {}", t.slots)) +
+       "\n";
+  if (nvcc_top > 0) {
+    double gib = double(1LL << 30);
+    double per = t.nvcc_bytes_per_job / gib;
+    h += "<h2>nvcc pool: reserved memory</h2>\n<p>Each running nvcc job reserves the plan's "
+         "per-job budget "
+         "(--threads × 2.5 GiB); the pool lets " +
+         std::to_string(t.nvcc_pool_depth) + " run at once.</p>\n";
+    h += curve_svg(
+             t, "nvcc reserved", nvcc_top * per, fmt::format("{:.1f} GiB", nvcc_top * per),
+             [per](const ConcurrencyStep& s) { return s.nvcc * per; }, "#2ca02c",
+             t.nvcc_pool_depth * per, fmt::format("pool {:.1f} GiB", t.nvcc_pool_depth * per)) +
+         "\n";
+  }
+  return h;
+}
+
+// The critical path as an ordered list, each job with its variant and duration.
+std::string critical_path_html(const Timings& t) {
+  std::string h = "<h2>Critical path</h2>\n<ol class=\"critical-path\">";
+  for (size_t i : t.critical_path) {
+    const TimedJob& j = t.jobs[i];
+    h += fmt::format("<li>{} — {} ({:.2f} s)</li>", html_escape(job_label(j)),
+                     html_escape(j.variant.empty() ? "(no variant)" : j.variant),
+                     seconds(j.duration_ms()));
+  }
+  return h + "</ol>\n";
+}
+
+// The compile jobs, slowest first (ties in start order), as a table.
+std::string slowest_tus_html(const Timings& t) {
+  std::string h =
+      "<h2>Slowest TUs</h2>\n<table "
+      "class=\"list\"><tr><th>TU</th><th>variant</th><th>tool</th><th>s</th></tr>";
+  std::vector<const TimedJob*> compiles;
+  for (const auto& j : t.jobs)
+    if (j.kind == JobKind::compile) compiles.push_back(&j);
+  std::stable_sort(compiles.begin(), compiles.end(), [](const TimedJob* a, const TimedJob* b) {
+    return a->duration_ms() > b->duration_ms();
+  });
+  for (const TimedJob* j : compiles)
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
+                     html_escape(j->name), html_escape(j->variant), j->tool,
+                     seconds(j->duration_ms()));
+  return h + "</table>\n";
+}
+
+// Each variant's Σ job time, as a table.
+std::string variants_html(const Timings& t) {
+  std::string h =
+      "<h2>Variants</h2>\n<table class=\"list\"><tr><th>variant</th><th>Σ job time "
+      "s</th></tr>";
+  for (const auto& [v, ms] : variant_totals(t))
+    h += fmt::format("<tr><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
+                     html_escape(v.empty() ? "(no variant)" : v), seconds(ms));
+  return h + "</table>\n";
+}
+
 }  // namespace
 
 std::string render_timings_json(const Timings& t) {
@@ -234,89 +346,17 @@ std::string render_timings_json(const Timings& t) {
 }
 
 std::string render_timings_html(const Timings& t) {
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  h += fmt::format("<title>kb timings: {}</title><style>{}</style></head><body>\n",
-                   html_escape(t.kernel), k_style);
-  h += fmt::format("<h1>kb build timings: {}</h1>\n", html_escape(t.kernel));
-  const TimedJob* slow = slowest_job(t);
-  h += fmt::format(
-      "<table class=\"summary\"><tr><td>wall</td><td class=\"big\">{:.1f} s</td><td>ideal "
-      "bound</td>"
-      "<td class=\"big\">{:.1f} s</td><td>wall / bound</td><td class=\"big\">{}</td></tr>\n"
-      "<tr><td>jobs</td><td>{}</td><td>Σ job time</td><td>{:.1f} "
-      "s</td><td>-j</td><td>{}</td></tr>\n"
-      "<tr><td>critical path</td><td>{:.1f} s</td><td>longest job</td><td>{:.1f} "
-      "s</td><td>slowest</td><td>{}</td></tr></table>\n",
-      seconds(t.wall_ms), seconds(t.bound_ms),
-      t.bound_ms > 0 ? fmt::format("{:.2f}", double(t.wall_ms) / t.bound_ms) : "—", t.jobs.size(),
-      seconds(t.sum_ms), t.slots, seconds(t.chain_ms), seconds(t.longest_ms),
-      slow ? html_escape(job_label(*slow)) : "—");
-  h += "<p>The bound is max(critical path, Σ job time / -j): no schedule of these jobs finishes "
-       "sooner. "
-       "The critical path is the longest chain of jobs that wait for each other (hipify → compile "
-       "→ link → "
-       "bundle), by this build's durations.</p>\n";
+  std::string h = summary_html(t);
   if (t.jobs.empty()) {
     h += "<p>No job ran: everything was up to date.</p></body></html>\n";
     return h;
   }
-  h += "<h2>Jobs</h2>\n<p class=\"legend\">"
-       "<span><i style=\"background:#6a9fd4\"></i>host compile</span>"
-       "<span><i style=\"background:#7fbf6a\"></i>device compile</span>"
-       "<span><i style=\"background:#d9a54a\"></i>link</span>"
-       "<span><i style=\"background:#a98bd1\"></i>bundle</span>"
-       "<span><i style=\"background:#d47f9a\"></i>hipify</span>"
-       "<span><i style=\"border:2px solid #d62728\"></i>critical path</span></p>\n";
-  h += timeline_svg(t) + "\n";
-  int top = 0, nvcc_top = 0;
-  for (const auto& s : t.concurrency) {
-    top = std::max(top, s.running);
-    nvcc_top = std::max(nvcc_top, s.nvcc);
-  }
-  h += "<h2>Concurrency</h2>\n";
-  h += curve_svg(
-           t, "jobs running", top, fmt::format("{} jobs", top),
-           [](const ConcurrencyStep& s) { return double(s.running); }, "#1f77b4", double(t.slots),
-           fmt::format("-j {}", t.slots)) +
-       "\n";
-  if (nvcc_top > 0) {
-    double gib = double(1LL << 30);
-    double per = t.nvcc_bytes_per_job / gib;
-    h += "<h2>nvcc pool: reserved memory</h2>\n<p>Each running nvcc job reserves the plan's "
-         "per-job budget "
-         "(--threads × 2.5 GiB); the pool lets " +
-         std::to_string(t.nvcc_pool_depth) + " run at once.</p>\n";
-    h += curve_svg(
-             t, "nvcc reserved", nvcc_top * per, fmt::format("{:.1f} GiB", nvcc_top * per),
-             [per](const ConcurrencyStep& s) { return s.nvcc * per; }, "#2ca02c",
-             t.nvcc_pool_depth * per, fmt::format("pool {:.1f} GiB", t.nvcc_pool_depth * per)) +
-         "\n";
-  }
-  h += "<h2>Critical path</h2>\n<ol class=\"critical-path\">";
-  for (size_t i : t.critical_path) {
-    const TimedJob& j = t.jobs[i];
-    h += fmt::format("<li>{} — {} ({:.2f} s)</li>", html_escape(job_label(j)),
-                     html_escape(j.variant.empty() ? "(no variant)" : j.variant),
-                     seconds(j.duration_ms()));
-  }
-  h += "</ol>\n<h2>Slowest TUs</h2>\n<table "
-       "class=\"list\"><tr><th>TU</th><th>variant</th><th>tool</th><th>s</th></tr>";
-  std::vector<const TimedJob*> compiles;
-  for (const auto& j : t.jobs)
-    if (j.kind == JobKind::compile) compiles.push_back(&j);
-  std::stable_sort(compiles.begin(), compiles.end(), [](const TimedJob* a, const TimedJob* b) {
-    return a->duration_ms() > b->duration_ms();
-  });
-  for (const TimedJob* j : compiles)
-    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
-                     html_escape(j->name), html_escape(j->variant), j->tool,
-                     seconds(j->duration_ms()));
-  h += "</table>\n<h2>Variants</h2>\n<table class=\"list\"><tr><th>variant</th><th>Σ job time "
-       "s</th></tr>";
-  for (const auto& [v, ms] : variant_totals(t))
-    h += fmt::format("<tr><td>{}</td><td class=\"n\">{:.2f}</td></tr>",
-                     html_escape(v.empty() ? "(no variant)" : v), seconds(ms));
-  h += "</table>\n</body></html>\n";
+  h += jobs_html(t);
+  h += concurrency_html(t);
+  h += critical_path_html(t);
+  h += slowest_tus_html(t);
+  h += variants_html(t);
+  h += "</body></html>\n";
   return h;
 }
 
