@@ -189,22 +189,33 @@ Result<ArchChoice> choose_rocm_archs(const std::string& option,
   return choose(option, env, k_rocm_names, check_rocm_entry, "gfx90a;gfx942");
 }
 
-ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std::string>& gpu_caps,
-                                 const std::optional<Version>& cuda_version) {
+namespace {
+
+// The selection of an `all` or LIST choice, which needs no GPU; nullopt for native.
+std::optional<ArchSelection> given_selection(const ArchChoice& choice, const ChoiceNames& names) {
+  if (choice.kind == ArchChoice::Kind::native) return std::nullopt;
   ArchSelection sel;
   sel.choice = choice;
-  const std::string who = source_name(choice, k_cuda_names);
+  const std::string who = source_name(choice, names);
   if (choice.kind == ArchChoice::Kind::all) {
     sel.kind = ArchSelection::Kind::all;
     sel.reason = who + "=all";
     return sel;
   }
-  if (choice.kind == ArchChoice::Kind::list) {
-    sel.kind = ArchSelection::Kind::list;
-    sel.targets = choice.list;
-    sel.reason = who;
-    return sel;
-  }
+  sel.kind = ArchSelection::Kind::list;
+  sel.targets = choice.list;
+  sel.reason = who;
+  return sel;
+}
+
+}  // namespace
+
+ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std::string>& gpu_caps,
+                                 const std::optional<Version>& cuda_version) {
+  if (auto given = given_selection(choice, k_cuda_names)) return *given;
+  ArchSelection sel;
+  sel.choice = choice;
+  const std::string who = source_name(choice, k_cuda_names);
   for (const auto& cap : gpu_caps) {
     auto c = parse_cuda_capability(cap);
     if (c && c->suffix == 0 && !c->ptx) add_once(sel.targets, cap);
@@ -244,20 +255,10 @@ ArchSelection resolve_cuda_archs(const ArchChoice& choice, const std::vector<std
 
 ArchSelection resolve_rocm_archs(const ArchChoice& choice,
                                  const std::vector<std::string>& gpu_gfx) {
+  if (auto given = given_selection(choice, k_rocm_names)) return *given;
   ArchSelection sel;
   sel.choice = choice;
   const std::string who = source_name(choice, k_rocm_names);
-  if (choice.kind == ArchChoice::Kind::all) {
-    sel.kind = ArchSelection::Kind::all;
-    sel.reason = who + "=all";
-    return sel;
-  }
-  if (choice.kind == ArchChoice::Kind::list) {
-    sel.kind = ArchSelection::Kind::list;
-    sel.targets = choice.list;
-    sel.reason = who;
-    return sel;
-  }
   std::vector<std::string> seen, unsupported;
   for (const auto& g : gpu_gfx) add_once(seen, strip_feature(g));
   const auto& ref = reference_rocm_archs();
