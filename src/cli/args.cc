@@ -32,6 +32,7 @@ const OptionSpec k_no_cache{"no-cache", 0, false, false,
 const OptionSpec k_backend{"backend", 0, true, false, "native (default) or nix"};
 const OptionSpec k_kernel_builder{"kernel-builder", 0, true, false,
                                   "flake ref of kernel-builder (nix backend)"};
+const OptionSpec k_jobs{"jobs", 'j', true, false, "parallel jobs (default: cores)"};
 const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/build)"};
 const OptionSpec k_linker{
     "linker", 0, true, false,
@@ -101,7 +102,7 @@ const std::vector<CommandSpec>& command_table() {
        "[DIR]",
        1,
        {{"variant", 0, true, true, "build only this variant; repeatable"},
-        {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
+        k_jobs,
         k_out,
         k_cuda_archs,
         k_rocm_archs,
@@ -136,7 +137,7 @@ const std::vector<CommandSpec>& command_table() {
        "[DIR] [-- PYTEST ARGS]",
        1,
        {{"variant", 0, true, true, "build and test only this variant; repeatable (nix: one shell)"},
-        {"jobs", 'j', true, false, "parallel jobs (default: cores)"},
+        k_jobs,
         k_out,
         k_cuda_archs,
         k_rocm_archs,
