@@ -20,19 +20,21 @@ bool has_kernels_for(const Config& config, Backend backend) {
 // was found; else none (nothing is asked).
 std::vector<std::string> gpus_for(const ArchChoice& choice, toolchains::GpuKind kind, bool wanted,
                                   const ArchRequest& request, Io& io, ArchSelections& out) {
-  if (choice.kind != ArchChoice::Kind::native || !wanted || !request.look_at_gpus) return {};
-  const std::string cache =
-      request.use_cache ? command_parts::kb_cache_file(io.env, "gpus.json") : std::string();
-  auto probe = toolchains::find_gpus(kind, cache, io.process, io.disk, io.env);
+  if (choice.kind != ArchChoice::Kind::native || !wanted) return {};
+  auto probe = command_parts::find_gpus(kind, request.use_cache, io);
   if (probe.archs.empty() && !probe.note.empty()) out.probe_notes.push_back(probe.note);
   return probe.archs;
 }
 
 }  // namespace
 
+toolchains::GpuProbe command_parts::find_gpus(toolchains::GpuKind kind, bool use_cache, Io& io) {
+  const std::string cache = use_cache ? command_parts::kb_cache_file(io.env, "gpus.json") : "";
+  return toolchains::find_gpus(kind, cache, io.process, io.disk, io.env);
+}
+
 ArchRequest arch_request(const Request& request) {
-  return ArchRequest{request.cuda_archs, request.rocm_archs, /*look_at_gpus=*/true,
-                     request.query.use_cache};
+  return ArchRequest{request.cuda_archs, request.rocm_archs, request.query.use_cache};
 }
 
 Result<ArchSelections> select_archs(const ArchRequest& request, const Config& config,
@@ -51,11 +53,6 @@ Result<ArchSelections> select_archs(const ArchRequest& request, const Config& co
   for (const auto& tk : toolchains.cuda)
     if (!newest_cuda || *newest_cuda < tk.version) newest_cuda = tk.version;
 
-  if (!request.look_at_gpus) {
-    // Planning for another machine: native cannot mean this one's GPUs.
-    if (cuda_choice->kind == ArchChoice::Kind::native) cuda_choice->kind = ArchChoice::Kind::all;
-    if (rocm_choice->kind == ArchChoice::Kind::native) rocm_choice->kind = ArchChoice::Kind::all;
-  }
   auto cuda_gpus = gpus_for(*cuda_choice, toolchains::GpuKind::cuda,
                             has_kernels_for(config, Backend::cuda) && !toolchains.cuda.empty(),
                             request, io, out);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kb/pipeline.h"
+#include "toolchains/gpu_cache.h"
 
 namespace kb::command_parts {
 
@@ -29,6 +30,10 @@ std::string kb_cache_file(const Environment& env, std::string_view name);
 Result<std::vector<VariantVerdict>> check_built_bundles(const Request& request,
                                                         const BuildPlan& plan,
                                                         const native::NativeOutcome& ran, Io& io);
+
+// The GPUs of `kind` on this machine (toolchains/gpu_cache.h), through kb's gpus.json
+// unless `use_cache` is false (--no-cache). Never fails.
+toolchains::GpuProbe find_gpus(toolchains::GpuKind kind, bool use_cache, Io& io);
 
 // `kb build --backend=nix`.
 Result<command::BuildOutcome> build_with_nix(const Request& request, Io& io);

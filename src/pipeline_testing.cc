@@ -69,9 +69,7 @@ struct TestGpus {
 TestGpus test_gpus(const Request& request, const std::vector<TestTarget>& targets, Io& io) {
   TestGpus out;
   auto first = [&](toolchains::GpuKind kind) -> std::optional<std::string> {
-    const std::string cache =
-        request.query.use_cache ? command_parts::kb_cache_file(io.env, "gpus.json") : std::string();
-    auto probe = toolchains::find_gpus(kind, cache, io.process, io.disk, io.env);
+    auto probe = command_parts::find_gpus(kind, request.query.use_cache, io);
     if (probe.archs.empty()) return std::nullopt;
     return probe.archs.front();
   };

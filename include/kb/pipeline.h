@@ -46,12 +46,10 @@ struct MatrixReport {
 };
 
 // How to choose the archs (kb/arch_select.h): --cuda-archs / --rocm-archs as given (nullopt:
-// not given; then $KB_CUDA_ARCHS / $KB_ROCM_ARCHS, else native). With `look_at_gpus` false,
-// native means all without asking the machine (the Nix backend, plans for another machine).
+// not given; then $KB_CUDA_ARCHS / $KB_ROCM_ARCHS, else native).
 struct ArchRequest {
   std::optional<std::string> cuda;
   std::optional<std::string> rocm;
-  bool look_at_gpus = true;
   bool use_cache = true;  // the GPU probe's answer may come from kb's cache (not --no-cache)
 };
 
