@@ -226,5 +226,76 @@ extern "C" long kb_count() {
   EXPECT_TRUE(sh("./count"));
 }
 
+bool glibc_at_least_2_34() {
+  return std::system(
+             "getconf GNU_LIBC_VERSION | awk '{split($2,v,\".\"); exit !(v[1]>2 || v[2]>=34)}'") ==
+         0;
+}
+
+// glibc 2.34 moved dlsym, pthread_once & co. into libc at GLIBC_2.34. Linked with the compat
+// object and link arguments, a library calling them through inline header code imports their
+// old versions instead, needs libdl.so.2 and libpthread.so.0 as a glibc 2.28 build does,
+// passes manylinux_2_28, and the calls still behave: RTLD_DEFAULT and RTLD_NEXT lookups (the
+// latter depends on the caller's object) and std::call_once from several threads.
+TEST_F(ElfSymbols, TrampolinesBindMovedFunctionsToTheirPre234Versions) {
+  if (!glibc_at_least_2_34()) GTEST_SKIP() << "glibc older than 2.34: nothing moved";
+  auto tables = builtin_abi_tables();
+  ASSERT_TRUE(tables.ok());
+  ASSERT_TRUE(compile_compat());
+  write("moved.cc", R"(
+#include <dlfcn.h>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <vector>
+extern "C" int kb_lookups() {
+  void* by_default = dlsym(RTLD_DEFAULT, "puts");
+  void* next = dlsym(RTLD_NEXT, "puts");
+  return (by_default == (void*)&puts) + 2 * (next == (void*)&puts);
+}
+static std::once_flag flag;
+static int runs = 0;
+extern "C" int kb_once() {
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t) ts.emplace_back([] { std::call_once(flag, [] { ++runs; }); });
+  for (auto& t : ts) t.join();
+  return runs;
+}
+)");
+  std::string link = "g++ -std=c++17 -O2 -fPIC -shared moved.cc compat.o";
+  for (const auto& a : manylinux_compat_link_args()) link += " " + a;
+  ASSERT_TRUE(sh("g++ -std=c++17 -O2 -fPIC -shared moved.cc -o libmoved_plain.so"));
+  EXPECT_EQ(version_of(imports_of("libmoved_plain.so"), "dlsym"), "GLIBC_2.34");
+  for (const char* linker : {"", " -fuse-ld=lld"}) {
+    SCOPED_TRACE(std::string("linker:") + linker);
+    if (!sh(link + linker + " -o libmoved.so")) {
+      ASSERT_STRNE(linker, "") << "GNU ld link failed";
+      continue;  // no lld
+    }
+    ElfImports fixed = imports_of("libmoved.so");
+    EXPECT_EQ(version_of(fixed, "dlsym"), "GLIBC_2.2.5");
+    EXPECT_EQ(version_of(fixed, "pthread_once"), "GLIBC_2.2.5");
+    for (const char* lib : {"libdl.so.2", "libpthread.so.0"})
+      EXPECT_NE(std::find(fixed.needed.begin(), fixed.needed.end(), lib), fixed.needed.end())
+          << lib;
+    auto verdict = check_abi(fixed, *tables, AbiOptions{});
+    ASSERT_TRUE(verdict.ok());
+    EXPECT_TRUE(verdict->empty()) << describe_violation(verdict->front(), AbiOptions{});
+    EXPECT_FALSE(sh("nm -D --defined-only libmoved.so | grep -qw dlsym"));  // not exported
+    write("main.cc", R"(
+#include <dlfcn.h>
+int main() {
+  void* h = dlopen("./libmoved.so", RTLD_NOW | RTLD_LOCAL);
+  if (!h) return 10;
+  auto lookups = (int (*)())dlsym(h, "kb_lookups");
+  auto once = (int (*)())dlsym(h, "kb_once");
+  return lookups() == 3 && once() == 1 && once() == 1 ? 0 : 1;
+}
+)");
+    ASSERT_TRUE(sh("g++ main.cc -o moved_main -pthread"));
+    EXPECT_TRUE(sh("./moved_main"));
+  }
+}
+
 }  // namespace
 }  // namespace kb

@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::Not;
 
 // Whether `seq` occurs in `argv` as consecutive elements.
@@ -282,13 +283,24 @@ TEST_F(Flags, StableAbiDefinesTargetVersionOnEveryTu) {
 TEST_F(Flags, LinkCuda) {
   FlagContext ctx = context(Backend::cuda, 0, &tc.cuda[0]);
   auto argv = link_argv(ctx, {"/b/obj/a.o", "/b/obj/b.o"}, "/b/_relu_cuda_abc1234.abi3.so");
-  std::vector<std::string> expected{"/usr/bin/g++", "-shared",
-                                    "-o",           "/b/_relu_cuda_abc1234.abi3.so",
-                                    "/b/obj/a.o",   "/b/obj/b.o",
-                                    "-lgcc",        "-L/venv211/torch/lib",
-                                    "-lc10",        "-ltorch",
-                                    "-ltorch_cpu",  "-lc10_cuda",
-                                    "-ltorch_cuda", "-L/usr/local/cuda-13.0/lib64",
+  std::vector<std::string> expected{"/usr/bin/g++",
+                                    "-shared",
+                                    "-o",
+                                    "/b/_relu_cuda_abc1234.abi3.so",
+                                    "/b/obj/a.o",
+                                    "/b/obj/b.o",
+                                    "-lgcc",
+                                    "-Wl,--push-state,--no-as-needed",
+                                    "-l:libdl.so.2",
+                                    "-l:libpthread.so.0",
+                                    "-Wl,--pop-state",
+                                    "-L/venv211/torch/lib",
+                                    "-lc10",
+                                    "-ltorch",
+                                    "-ltorch_cpu",
+                                    "-lc10_cuda",
+                                    "-ltorch_cuda",
+                                    "-L/usr/local/cuda-13.0/lib64",
                                     "-lcudart"};
   EXPECT_EQ(argv, expected);
   for (const auto& a : argv) EXPECT_EQ(a.find("rpath"), std::string::npos);
@@ -297,18 +309,20 @@ TEST_F(Flags, LinkCuda) {
 TEST_F(Flags, LinkWithAChosenLinker) {
   FlagContext ctx = context(Backend::cpu, 0);
   ctx.fuse_ld = "lld";
-  EXPECT_THAT(
-      link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
-      ElementsAre("/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so", "/b/obj/a.o",
-                  "-lgcc", "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
+  EXPECT_THAT(link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so"),
+              ElementsAreArray({"/usr/bin/g++", "-shared", "-fuse-ld=lld", "-o", "/b/x.abi3.so",
+                                "/b/obj/a.o", "-lgcc", "-Wl,--push-state,--no-as-needed",
+                                "-l:libdl.so.2", "-l:libpthread.so.0", "-Wl,--pop-state",
+                                "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"}));
 }
 
 TEST_F(Flags, LinkCpu) {
   FlagContext ctx = context(Backend::cpu, 0);
   auto argv = link_argv(ctx, {"/b/obj/a.o"}, "/b/x.abi3.so");
-  EXPECT_THAT(argv,
-              ElementsAre("/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o", "-lgcc",
-                          "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"));
+  EXPECT_THAT(argv, ElementsAreArray({"/usr/bin/g++", "-shared", "-o", "/b/x.abi3.so", "/b/obj/a.o",
+                                      "-lgcc", "-Wl,--push-state,--no-as-needed", "-l:libdl.so.2",
+                                      "-l:libpthread.so.0", "-Wl,--pop-state",
+                                      "-L/venv211/torch/lib", "-lc10", "-ltorch", "-ltorch_cpu"}));
 }
 
 }  // namespace

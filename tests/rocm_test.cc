@@ -278,10 +278,12 @@ TEST_F(RocmFlags, HostTusSeeHipPlatformAndRocmHeaders) {
 
 TEST_F(RocmFlags, LinkAddsTorchHipLibrariesAndTheHipRuntime) {
   auto argv = link_argv(ctx, {"/w/a.o"}, "/w/x.abi3.so");
-  EXPECT_EQ(argv, (Strings{"/usr/bin/g++", "-shared", "-o", "/w/x.abi3.so", "/w/a.o", "-lgcc",
-                           "-L/fx/rocm-torch/lib/python3/site-packages/torch/lib", "-lc10",
-                           "-ltorch", "-ltorch_cpu", "-lc10_hip", "-ltorch_hip",
-                           "-L/fx/rocm-6.4/lib", "-lamdhip64"}));
+  EXPECT_EQ(argv,
+            (Strings{"/usr/bin/g++", "-shared", "-o", "/w/x.abi3.so", "/w/a.o", "-lgcc",
+                     "-Wl,--push-state,--no-as-needed", "-l:libdl.so.2", "-l:libpthread.so.0",
+                     "-Wl,--pop-state", "-L/fx/rocm-torch/lib/python3/site-packages/torch/lib",
+                     "-lc10", "-ltorch", "-ltorch_cpu", "-lc10_hip", "-ltorch_hip",
+                     "-L/fx/rocm-6.4/lib", "-lamdhip64"}));
 }
 
 TEST_F(RocmFlags, DebianPrefixUsrIsNeitherIncludedNorSearched) {
