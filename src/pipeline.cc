@@ -51,6 +51,7 @@ native::NativeRunOptions run_options(const Request& request, const PreparedBuild
   run.regen_inputs.push_back(request.kernel_dir + "/torch-ext/" +
                              prepared.report.config.module_name());
   run.launcher = request.launcher;
+  run.overlap_nvcc = !request.serial_nvcc;
   if (prepared.report.toolchains.ninja) run.ninja = prepared.report.toolchains.ninja->path;
   run.jobs = request.jobs;
   if (request.verbose) run.ninja_args.push_back("-v");

@@ -87,6 +87,7 @@ std::vector<std::string> to_argv(const Request& r) {
   if (r.cuda_archs) add("--cuda-archs", *r.cuda_archs);
   if (r.rocm_archs) add("--rocm-archs", *r.rocm_archs);
   if (r.id_in_binding) argv.push_back("--id-in-binding");
+  if (r.serial_nvcc) argv.push_back("--serial-nvcc");
   add("-j", std::to_string(r.jobs));
   return argv;
 }

@@ -215,6 +215,30 @@ TEST(RenderNinja, LauncherRegenArgsAndPlanDepfile) {
   EXPECT_NE(top.find("--generate-only --variant v1\n"), std::string::npos) << top;
 }
 
+// nvcc compiles go through `kb internal-nvcc --` when overlapping is on and no launcher is
+// set; g++ compiles never do, and a launcher (a cache) takes precedence.
+TEST(RenderNinja, NvccCompilesRunThroughKbWhenOverlapped) {
+  VariantBuild vb = arch_variant("v1", {"a.cu", "b.cpp"});
+  CompileStep nvcc = vb.compiles[0];
+  nvcc.tool = CompileStep::Tool::nvcc;
+  nvcc.argv = {"/cuda/bin/nvcc", "-c", "/k/a.cu", "-o", "/b/a.o"};
+  CompileStep cxx = vb.compiles[0];
+  cxx.tool = CompileStep::Tool::cxx;
+  cxx.argv = {"/usr/bin/g++", "-c", "/k/b.cpp", "-o", "/b/b.o"};
+  NinjaOptions o = options();
+  o.overlap_nvcc = true;
+  EXPECT_EQ(compile_command(nvcc, o),
+            (std::vector<std::string>{o.kb_path, "internal-nvcc", "--", "/cuda/bin/nvcc", "-c",
+                                      "/k/a.cu", "-o", "/b/a.o"}));
+  EXPECT_EQ(compile_command(cxx, o), cxx.argv);
+  o.launcher = "ccache";
+  EXPECT_EQ(compile_command(nvcc, o).front(), "ccache");
+  EXPECT_EQ(compile_command(nvcc, o).size(), nvcc.argv.size() + 1);
+  o.launcher.reset();
+  o.overlap_nvcc = false;
+  EXPECT_EQ(compile_command(nvcc, o), nvcc.argv);
+}
+
 TEST(RenderNinja, EscapesPathsWithSpacesAndDollars) {
   BuildPlan plan;
   VariantBuild vb = arch_variant("v1", {"a.cpp"});

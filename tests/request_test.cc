@@ -119,6 +119,7 @@ TEST(ToArgv, RoundTripsThroughTheCliParser) {
     r.cuda_archs = "8.0;9.0a";
     r.rocm_archs = "native";
     r.id_in_binding = true;
+    r.serial_nvcc = true;
     r.jobs = 17;
     requests.push_back(r);
   }

@@ -30,7 +30,8 @@ NinjaOptions ninja_options(const NativeRunOptions& o) {
           .build_toml = o.build_toml,
           .regen_inputs = o.regen_inputs,
           .regen_args = o.regen_args,
-          .launcher = o.launcher};
+          .launcher = o.launcher,
+          .overlap_nvcc = o.overlap_nvcc};
 }
 
 // The variants a run covers: those named in `targets`, or all. Fails on an unknown name.
@@ -213,7 +214,7 @@ std::string dry_run_text(const BuildPlan& plan, const NativeRunOptions& options)
     text += "# " + vb.variant.name + "\n";
     for (const auto& h : vb.hipify) text += shell_join(h.argv) + "\n";  // ROCm: CUDA -> HIP
     for (const auto& c : vb.compiles)
-      text += shell_join(compile_command(c, options.launcher)) + "\n";
+      text += shell_join(compile_command(c, ninja_options(options))) + "\n";
     if (vb.link) text += shell_join(vb.link->argv) + "\n";
     text += shell_join(bundle_command(options.kb_path, vb.bundle_manifest)) + "\n";
   }

@@ -99,11 +99,10 @@ void write_rules(NinjaWriter& w) {
                    .restat = true});
 }
 
-void write_compile(NinjaWriter& w, const CompileStep& step,
-                   const std::optional<std::string>& launcher) {
+void write_compile(NinjaWriter& w, const CompileStep& step, const NinjaOptions& options) {
   NinjaBuild edge{.outputs = {step.object}, .rule = rule_of(step.tool), .inputs = {step.source}};
   edge.order_only = step.order_only;  // ROCm: hipified headers
-  edge.variables = edge_vars(compile_command(step, launcher), step.description);
+  edge.variables = edge_vars(compile_command(step, options), step.description);
   if (!step.depfile.empty() && step.depfile != step.object + ".d") {
     edge.variables.emplace_back("depfile", ninja_escape(step.depfile));
   }
@@ -180,10 +179,13 @@ std::string variant_ninja_path(const VariantBuild& variant) {
   return variant.work_dir + "/variant.ninja";
 }
 
-std::vector<std::string> compile_command(const CompileStep& step,
-                                         const std::optional<std::string>& launcher) {
+std::vector<std::string> compile_command(const CompileStep& step, const NinjaOptions& options) {
   std::vector<std::string> argv;
-  if (launcher && !launcher->empty()) argv.push_back(*launcher);
+  if (options.launcher && !options.launcher->empty()) {
+    argv.push_back(*options.launcher);
+  } else if (options.overlap_nvcc && step.tool == CompileStep::Tool::nvcc) {
+    argv = {options.kb_path, "internal-nvcc", "--"};
+  }
   argv.insert(argv.end(), step.argv.begin(), step.argv.end());
   return argv;
 }
@@ -343,7 +345,7 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
     w.comment("ninja starts ready edges in this order.");
     for (const auto& s : order) {
       w.newline();
-      write_compile(w, plan.variants[s.variant].compiles[s.compile], options.launcher);
+      write_compile(w, plan.variants[s.variant].compiles[s.compile], options);
     }
   }
 

@@ -34,6 +34,9 @@ struct NinjaOptions {
   // plans what the original command planned.
   std::vector<std::string> regen_args{};
   std::optional<std::string> launcher{};  // e.g. "ccache", prepended to compile commands
+  // Without a launcher: nvcc compiles run as `kb internal-nvcc -- NVCC ...`, their host and
+  // device steps overlapped (kb/nvcc_overlap.h). false runs nvcc as it is.
+  bool overlap_nvcc = false;
   // Wall time of earlier runs by output path (parse_ninja_log), used to order compiles.
   std::map<std::string, int64_t> durations_ms{};
 };
@@ -61,9 +64,10 @@ std::string variant_ninja_path(const VariantBuild& variant);
 // in a path): such a file would run other commands than the plan's.
 Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& options);
 
-// The argv of a compile as build.ninja runs it: the launcher (when set), then the plan's argv.
-std::vector<std::string> compile_command(const CompileStep& step,
-                                         const std::optional<std::string>& launcher);
+// The argv of a compile as build.ninja runs it: the launcher (when set), then the plan's argv;
+// without a launcher and with `overlap_nvcc`, an nvcc compile goes through
+// `KB_PATH internal-nvcc -- ARGV`.
+std::vector<std::string> compile_command(const CompileStep& step, const NinjaOptions& options);
 
 // `<kb> internal-bundle <manifest>`.
 std::vector<std::string> bundle_command(const std::string& kb_path, const std::string& manifest);

@@ -26,8 +26,9 @@ struct NativeRunOptions {
   std::vector<std::string> regen_inputs{};  // more files whose change reruns kb
   std::vector<std::string> regen_args{};    // extra `kb build` arguments for the regeneration
   std::optional<std::string> launcher{};    // e.g. "ccache"
-  std::string ninja{};  // ninja executable (Toolchains::ninja); "" looks it up in PATH
-  int jobs = 0;         // ninja -j; 0 takes plan.jobs
+  bool overlap_nvcc = false;  // nvcc through `kb internal-nvcc` (NinjaOptions::overlap_nvcc)
+  std::string ninja{};        // ninja executable (Toolchains::ninja); "" looks it up in PATH
+  int jobs = 0;               // ninja -j; 0 takes plan.jobs
   std::vector<std::string> targets{};  // variant names to build; empty builds all planned
   // Written into ninja's environment as KB_BUILD_LOCK_HOLDER (see lock_build_dir); "" for
   // none.

@@ -69,6 +69,7 @@ struct Request {
   std::optional<std::string> cuda_archs;  // --cuda-archs native|all|LIST (kb/arch_select.h)
   std::optional<std::string> rocm_archs;  // --rocm-archs native|all|LIST
   bool id_in_binding = false;             // --id-in-binding: never late-bind the namespace
+  bool serial_nvcc = false;               // --serial-nvcc: nvcc's steps not overlapped
   std::string kb_path;                    // absolute path of this kb binary
   std::string lock_owner;                 // what names this process in the build lock (its pid)
   BuildBackend backend = BuildBackend::native;  // --backend
@@ -106,7 +107,7 @@ Request default_request(const std::string& kernel_dir, const MachineFacts& facts
 // The `kb build` options that reproduce `request`'s plan, as the regeneration edge passes
 // them after `kb build DIR --out OUT --generate-only`: --torch, --cuda and --rocm made
 // absolute against request.cwd, --dep, --unique-id, --variant, --launcher, --linker,
-// --cuda-archs, --rocm-archs, --id-in-binding and -j. Pure.
+// --cuda-archs, --rocm-archs, --id-in-binding, --serial-nvcc and -j. Pure.
 std::vector<std::string> to_argv(const Request& request);
 
 // `path` made absolute against `cwd` and normalised lexically ("a/../b" is "b"); a trailing

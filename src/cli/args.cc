@@ -37,6 +37,10 @@ const OptionSpec k_out{"out", 0, true, false, "build directory (default: DIR/bui
 const OptionSpec k_linker{
     "linker", 0, true, false,
     "auto (default: fastest of mold, lld, gold found), default, bfd, mold, lld or gold"};
+const OptionSpec k_serial_nvcc{
+    "serial-nvcc", 0, false, false,
+    "run each nvcc compile's steps one after another as nvcc does (default: kb overlaps the "
+    "host and device steps of each .cu; docs/performance.md)"};
 const OptionSpec k_cuda_archs{
     "cuda-archs", 0, true, false,
     "native (this machine's GPUs), all, or a capability list like \"8.0;9.0a\" "
@@ -110,6 +114,7 @@ const std::vector<CommandSpec>& command_table() {
         {"unique-id", 0, true, false, "op namespace suffix (default: git tree id)"},
         {"launcher", 0, true, false, "compiler launcher, e.g. ccache"},
         k_linker,
+        k_serial_nvcc,
         {"id-in-binding", 0, false, false,
          "compile the unique id into the binding TUs, as the reference does (each commit "
          "recompiles them)"},
@@ -142,6 +147,7 @@ const std::vector<CommandSpec>& command_table() {
         k_cuda_archs,
         k_rocm_archs,
         k_linker,
+        k_serial_nvcc,
         k_torch,
         k_cuda,
         k_rocm,
@@ -228,6 +234,13 @@ const std::vector<CommandSpec>& command_table() {
        {},
        true,
        cli::run_internal_hipify},
+      {"internal-nvcc",
+       "run one nvcc compile with its host and device steps overlapped (run by ninja)",
+       "-- NVCC ARGS",
+       0,
+       {},
+       true,
+       cli::run_internal_nvcc},
   };
   return table;
 }

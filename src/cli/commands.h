@@ -38,6 +38,8 @@ int run_init_flake(const CliCall& call);
 int run_completions(const CliCall& call);
 // `kb internal-bundle MANIFEST` (run by ninja): assembles one bundle.
 int run_internal_bundle(const CliCall& call);
+// `kb internal-nvcc -- NVCC ARGS` (run by ninja): one nvcc compile, steps overlapped.
+int run_internal_nvcc(const CliCall& call);
 // `kb internal-hipify IN OUT` (run by ninja): translates one CUDA source or header to HIP
 // with kb's table (kb/hipify.h), writing OUT only when its text changes (the ninja rule is
 // restat). Names the table does not know are warnings.

@@ -52,7 +52,7 @@ std::vector<std::string> dep_options(const ParsedArgs& args, const std::string& 
 std::vector<std::string> native_only_options(const ParsedArgs& args) {
   std::vector<std::string> out;
   for (const char* opt : {"jobs", "unique-id", "launcher", "linker", "id-in-binding",
-                          "generate-only", "cuda-archs", "rocm-archs", "timings"})
+                          "generate-only", "cuda-archs", "rocm-archs", "timings", "serial-nvcc"})
     if (args.has(opt)) out.push_back(std::string("--") + opt);
   return out;
 }
@@ -95,6 +95,7 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   if (args.has("cuda-archs")) r.cuda_archs = args.get("cuda-archs");
   if (args.has("rocm-archs")) r.rocm_archs = args.get("rocm-archs");
   r.id_in_binding = args.has("id-in-binding");
+  r.serial_nvcc = args.has("serial-nvcc");
   r.dry_run = args.has("dry-run");
   r.generate_only = args.has("generate-only");
   r.verbose = args.has("verbose");
