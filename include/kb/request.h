@@ -91,6 +91,7 @@ struct Request {
   bool all = false;                           // matrix --all
   bool force = false;                         // init-flake --force
   bool fetch = false;                         // `kb deps fetch`
+  std::vector<std::string> bundle_inputs;     // `kb bundle merge DIR...`, made absolute
   std::vector<std::string> passthrough;       // after "--": pytest's or the shell's arguments
   // The native-only options the user gave (--jobs, --unique-id, ...), for the nix backend's
   // note that it ignores them.
