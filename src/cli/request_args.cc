@@ -99,6 +99,7 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   auto jobs = int_option(args, "jobs", facts.cores);
   if (!jobs) return jobs.take_errors();
   r.jobs = *jobs;
+  r.jobs_given = args.has("jobs");
   auto max_jobs = int_option(args, "max-jobs", 0);
   if (!max_jobs) return max_jobs.take_errors();
   r.nix_max_jobs = *max_jobs;
