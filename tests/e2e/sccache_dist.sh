@@ -126,19 +126,31 @@ else
   SCCACHE_NO_DAEMON=1 SCCACHE_LOG=info timeout 300 "$DIST" scheduler --config "$farm/scheduler.conf" \
     >"$farm/scheduler.log" 2>&1 &
   pids+=($!)
+  # Servers that find no scheduler retry only every 10 s: start them once it listens.
+  for _ in $(seq 100); do
+    grep -q "Scheduler listening" "$farm/scheduler.log" 2>/dev/null && break
+    sleep 0.1
+  done
   for n in 1 2; do
     SCCACHE_NO_DAEMON=1 SCCACHE_LOG=info timeout 300 "$DIST" server --config "$farm/server$n.conf" \
       >"$farm/server$n.log" 2>&1 &
     pids+=($!)
   done
+  # The client asks the scheduler once at start-up (and then only when it compiles): start it
+  # when both servers are registered, and start it again while it says otherwise.
+  for _ in $(seq 200); do
+    [[ $(grep -c "Registered new server" "$farm/scheduler.log" 2>/dev/null) -ge 2 ]] && break
+    sleep 0.1
+  done
   client "$p_client1"
   servers=0
-  for _ in $(seq 60); do
+  for _ in $(seq 20); do
     status=$(timeout 30 "$SCCACHE" --dist-status 2>/dev/null || true)
     servers=$(python3 -c 'import json,sys
 try: print(json.loads(sys.argv[1])["SchedulerStatus"][1]["num_servers"])
 except Exception: print(0)' "$status")
     [[ $servers == 2 ]] && break
+    timeout 10 "$SCCACHE" --stop-server >/dev/null 2>&1 || true
     sleep 0.5
   done
   if [[ $servers != 2 ]]; then
