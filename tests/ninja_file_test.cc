@@ -202,6 +202,24 @@ TEST(RenderNinja, VariantFileChangeChangesTopLevelText) {
   EXPECT_EQ(without_digests(before), without_digests(after));
 }
 
+TEST(RenderNinja, ALocalPoolHoldsLinksAndBundlesToThisMachine) {
+  BuildPlan plan;
+  plan.variants.push_back(arch_variant("v1", {"a.cpp"}));
+  EXPECT_EQ(render_ninja(plan, options())->top.text.find("pool local"), std::string::npos);
+  plan.local_pool_depth = 3;
+  std::string top = render_ninja(plan, options())->top.text;
+  EXPECT_NE(top.find("pool local\n  depth = 3\n"), std::string::npos) << top;
+  for (const char* rule : {"link", "bundle"})
+    EXPECT_NE(top.find(std::string("rule ") + rule +
+                       "\n  command = $cmd\n  description = $desc\n  pool = local\n"),
+              std::string::npos)
+        << rule << "\n"
+        << top;
+  EXPECT_EQ(top.find("rule cxx\n  command = $cmd\n  description = $desc\n  depfile = $out.d\n  "
+                     "deps = gcc\n  pool"),
+            std::string::npos);
+}
+
 TEST(RenderNinja, LauncherRegenArgsAndPlanDepfile) {
   BuildPlan plan;
   plan.variants.push_back(arch_variant("v1", {"a.cpp"}));

@@ -61,8 +61,8 @@ bool plan_hipifies(const BuildPlan& plan) {
                      [](const VariantBuild& vb) { return !vb.hipify.empty(); });
 }
 
-void write_hipify_rule(NinjaWriter& w) {
-  w.rule("hipify", {.command = k_cmd, .description = k_desc, .restat = true});
+void write_hipify_rule(NinjaWriter& w, const std::string& pool) {
+  w.rule("hipify", {.command = k_cmd, .description = k_desc, .pool = pool, .restat = true});
 }
 
 void write_hipify_edges(NinjaWriter& w, const VariantBuild& vb, const NinjaOptions& options) {
@@ -75,7 +75,8 @@ void write_hipify_edges(NinjaWriter& w, const VariantBuild& vb, const NinjaOptio
 }
 // ---- end ROCm hipify ----
 
-void write_rules(NinjaWriter& w) {
+// `pool`: the pool of the steps that run on this machine whoever compiles ("" for none).
+void write_rules(NinjaWriter& w, const std::string& pool) {
   w.rule("cxx", {.command = k_cmd, .description = k_desc, .depfile = "$out.d", .deps = "gcc"});
   w.rule("nvcc", {.command = k_cmd,
                   .description = k_desc,
@@ -88,8 +89,8 @@ void write_rules(NinjaWriter& w) {
                  .depfile = "$out.d",
                  .deps = "gcc",
                  .pool = "nvcc"});
-  w.rule("link", {.command = k_cmd, .description = k_desc});
-  w.rule("bundle", {.command = k_cmd, .description = k_desc});
+  w.rule("link", {.command = k_cmd, .description = k_desc, .pool = pool});
+  w.rule("bundle", {.command = k_cmd, .description = k_desc, .pool = pool});
   // restat: kb writes build.ninja only when its text changes; ninja then records the edge
   // as clean instead of rerunning it forever.
   w.rule("regen", {.command = k_cmd,
@@ -316,9 +317,12 @@ Result<NinjaFiles> render_ninja(const BuildPlan& plan, const NinjaOptions& optio
   w.variable("ninja_required_version", "1.10");
   w.newline();
   w.pool("nvcc", std::max(1, plan.nvcc_pool_depth));
+  // Compiles on a build farm: links and bundles stay within this machine's cores.
+  const std::string local_pool = plan.local_pool_depth > 0 ? "local" : "";
+  if (!local_pool.empty()) w.pool(local_pool, plan.local_pool_depth);
   w.newline();
-  write_rules(w);
-  if (plan_hipifies(plan)) write_hipify_rule(w);
+  write_rules(w, local_pool);
+  if (plan_hipifies(plan)) write_hipify_rule(w, local_pool);
 
   w.newline();
   std::vector<std::string> regen_inputs = {options.build_toml};

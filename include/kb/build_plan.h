@@ -24,6 +24,11 @@ struct BuildOptions {
   std::string unique_id;   // op namespace suffix: git tree id prefix (+ "_dirty"), or given
   int jobs = 2;            // ninja -j
   int64_t memory_budget_bytes = 8LL << 30;  // for the nvcc pool depth
+  // Compiles run on a build farm (sccache-dist, docs/distributed.md): this machine's memory
+  // does not bound nvcc (the nvcc pool is as deep as -j), and the steps that always run here
+  // (links, bundles, hipify) share the `local` pool of depth local_jobs.
+  bool remote_compiles = false;
+  int local_jobs = 0;   // the local pool's depth with remote_compiles; 0: none
   std::string kb_path;  // absolute path of the kb binary (bundle and regeneration edges)
   std::string linker;   // -fuse-ld= name for the link steps (kb/linker.h); empty: the default
   std::string kb_version = "0.1.0";
@@ -122,6 +127,9 @@ inline constexpr int64_t k_nvcc_bytes_per_thread = (5LL << 30) / 2;  // 2.5 GiB
 struct BuildPlan {
   std::vector<VariantBuild> variants;
   int nvcc_pool_depth = 1;  // concurrent nvcc processes allowed by the memory budget
+  // Links, bundles and hipify steps at most this many at a time (the `local` pool); 0: no
+  // such pool (they share -j with the compiles).
+  int local_pool_depth = 0;
   int jobs = 2;
   int cuda_sources = 0;      // .cu compiles in the whole plan (all variants)
   int nvcc_threads_max = 1;  // the largest --threads of any nvcc compile

@@ -10,6 +10,7 @@
 #include "kb/abi_check.h"
 #include "kb/arch_select.h"
 #include "kb/bundle_check.h"
+#include "kb/bundle_merge.h"
 #include "kb/config.h"
 #include "kb/config_load.h"
 #include "kb/deps.h"
@@ -175,6 +176,11 @@ Result<std::vector<VariantVerdict>> check_abi(const Request& request, Io& io);
 // when there is one (an unreadable build.toml is a note, and only ids decide staleness).
 // Fails when the build dir cannot be listed or holds no directory.
 Result<std::vector<BundleCheck>> check_builds(const Request& request, Io& io);
+
+// `kb bundle merge DIR... --out OUT`: locks request.out_dir as `kb build` does (so no build
+// writes it meanwhile) and merges the bundles of request.bundle_inputs into it
+// (merge_bundles, kb/bundle_merge.h). Fails as lock_build_dir and merge_bundles fail.
+Result<MergeOutcome> bundle_merge(const Request& request, Io& io);
 
 // What `kb test` did.
 struct TestOutcome {

@@ -62,6 +62,11 @@ struct Request {
   ToolchainQuery query;               // --torch --cuda --rocm --no-cache --dep
   std::vector<std::string> variants;  // --variant; empty = all buildable
   int jobs = 1;                       // -j
+  bool jobs_given = false;            // -j was given (kb build then never widens it)
+  int local_cores = 1;                // this machine's cores (MachineFacts::cores)
+  // Set by `kb build` when sccache sends compiles to a build farm (docs/distributed.md), not
+  // by an option: links and bundles run at most this many at a time; 0: no such limit.
+  int local_jobs = 0;
   int64_t memory_budget_bytes = int64_t{8} << 30;  // what nvcc concurrency is planned against
   std::optional<std::string> unique_id;            // --unique-id
   std::optional<std::string> launcher;             // --launcher
@@ -92,6 +97,7 @@ struct Request {
   bool all = false;                           // matrix --all
   bool force = false;                         // init-flake --force
   bool fetch = false;                         // `kb deps fetch`
+  std::vector<std::string> bundle_inputs;     // `kb bundle merge DIR...`, made absolute
   std::vector<std::string> passthrough;       // after "--": pytest's or the shell's arguments
   // The native-only options the user gave (--jobs, --unique-id, ...), for the nix backend's
   // note that it ignores them.

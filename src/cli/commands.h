@@ -34,6 +34,8 @@ int run_deps(const CliCall& call);
 int run_clean(const CliCall& call);
 int run_check_abi(const CliCall& call);
 int run_check_builds(const CliCall& call);
+// `kb bundle merge DIR... --out DIR` (kb/bundle_merge.h).
+int run_bundle(const CliCall& call);
 int run_init_flake(const CliCall& call);
 int run_completions(const CliCall& call);
 // `kb internal-bundle MANIFEST` (run by ninja): assembles one bundle.

@@ -31,7 +31,26 @@ Result<std::string> dir_argument(const ParsedArgs& args, bool& fetch) {
                    "usage: kb deps [DIR] [--json], or kb deps fetch [DIR] (a kernel dir named "
                    "'fetch' is ./fetch)"};
   }
+  if (args.command == "bundle") return std::string(".");  // its DIRs: bundle_inputs
   return pos.empty() ? std::string(".") : pos.front();
+}
+
+// The DIRs of `kb bundle merge DIR... --out DIR`, made absolute. Fails on another subcommand,
+// no DIR, or no --out.
+Result<std::vector<std::string>> bundle_inputs(const ParsedArgs& args, const std::string& cwd) {
+  const std::string usage = "usage: kb bundle merge DIR... --out DIR";
+  const auto& pos = args.positional;
+  if (pos.empty() || pos.front() != "merge")
+    return Error{pos.empty() ? "kb bundle needs a subcommand"
+                             : "unknown subcommand 'kb bundle " + pos.front() + "'",
+                 {},
+                 usage};
+  if (pos.size() < 2) return Error{"kb bundle merge needs at least one DIR", {}, usage};
+  if (!args.has("out"))
+    return Error{"kb bundle merge needs --out: the build directory to merge into", {}, usage};
+  std::vector<std::string> out;
+  for (size_t i = 1; i < pos.size(); ++i) out.push_back(absolute_dir_in(cwd, pos[i]));
+  return out;
 }
 
 }  // namespace
@@ -67,6 +86,11 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   r.kernel_dir_given = *dir;
   r.cwd = cwd;
   r.fetch = fetch;
+  if (args.command == "bundle") {
+    auto inputs = bundle_inputs(args, cwd);
+    if (!inputs) return inputs.take_errors();
+    r.bundle_inputs = std::move(*inputs);
+  }
   if (args.has("backend")) {
     auto backend = parse_build_backend(args.get("backend"));
     if (!backend) return backend.take_errors();
@@ -75,6 +99,7 @@ Result<Request> request_from_args(const ParsedArgs& args, const MachineFacts& fa
   auto jobs = int_option(args, "jobs", facts.cores);
   if (!jobs) return jobs.take_errors();
   r.jobs = *jobs;
+  r.jobs_given = args.has("jobs");
   auto max_jobs = int_option(args, "max-jobs", 0);
   if (!max_jobs) return max_jobs.take_errors();
   r.nix_max_jobs = *max_jobs;
