@@ -159,7 +159,7 @@ std::string nvcc_module_id(std::string_view source, std::string_view object) {
     bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     clean += keep ? c : '_';
   }
-  return fmt::format("_kb{:016x}_{}_{}", h, clean.size(), clean);
+  return fmt::format("_{:016x}_{}_{}", h, clean.size(), clean);
 }
 
 Result<NvccSchedule> schedule_nvcc_steps(std::string_view dryrun_output, const NvccCall& call,

@@ -59,9 +59,10 @@ Result<NvccCall> parse_nvcc_call(const std::vector<std::string>& argv);
 // "-dryrun"}.
 std::vector<std::string> nvcc_dryrun_args(const std::string& keep_dir);
 
-// A module id for `object` compiled from `source`: "_kb" + 16 hex digits of a hash of the
-// object path, "_", the length and the file name with every other character than [A-Za-z0-9]
-// made '_' ("_kb0f3a..._10_huber_cuda_cu"). Unique per object, the same on every run.
+// A module id for `object` compiled from `source`, in nvcc's own shape: "_" + 16 hex digits
+// of a hash of the object path, "_", the length and the file name with every other character
+// than [A-Za-z0-9] made '_' ("_0f3a..._13_huber_cuda_cu"); it appears in the names of
+// internal-linkage entities (_GLOBAL__N__<id>). Unique per object, the same on every run.
 std::string nvcc_module_id(std::string_view source, std::string_view object);
 
 // Reads the dry run's output (`#$ ` lines on stderr) and returns the steps in nvcc's order,
