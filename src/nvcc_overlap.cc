@@ -24,6 +24,17 @@ Environment step_environment(const NvccSchedule& s, const Environment& env) {
   return out;
 }
 
+// The argv running `step`: its shell command, exec'ed so that the tool is the process, under
+// `setpriv --pdeathsig TERM` where setpriv is found. Each step leads its own process group
+// (Process::capture), so ninja's signal to kb's group on Ctrl-C does not reach it; the death
+// signal ends it when kb ends, so no orphaned cicc goes on writing into the step directory
+// that the next run reuses.
+std::vector<std::string> step_argv(const NvccStep& step, std::vector<std::string> argv) {
+  for (const char* a : {"/bin/sh", "-c"}) argv.emplace_back(a);
+  argv.push_back("exec " + step.command);
+  return argv;
+}
+
 // The graph's run: which steps ended how, shared by the worker threads.
 struct GraphRun {
   std::mutex mutex;
@@ -40,8 +51,8 @@ bool ready(const GraphRun& g, const NvccStep& step) {
                      [&](size_t j) { return g.state[j] == 2 && g.results[j].exit_code == 0; });
 }
 
-void run_graph(const NvccSchedule& s, Process& process, const Environment& kb_env, int limit,
-               GraphRun& g) {
+void run_graph(const NvccSchedule& s, Process& process, const Environment& kb_env,
+               const std::vector<std::string>& prefix, int limit, GraphRun& g) {
   Environment env = step_environment(s, kb_env);
   size_t n = s.steps.size();
   g.state.assign(n, 0);
@@ -54,7 +65,7 @@ void run_graph(const NvccSchedule& s, Process& process, const Environment& kb_en
       g.state[i] = 1;
       ++g.running;
       threads.emplace_back([&, i] {
-        auto r = process.capture({"/bin/sh", "-c", s.steps[i].command}, env, k_no_limit);
+        auto r = process.capture(step_argv(s.steps[i], prefix), env, k_no_limit);
         std::lock_guard done(g.mutex);
         if (r.ok()) g.results[i] = std::move(*r);
         if (!r.ok() && !g.spawn_error) g.spawn_error = r.errors().list[0];
@@ -114,7 +125,10 @@ Result<NvccRun> run_nvcc_overlapped(const std::vector<std::string>& argv, Proces
   }
   KB_TRY(disk.write_file_atomic(schedule->module_id_file, schedule->module_id));
   GraphRun g;
-  run_graph(*schedule, process, env, std::max(2, call->threads + 1), g);
+  std::vector<std::string> prefix;
+  if (auto setpriv = find_in_path("setpriv", env, disk))
+    prefix = {*setpriv, "--pdeathsig", "TERM", "--"};
+  run_graph(*schedule, process, env, prefix, std::max(2, call->threads + 1), g);
   NvccRun run;
   run.overlapped = true;
   for (size_t i = 0; i < g.results.size(); ++i) {
