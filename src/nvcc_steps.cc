@@ -9,6 +9,9 @@
 #include <map>
 #include <set>
 
+#include "kb/path.h"
+#include "kb/shell.h"
+
 namespace kb {
 
 namespace {
@@ -32,14 +35,8 @@ bool is_assignment(std::string_view line) {
 // The `#$ ` lines of a dry run, without the marker.
 std::vector<std::string> dryrun_lines(std::string_view text) {
   std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
+  for (std::string_view line : split_lines(text))
     if (line.starts_with("#$ ")) lines.emplace_back(line.substr(3));
-    pos = end + 1;
-  }
   return lines;
 }
 
@@ -91,12 +88,6 @@ std::string module_id_file_of(std::string_view command) {
   pos += flag.size();
   size_t end = command.find('"', pos);
   return end == std::string_view::npos ? "" : std::string(command.substr(pos, end - pos));
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // Orders the steps: each after the first step naming each intermediate file it names (the
@@ -192,7 +183,7 @@ Result<NvccSchedule> schedule_nvcc_steps(std::string_view dryrun_output, const N
     for (size_t i = 0; i < s.steps.size(); ++i) {
       if (s.steps[i].command.find(" -E ") == std::string::npos) continue;
       std::string part = fmt::format("{}/kb-deps.{}", keep_dir, i);
-      s.steps[i].command += fmt::format(" -MD -MF {} -MT {}", quoted(part), quoted(call.object));
+      s.steps[i].command += fmt::format(" -MD -MF {} -MT {}", shell_quote(part), shell_quote(call.object));
       s.depfile_parts.push_back(std::move(part));
     }
     if (s.depfile_parts.empty()) return step_error("nvcc's dry run has no preprocessing step");

@@ -15,18 +15,6 @@ namespace kb {
 
 namespace {
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return out;
-}
-
 bool log_format_known(std::string_view text) {
   constexpr std::string_view header = "# ninja log v";
   if (text.substr(0, header.size()) != header) return false;
@@ -238,7 +226,7 @@ std::vector<ConcurrencyStep> concurrency_steps(const std::vector<TimedJob>& jobs
 std::vector<NinjaLogEntry> parse_ninja_log_entries(std::string_view text) {
   std::vector<NinjaLogEntry> out;
   if (!log_format_known(text)) return out;
-  for (auto line : lines_of(text))
+  for (auto line : split_lines(text))
     if (auto e = parse_line(line)) out.push_back(std::move(*e));
   return out;
 }
@@ -248,8 +236,8 @@ std::vector<NinjaLogEntry> new_log_entries(std::string_view before, std::string_
   if (!log_format_known(after)) return out;
   std::set<std::string_view> old;
   if (log_format_known(before))
-    for (auto line : lines_of(before)) old.insert(line);
-  for (auto line : lines_of(after))
+    for (auto line : split_lines(before)) old.insert(line);
+  for (auto line : split_lines(after))
     if (!old.contains(line))
       if (auto e = parse_line(line)) out.push_back(std::move(*e));
   return out;

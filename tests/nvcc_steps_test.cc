@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "kb/shell.h"
+
 namespace kb {
 namespace {
 
@@ -121,9 +123,9 @@ TEST(NvccSchedule, EveryPreprocessingStepWritesPartOfTheDepfile) {
   ASSERT_TRUE(s.ok());
   EXPECT_THAT(s->depfile_parts,
               ElementsAre(k_keep + "/kb-deps.0", k_keep + "/kb-deps.2", k_keep + "/kb-deps.5"));
-  EXPECT_THAT(s->steps[0].command,
-              HasSubstr(" -MD -MF '" + k_keep + "/kb-deps.0' -MT '/b/o/k.cu.o'"));
-  EXPECT_THAT(s->steps[5].command, HasSubstr(" -MF '" + k_keep + "/kb-deps.5'"));
+  EXPECT_THAT(s->steps[0].command, HasSubstr(" -MD -MF " + shell_quote(k_keep + "/kb-deps.0") +
+                                             " -MT " + shell_quote("/b/o/k.cu.o")));
+  EXPECT_THAT(s->steps[5].command, HasSubstr(" -MF " + shell_quote(k_keep + "/kb-deps.5") + " "));
   EXPECT_THAT(s->steps[1].command, Not(HasSubstr("-MD")));
 }
 
