@@ -183,7 +183,8 @@ Result<NvccSchedule> schedule_nvcc_steps(std::string_view dryrun_output, const N
     for (size_t i = 0; i < s.steps.size(); ++i) {
       if (s.steps[i].command.find(" -E ") == std::string::npos) continue;
       std::string part = fmt::format("{}/kb-deps.{}", keep_dir, i);
-      s.steps[i].command += fmt::format(" -MD -MF {} -MT {}", shell_quote(part), shell_quote(call.object));
+      s.steps[i].command +=
+          fmt::format(" -MD -MF {} -MT {}", shell_quote(part), shell_quote(call.object));
       s.depfile_parts.push_back(std::move(part));
     }
     if (s.depfile_parts.empty()) return step_error("nvcc's dry run has no preprocessing step");
