@@ -40,13 +40,16 @@ std::vector<std::string> dryrun_lines(std::string_view text) {
   return lines;
 }
 
+// The characters that end a path in nvcc's step texts.
+constexpr std::string_view k_path_ends = "\"' ,;\t";
+
 // Every path below `dir` the command names (quoted or not, also inside "file=..." values).
 std::set<std::string> paths_below(std::string_view command, const std::string& dir) {
   std::set<std::string> out;
   std::string prefix = dir + "/";
   size_t pos = 0;
   while ((pos = command.find(prefix, pos)) != std::string_view::npos) {
-    size_t end = command.find_first_of("\"' ,;\t", pos);
+    size_t end = command.find_first_of(k_path_ends, pos);
     if (end == std::string_view::npos) end = command.size();
     out.emplace(command.substr(pos, end - pos));
     pos = end;
@@ -155,6 +158,12 @@ std::string nvcc_module_id(std::string_view source, std::string_view object) {
 
 Result<NvccSchedule> schedule_nvcc_steps(std::string_view dryrun_output, const NvccCall& call,
                                          const std::string& keep_dir) {
+  // Intermediate paths are found in the step texts by where they end (a quote, a space, a
+  // comma): a directory or source name holding such a character would cut them short.
+  std::string_view name = std::string_view(call.source).substr(call.source.find_last_of('/') + 1);
+  for (std::string_view part : {std::string_view(keep_dir), name})
+    if (part.find_first_of(k_path_ends) != std::string_view::npos)
+      return step_error(fmt::format("'{}' holds a space, quote or separator", part));
   NvccSchedule s;
   for (auto& line : dryrun_lines(dryrun_output)) {
     if (s.steps.empty() && is_assignment(line)) {

@@ -142,6 +142,15 @@ TEST(NvccSchedule, UnknownShapesFallBackToPlainNvcc) {
   // Intermediate files somewhere else than the keep directory.
   EXPECT_FALSE(schedule_nvcc_steps(text, call(false), "/elsewhere").ok());
   EXPECT_FALSE(schedule_nvcc_steps("nvcc fatal   : Unknown option\n", call(false), k_keep).ok());
+  // A space in the directory or the source name: paths could not be told apart.
+  std::string spaced = "/b/my o/k.cu.o.steps";
+  std::string text_spaced = text;
+  for (size_t p; (p = text_spaced.find(k_keep)) != std::string::npos;)
+    text_spaced.replace(p, k_keep.size(), spaced);
+  EXPECT_FALSE(schedule_nvcc_steps(text_spaced, call(false), spaced).ok());
+  NvccCall odd_source = call(false);
+  odd_source.source = "/s/my kernel.cu";
+  EXPECT_FALSE(schedule_nvcc_steps(text, odd_source, k_keep).ok());
 }
 
 TEST(NvccModuleId, IsAnIdentifierUniquePerObjectAndStable) {

@@ -73,8 +73,9 @@ std::string nvcc_module_id(std::string_view source, std::string_view object);
 // host one and one per arch) also writes a dependency file for the object (-MD -MF PART -MT
 // OBJECT), listed in depfile_parts. Fails, so that the caller runs nvcc as it is, when the
 // output is not a trajectory this function understands: no steps, a step nvcc runs itself
-// ("-- Filter Dependencies --"), no cudafe++ generating a module id inside keep_dir, or no
-// preprocessing step when a depfile is wanted.
+// ("-- Filter Dependencies --"), no cudafe++ generating a module id inside keep_dir, no
+// preprocessing step when a depfile is wanted, or a keep_dir or source file name holding a
+// space, quote, comma, semicolon or tab (where intermediate paths could not be told apart).
 Result<NvccSchedule> schedule_nvcc_steps(std::string_view dryrun_output, const NvccCall& call,
                                          const std::string& keep_dir);
 
