@@ -12,6 +12,7 @@
 #include "kb/deps_resolve.h"
 #include "kb/discover.h"
 #include "kb/launcher.h"
+#include "kb/process.h"
 #include "kb/shell.h"
 #include "kb/path.h"
 #include "src/pipeline_parts.h"
@@ -121,13 +122,22 @@ Result<std::vector<std::string>> write_timings(const Request& request, const Tim
 // asks the scheduler.
 constexpr std::chrono::milliseconds k_farm_probe_timeout{30'000};
 
-// `request` as the build runs it. With sccache as the launcher, asks sccache for its farm
-// (kb/launcher.h): when the farm takes compiles, -j is widened to its cores (unless -j was
-// given) and links and bundles are held to this machine's cores (local_jobs); when the
-// scheduler cannot be reached, a note says so and the build compiles here through sccache's
-// cache. Fails when the launcher cannot be run or fails.
-Result<Request> with_farm(const Request& request, Io& io) {
-  if (!request.launcher || !is_sccache(*request.launcher) || request.dry_run) return request;
+// `request` as the build runs it. A launcher other than sccache (ccache, a wrapper script)
+// must be a program found on PATH, or every compile would fail with "not found". With
+// sccache as the launcher, asks sccache for its farm (kb/launcher.h): when the farm takes
+// compiles, -j is widened to its cores (unless -j was given) and links and bundles are held
+// to this machine's cores (local_jobs); when the scheduler cannot be reached, a note says so
+// and the build compiles here through sccache's cache. Fails when the launcher cannot be
+// found, run, or fails.
+Result<Request> with_launcher(const Request& request, Io& io) {
+  if (!request.launcher || request.launcher->empty() || request.dry_run) return request;
+  if (!is_sccache(*request.launcher)) {
+    if (find_in_path(*request.launcher, io.env, io.disk)) return request;
+    return Error{fmt::format("--launcher {}: no such program on PATH", *request.launcher),
+                 {},
+                 "install it (e.g. apt-get install ccache), give its path, or build without "
+                 "--launcher"};
+  }
   const auto argv = dist_status_command(*request.launcher);
   auto ran = io.process.capture(argv, io.env, k_farm_probe_timeout);
   auto hint = [&] {
@@ -178,7 +188,7 @@ Result<BuildOutcome> build_native(const Request& given, Io& io) {
     if (!locked) return locked.take_errors();
     lock = std::move(*locked);
   }
-  auto farmed = with_farm(given, io);
+  auto farmed = with_launcher(given, io);
   if (!farmed) return farmed.take_errors();
   const Request& request = *farmed;
 

@@ -271,5 +271,46 @@ TEST(Commands, MatrixWithNixAsksTheFlakeNotDiscovery) {
   EXPECT_THAT(all(m.errors()), HasSubstr("nix"));
 }
 
+TEST(Commands, BuildWithALauncherNotOnPathFailsBeforeAnyCompile) {
+  FakeDisk disk = kernel();
+  FakeProcess process;
+  Environment env;
+  env.set("PATH", "/usr/bin");
+  Io io{disk, process, env};
+  Request r = request_for("build");
+  r.launcher = "ccache";
+  auto b = command::build(r, io);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.errors().list.front().message, "--launcher ccache: no such program on PATH");
+  EXPECT_EQ(process.total_calls(), 0) << "nothing was run";
+
+  // Found on PATH, the launcher is taken and the build goes on (to a toolchain this fake
+  // machine lacks).
+  disk.add_file("/usr/bin/ccache", "", /*executable=*/true);
+  auto found = command::build(r, io);
+  ASSERT_FALSE(found.ok());
+  EXPECT_THAT(all(found.errors()), ::testing::Not(HasSubstr("--launcher")));
+}
+
+TEST(Commands, RefusedMergeIntoANewDirLeavesNoDir) {
+  FakeDisk disk;
+  disk.add_file("/in/notes.txt", "");
+  FakeProcess process;
+  Environment env;
+  Io io{disk, process, env};
+  Request r = request_for("bundle");
+  r.bundle_inputs = {"/in"};
+  r.out_dir = "/out";
+  auto m = command::bundle_merge(r, io);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(all(m.errors()), HasSubstr("/in"));
+  EXPECT_FALSE(disk.exists("/out"));
+
+  // An output dir that was there stays, with what it held.
+  disk.add_file("/out/mine.txt", "");
+  ASSERT_FALSE(command::bundle_merge(r, io).ok());
+  EXPECT_TRUE(disk.exists("/out/mine.txt"));
+}
+
 }  // namespace
 }  // namespace kb
