@@ -179,7 +179,8 @@ Result<std::vector<BundleCheck>> check_builds(const Request& request, Io& io);
 
 // `kb bundle merge DIR... --out OUT`: locks request.out_dir as `kb build` does (so no build
 // writes it meanwhile) and merges the bundles of request.bundle_inputs into it
-// (merge_bundles, kb/bundle_merge.h). Fails as lock_build_dir and merge_bundles fail.
+// (merge_bundles, kb/bundle_merge.h). A refused merge into a directory that did not exist
+// leaves none (not even the lock). Fails as lock_build_dir and merge_bundles fail.
 Result<MergeOutcome> bundle_merge(const Request& request, Io& io);
 
 // What `kb test` did.
