@@ -129,6 +129,19 @@ TEST(CompletionsTest, OptionalValueIsOfferedAfterEqualsInZsh) {
   EXPECT_THAT(completion_script("fish", command_table()), HasSubstr("-l timings -d "));
 }
 
+// `kb bundle merge DIR...`: the word "merge" is offered first, directories after it.
+TEST(CompletionsTest, ZshAndFishOfferTheSubcommandBeforeItsDirectories) {
+  std::string zsh = completion_script("zsh", command_table());
+  EXPECT_THAT(zsh, HasSubstr("'1:subcommand:(merge)'"));
+  EXPECT_THAT(zsh, HasSubstr("'*:kernel directory:_files -/'"));
+  std::string fish = completion_script("fish", command_table());
+  EXPECT_THAT(fish, HasSubstr("'__fish_seen_subcommand_from bundle; and not "
+                              "__fish_seen_subcommand_from merge' -a merge\n"));
+  EXPECT_THAT(fish,
+              HasSubstr("'__fish_seen_subcommand_from bundle; and "
+                        "__fish_seen_subcommand_from merge' -a '(__fish_complete_directories)'"));
+}
+
 TEST(CompletionsTest, ScriptsStartAsTheirShellsExpect) {
   EXPECT_EQ(completion_script("zsh", command_table()).rfind("#compdef kb\n", 0), 0u);
   EXPECT_THAT(completion_script("bash", command_table()), HasSubstr("complete -F _kb kb\n"));
@@ -203,6 +216,13 @@ TEST(CompletionsTest, BashCompletesCommandsOptionsValuesAndDirectories) {
               UnorderedElementsAre("kernel-a", "kernel-b"));
   EXPECT_THAT(bash_complete(script, work, {"kb", "clean", "--out", "kernel-"}),
               UnorderedElementsAre("kernel-a", "kernel-b"));
+  // A subcommand first, then its directories.
+  EXPECT_THAT(bash_complete(script, work, {"kb", "bundle", ""}), UnorderedElementsAre("merge"));
+  EXPECT_THAT(bash_complete(script, work, {"kb", "bundle", "merge", "kernel-"}),
+              UnorderedElementsAre("kernel-a", "kernel-b"));
+  EXPECT_THAT(
+      bash_complete(script, work, {"kb", "bundle", "merge", "kernel-a", "--out", "kernel-"}),
+      UnorderedElementsAre("kernel-a", "kernel-b"));
   // The hidden command is not offered.
   EXPECT_THAT(bash_complete(script, work, {"kb", "intern"}), IsEmpty());
 }

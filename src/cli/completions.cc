@@ -47,6 +47,15 @@ ValueCompletion positional_value(const CommandSpec& c) {
   return {ValueKind::none, "", ""};
 }
 
+// The subcommand a command's positional spec starts with ("merge" of "merge DIR..."), or ""
+// when it starts with a value ("[DIR]", "MANIFEST"): a word of lowercase letters and dashes.
+std::string subcommand_of(const CommandSpec& c) {
+  std::string first = c.positional.substr(0, c.positional.find(' '));
+  for (char ch : first)
+    if (!((ch >= 'a' && ch <= 'z') || ch == '-')) return "";
+  return first;
+}
+
 std::vector<const CommandSpec*> visible(const std::vector<CommandSpec>& table) {
   std::vector<const CommandSpec*> out;
   for (const auto& c : table)
@@ -113,6 +122,10 @@ std::string bash_command_case(const CommandSpec& c) {
   }
   std::string out = fmt::format("    {})\n", c.name);
   if (!value_cases.empty()) out += "      case $prev in\n" + value_cases + "      esac\n";
+  if (auto sub = subcommand_of(c); !sub.empty())
+    out += fmt::format(
+        "      if ((COMP_CWORD == 2)) && [[ $cur != -* ]]; then _kb_reply_words {}; return 0; fi\n",
+        sh_quote(sub));
   auto positional = positional_value(c);
   if (positional.kind == ValueKind::none)
     out += fmt::format("      _kb_reply_words {}\n", sh_quote(flags));
@@ -206,8 +219,11 @@ std::string zsh_command_case(const CommandSpec& c) {
   out += "            '(- :)'{-h,--help}'[show the options of this command]' \\\n";
   for (const auto& o : c.options) out += "            " + zsh_option_spec(o) + " \\\n";
   auto p = positional_value(c);
+  const std::string sub = subcommand_of(c);
+  if (!sub.empty()) out += "            " + sh_quote("1:subcommand:(" + sub + ")") + " \\\n";
   if (p.kind != ValueKind::none)
-    out += "            " + sh_quote("1:" + p.what + ":" + zsh_action(p)) + " \\\n";
+    out += "            " + sh_quote((sub.empty() ? "1:" : "*:") + p.what + ":" + zsh_action(p)) +
+           " \\\n";
   out.resize(out.size() - 3);  // the last " \\\n"
   out += "\n          ;;\n";
   return out;
@@ -302,6 +318,16 @@ std::string fish_command(const CommandSpec& c) {
     out += line + " -d " + fish_quote(o.help) + "\n";
   }
   auto p = positional_value(c);
+  const std::string sub = subcommand_of(c);
+  if (!sub.empty()) {
+    // The subcommand first; the values only after it.
+    out += fmt::format("complete -c kb -n {} -a {}\n",
+                       fish_quote("__fish_seen_subcommand_from " + c.name +
+                                  "; and not __fish_seen_subcommand_from " + sub),
+                       sub);
+    when = fish_quote("__fish_seen_subcommand_from " + c.name +
+                      "; and __fish_seen_subcommand_from " + sub);
+  }
   if (p.kind != ValueKind::none)
     out += fmt::format("complete -c kb -n {} {}\n", when, fish_candidates(p));
   return out;
