@@ -176,6 +176,17 @@ struct ChildSetup {
   int report_fd = -1;  // close-on-exec pipe: the child writes why exec failed
 };
 
+// A ChildSetup that runs what `args` holds (program, argv, the sh fallback, environment);
+// the rest as ChildSetup's defaults. `args` must outlive the child's start.
+ChildSetup setup_for(SpawnArgs& args) {
+  ChildSetup setup;
+  setup.program = args.program();
+  setup.argv = args.argv();
+  setup.sh_argv = args.sh_argv();
+  setup.envp = args.envp();
+  return setup;
+}
+
 // Why the child could not run the program.
 struct ChildFailure {
   int stage = 0;  // 1: chdir, 2: exec, 3: kb died before the child was set up
@@ -305,11 +316,7 @@ Result<Captured> RealProcess::capture(const std::vector<std::string>& argv, cons
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 
   SpawnArgs args(*program, argv, env);
-  ChildSetup setup;
-  setup.program = args.program();
-  setup.argv = args.argv();
-  setup.sh_argv = args.sh_argv();
-  setup.envp = args.envp();
+  ChildSetup setup = setup_for(args);
   setup.stdin_fd = null_fd;
   setup.stdout_fd = out_pipe[1];
   setup.stderr_fd = err_pipe[1];
@@ -372,11 +379,7 @@ Result<AttachedExit> RealProcess::run_attached(const std::vector<std::string>& a
   // The child stays in kb's process group, the terminal's foreground group: Ctrl-C and
   // Ctrl-Z reach it directly, as they reach every process of a shell pipeline.
   SpawnArgs args(*program, argv, env);
-  ChildSetup setup;
-  setup.program = args.program();
-  setup.argv = args.argv();
-  setup.sh_argv = args.sh_argv();
-  setup.envp = args.envp();
+  ChildSetup setup = setup_for(args);
   setup.cwd = cwd.empty() ? nullptr : cwd.c_str();
   setup.own_group = false;
   setup.death_signal = SIGTERM;
