@@ -28,6 +28,7 @@ for v in verdicts:
         assert v["torch_stable_abi"], v
     print("ok", v["variant"], [l["path"] for l in v["libraries"]])
 ' || fail "check-abi on $example: $(kb_out)"
+  kb_out_matches_schema check-abi.schema.json
   for venv in ${KB_TORCH//:/ }; do
     step "$example tests with $venv"
     KB_KERNEL_BUILD=$dir/build "$venv/bin/python" -m pytest -q -p no:cacheprovider "$dir/tests" ||
@@ -46,5 +47,8 @@ if [[ -f /usr/include/x86_64-linux-gnu/sys/single_threaded.h || -f /usr/include/
   g++ -std=c++17 -O2 -fPIC -shared "$E2E_TMP/old.cc" -o "$old/_old.abi3.so" || fail "g++ failed"
   if run_kb check-abi "$E2E_TMP/old"; then fail "check-abi passed a library needing GLIBC_2.32: $(kb_out)"; fi
   kb_out | grep -q '__libc_single_threaded@GLIBC_2.32' || fail "check-abi did not name the symbol: $(kb_out)"
+  run_kb check-abi "$E2E_TMP/old" --json || true
+  kb_out_matches_schema check-abi.schema.json
+  kb_out | grep -q '"kind": "manylinux"' || fail "check-abi --json did not report the violation: $(kb_out)"
 fi
 echo "check_abi: OK"

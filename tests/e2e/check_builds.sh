@@ -40,6 +40,7 @@ import json, sys
 checks = json.load(sys.stdin)
 assert checks and all(c["state"] == "complete" and c["stale"] is None for c in checks), checks
 ' || fail "check-builds --json: $(kb_out)"
+kb_out_matches_schema check-builds.schema.json
 
 step "kernels-data reads every metadata.json and verifies its digest"
 "$PY" - "$relu/build" <<'PY' || fail "kernels-data rejects kb's metadata"

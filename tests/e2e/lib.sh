@@ -66,6 +66,22 @@ kb_ok() {
 # The output of the last run_kb/kb_ok.
 kb_out() { cat "$E2E_TMP/kb.out"; }
 
+# Fails unless the last kb's output is JSON that docs/schema/$1 accepts (JSON Schema 2020-12,
+# Debian's python3-jsonschema; without it, says so and checks nothing).
+kb_out_matches_schema() {
+  local schema=$KB_SOURCE_ROOT/docs/schema/$1
+  if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+    echo "note: no python3-jsonschema: kb's output is not checked against $1"
+    return 0
+  fi
+  /usr/bin/python3 - "$schema" "$E2E_TMP/kb.out" <<'PY' || fail "the output does not match docs/schema/$1"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))
+PY
+}
+
 require_nvcc() {
   command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]] ||
     skip "nvcc not found (PATH or /usr/local/cuda/bin)"
