@@ -440,6 +440,8 @@ Result<BuildPlan> make_build_plan(const Config& config, const Toolchains& toolch
   int64_t per_process = k_nvcc_bytes_per_thread * plan.nvcc_threads_max;
   int64_t depth = options.memory_budget_bytes / std::max<int64_t>(per_process, 1);
   plan.nvcc_pool_depth = static_cast<int>(std::clamp<int64_t>(depth, 1, p.jobs));
+  int64_t slots = options.memory_budget_bytes / k_nvcc_bytes_per_thread;
+  plan.nvcc_slots = static_cast<int>(std::clamp<int64_t>(slots, 1, p.jobs));
   if (options.remote_compiles) {
     plan.nvcc_pool_depth = p.jobs;
     if (options.local_jobs > 0 && options.local_jobs < p.jobs)

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kb/nvcc_slots.h"
 #include "kb/nvcc_steps.h"
 
 namespace kb {
@@ -16,6 +17,10 @@ namespace {
 
 // A build step has no time limit of its own (ninja's user decides); a day stands for none.
 constexpr std::chrono::milliseconds k_no_limit{24LL * 3600 * 1000};
+
+// How often a compile whose next step waits for a slot of the shared pool looks again (a
+// slot freed by another process wakes nobody here). Steps take seconds; this costs nothing.
+constexpr std::chrono::milliseconds k_slot_poll{10};
 
 // kb's environment with nvcc's variables set, as nvcc runs its steps.
 Environment step_environment(const NvccSchedule& s, const Environment& env) {
@@ -51,21 +56,32 @@ bool ready(const GraphRun& g, const NvccStep& step) {
                      [&](size_t j) { return g.state[j] == 2 && g.results[j].exit_code == 0; });
 }
 
+// Runs the steps of `s`, each once those it comes after have succeeded, and no step after
+// one has failed. With `slots`, each step holds a slot of the pool while it runs and only
+// the pool limits how many run; without, at most `limit` run at a time.
 void run_graph(const NvccSchedule& s, Process& process, const Environment& kb_env,
-               const std::vector<std::string>& prefix, int limit, GraphRun& g) {
+               const std::vector<std::string>& prefix, int limit, NvccSlots* slots, GraphRun& g) {
   Environment env = step_environment(s, kb_env);
   size_t n = s.steps.size();
+  if (slots) limit = static_cast<int>(n);
   g.state.assign(n, 0);
   g.results.assign(n, Captured{});
   std::vector<std::thread> threads;
   std::unique_lock lock(g.mutex);
   for (;;) {
+    bool waiting_for_slot = false;
     for (size_t i = 0; i < n && !g.failed && g.running < limit; ++i) {
       if (g.state[i] != 0 || !ready(g, s.steps[i])) continue;
+      int slot = slots ? slots->try_take() : -1;
+      if (slots && slot < 0) {
+        waiting_for_slot = true;
+        break;
+      }
       g.state[i] = 1;
       ++g.running;
-      threads.emplace_back([&, i] {
+      threads.emplace_back([&, i, slot] {
         auto r = process.capture(step_argv(s.steps[i], prefix), env, k_no_limit);
+        if (slots) slots->give_back(slot);
         std::lock_guard done(g.mutex);
         if (r.ok()) g.results[i] = std::move(*r);
         if (!r.ok() && !g.spawn_error) g.spawn_error = r.errors().list[0];
@@ -77,7 +93,10 @@ void run_graph(const NvccSchedule& s, Process& process, const Environment& kb_en
     }
     bool all_done = std::all_of(g.state.begin(), g.state.end(), [](int v) { return v == 2; });
     if (g.running == 0 && (all_done || g.failed)) break;
-    g.changed.wait(lock);
+    if (waiting_for_slot)
+      g.changed.wait_for(lock, k_slot_poll);
+    else
+      g.changed.wait(lock);
   }
   lock.unlock();
   for (auto& t : threads) t.join();
@@ -128,7 +147,8 @@ Result<NvccRun> run_nvcc_overlapped(const std::vector<std::string>& argv, Proces
   std::vector<std::string> prefix;
   if (auto setpriv = find_in_path("setpriv", env, disk))
     prefix = {*setpriv, "--pdeathsig", "TERM", "--"};
-  run_graph(*schedule, process, env, prefix, std::max(2, call->threads + 1), g);
+  auto slots = NvccSlots::from_env(env);
+  run_graph(*schedule, process, env, prefix, std::max(2, call->threads + 1), slots.get(), g);
   NvccRun run;
   run.overlapped = true;
   for (size_t i = 0; i < g.results.size(); ++i) {

@@ -226,11 +226,15 @@ json variant_build_json(const VariantBuild& vb) {
 json prepared_json(const PreparedBuild& p) {
   json variants = json::array();
   for (const auto& vb : p.plan.variants) variants.push_back(variant_build_json(vb));
-  return json{
-      {"kernel_dir", p.options.kernel_dir},        {"build_dir", p.options.build_dir},
-      {"unique_id", p.options.unique_id},          {"jobs", p.plan.jobs},
-      {"nvcc_pool_depth", p.plan.nvcc_pool_depth}, {"nvcc_threads_max", p.plan.nvcc_threads_max},
-      {"cuda_sources", p.plan.cuda_sources},       {"variants", std::move(variants)}};
+  return json{{"kernel_dir", p.options.kernel_dir},
+              {"build_dir", p.options.build_dir},
+              {"unique_id", p.options.unique_id},
+              {"jobs", p.plan.jobs},
+              {"nvcc_pool_depth", p.plan.nvcc_pool_depth},
+              {"nvcc_threads_max", p.plan.nvcc_threads_max},
+              {"nvcc_slots", p.plan.nvcc_slots},
+              {"cuda_sources", p.plan.cuda_sources},
+              {"variants", std::move(variants)}};
 }
 
 py::object plan_py(const std::string& dir, const std::vector<std::string>& variants,

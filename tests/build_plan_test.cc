@@ -394,6 +394,8 @@ TEST_F(BuildPlanTest, NvccThreadsSpreadJobsOverCuFiles) {
   EXPECT_THAT(find_step(p->variants[0], "relu.cu")->argv, Contains("4"));
   // 16 GiB / (2.5 GiB * 4 threads) = 1.6 -> 1 nvcc at a time.
   EXPECT_EQ(p->nvcc_pool_depth, 1);
+  // The shared pool of nvcc steps: 16 GiB / 2.5 GiB per step = 6.4 -> 6 of the 8 jobs.
+  EXPECT_EQ(p->nvcc_slots, 6);
 
   // Two archs cap the threads at 2: 16 / (2.5 * 2) = 3 processes.
   p = plan({cuda_variant({"8.0", "9.0"})});
@@ -418,12 +420,14 @@ TEST_F(BuildPlanTest, NvccThreadsSpreadJobsOverCuFiles) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->variants[0].nvcc_threads, 1);
   EXPECT_EQ(p->nvcc_pool_depth, 2);
+  EXPECT_EQ(p->nvcc_slots, 2);
 
   // A tiny budget still lets one nvcc run.
   options.memory_budget_bytes = 1LL << 30;
   p = plan({cuda_variant()});
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->nvcc_pool_depth, 1);
+  EXPECT_EQ(p->nvcc_slots, 1);
   EXPECT_EQ(p->local_pool_depth, 0);
 }
 

@@ -13,6 +13,7 @@
 #include "kb/build_plan.h"
 #include "kb/bundle_manifest.h"
 #include "kb/ninja_writer.h"
+#include "kb/nvcc_slots.h"
 #include "tests/fakes.h"
 
 namespace kb::native {
@@ -328,6 +329,37 @@ TEST(NativeBackend, LockHolderIsPassedToNinja) {
   o.lock_holder = "4242";
   ASSERT_TRUE(run_native_build(plan, o, disk, process, Environment()).ok());
   EXPECT_EQ(process.last_env.get(k_lock_holder_env), "4242");
+}
+
+TEST(NativeBackend, NvccStepsShareOneSlotPoolWhenKbRunsNvcc) {
+  BuildPlan plan = two_variant_plan();
+  plan.cuda_sources = 2;
+  plan.nvcc_slots = 5;
+  FakeDisk disk;
+  EnvProcess process;
+  std::vector<std::string> argv = {"/usr/bin/ninja", "-C", "/b/.kb", "-j", "4", "v1", "v2"};
+  process.on_run(argv, 0);
+  NativeRunOptions o = fake_options();
+  o.overlap_nvcc = true;
+  o.jobs = 4;
+  ASSERT_TRUE(run_native_build(plan, o, disk, process, Environment()).ok());
+  // -j 4 is below the memory's 5 slots: 4 slot files, named to ninja's children.
+  EXPECT_EQ(process.last_env.get(k_nvcc_slots_env), "4:/b/.kb/nvcc-slots");
+  for (const char* f : {"/b/.kb/nvcc-slots/slot-0", "/b/.kb/nvcc-slots/slot-3"})
+    EXPECT_TRUE(disk.has_file(f)) << f;
+
+  // nvcc run by ccache or by itself (--serial-nvcc), or no .cu at all: no pool.
+  for (int variant = 0; variant < 3; ++variant) {
+    EnvProcess other;
+    other.on_run(argv, 0);
+    NativeRunOptions p = o;
+    BuildPlan q = plan;
+    if (variant == 0) p.launcher = "ccache";
+    if (variant == 1) p.overlap_nvcc = false;
+    if (variant == 2) q.cuda_sources = 0;
+    ASSERT_TRUE(run_native_build(q, p, disk, other, Environment()).ok());
+    EXPECT_FALSE(other.last_env.get(k_nvcc_slots_env)) << variant;
+  }
 }
 
 TEST(NativeBackend, UnknownTargetIsAnErrorWithAHint) {

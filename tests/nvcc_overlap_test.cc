@@ -1,15 +1,20 @@
 // run_nvcc_overlapped with the real nvcc (skipped without one): the overlapped compile gives
 // the same device code and a depfile that also names a header only the device pass reads;
-// an error stops it with nvcc's message, once; intermediate files are removed.
+// an error stops it with nvcc's message, once; intermediate files are removed; with a shared
+// slot pool no step runs without a slot, and every slot is given back.
 
 #include "kb/nvcc_overlap.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+
+#include "kb/nvcc_slots.h"
 
 namespace kb {
 namespace {
@@ -115,6 +120,45 @@ TEST_F(NvccOverlap, CommandsItCannotSplitRunAsTheyAre) {
   EXPECT_FALSE(run->overlapped);
   EXPECT_EQ(run->exit_code, 0);
   EXPECT_NE(run->plain_because.find("-c SOURCE"), std::string::npos) << run->plain_because;
+}
+
+TEST_F(NvccOverlap, StepsWaitForASlotOfTheSharedPoolAndGiveItBack) {
+  Environment env = env_;
+  auto pool = make_nvcc_slots(disk_, (dir_ / "slots").string(), 1);
+  ASSERT_TRUE(pool.ok());
+  env.set(k_nvcc_slots_env, *pool);
+  auto holder = NvccSlots::from_env(env);
+  ASSERT_TRUE(holder);
+  int held = holder->try_take();
+  ASSERT_EQ(held, 0);
+  Result<NvccRun> run = Error{"not run", {}, ""};
+  std::thread compile([&] { run = run_nvcc_overlapped(argv("k.o"), process_, disk_, env); });
+  // The only slot is held here: the dry run may go on, but no step of the compile can run,
+  // so no object can appear however long this waits.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(fs::exists(dir_ / "k.o"));
+  holder->give_back(held);
+  compile.join();
+  ASSERT_TRUE(run.ok()) << run.errors().list[0].message;
+  EXPECT_TRUE(run->overlapped) << run->plain_because;
+  EXPECT_EQ(run->exit_code, 0) << run->output;
+  EXPECT_TRUE(fs::exists(dir_ / "k.o"));
+  // The compile gave its slot back: it is free again.
+  EXPECT_EQ(holder->try_take(), 0);
+}
+
+TEST_F(NvccOverlap, AFailedCompileGivesBackEverySlot) {
+  write("k.cu", "__global__ void k(float* x) { x[0] = undeclared_name; }\n");
+  Environment env = env_;
+  auto pool = make_nvcc_slots(disk_, (dir_ / "slots").string(), 3);
+  ASSERT_TRUE(pool.ok());
+  env.set(k_nvcc_slots_env, *pool);
+  auto run = run_nvcc_overlapped(argv("bad.o"), process_, disk_, env);
+  ASSERT_TRUE(run.ok());
+  EXPECT_NE(run->exit_code, 0);
+  auto after = NvccSlots::from_env(env);
+  ASSERT_TRUE(after);
+  for (int i = 0; i < 3; ++i) EXPECT_GE(after->try_take(), 0) << i;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "backends/native/ninja_file.h"
 #include "kb/compdb.h"
+#include "kb/nvcc_slots.h"
 #include "kb/shell.h"
 #include "kb/path.h"
 #include "kb/unknown_variants.h"
@@ -123,6 +124,12 @@ Result<Ok> write_files(const BuildPlan& plan, const NativeRunOptions& options, D
   // Last, so that an earlier failure leaves the previous build.ninja with its inputs.
   KB_TRY(w.put(files.top.path, files.top.text));
   return Ok{};
+}
+
+// Whether ninja runs some .cu compile through `kb internal-nvcc` (not through a launcher).
+bool uses_internal_nvcc(const BuildPlan& plan, const NativeRunOptions& options) {
+  return options.overlap_nvcc && !(options.launcher && !options.launcher->empty()) &&
+         plan.cuda_sources > 0;
 }
 
 // After a failure, asks ninja (dry run) which requested variants still have work left.
@@ -256,6 +263,14 @@ Result<NativeOutcome> run_native_build(const BuildPlan& plan, const NativeRunOpt
   outcome.jobs = jobs;
   Environment child_env = env;
   if (!options.lock_holder.empty()) child_env.set(k_lock_holder_env, options.lock_holder);
+  if (uses_internal_nvcc(plan, options)) {
+    // The compiles' steps share one pool: a compile takes the cores its ended siblings free.
+    int slots = std::min(plan.nvcc_slots, jobs > 0 ? jobs : plan.jobs);
+    KB_TRY_ASSIGN(
+        std::string pool,
+        make_nvcc_slots(disk, join_path(outcome.ninja_dir, "nvcc-slots"), std::max(slots, 1)));
+    child_env.set(k_nvcc_slots_env, pool);
+  }
   std::string log_before = read_ninja_log(outcome.ninja_dir, disk);
   if (!env.get("NINJA_STATUS")) {
     const DryRun dry = dry_run_from_history(plan, log_before, argv, jobs, process, child_env);

@@ -133,6 +133,10 @@ struct BuildPlan {
   int jobs = 2;
   int cuda_sources = 0;      // .cu compiles in the whole plan (all variants)
   int nvcc_threads_max = 1;  // the largest --threads of any nvcc compile
+  // nvcc steps of all compiles at once through kb internal-nvcc's shared pool
+  // (kb/nvcc_slots.h): one per -j slot, fewer when memory allows fewer (one step needs at
+  // most k_nvcc_bytes_per_thread).
+  int nvcc_slots = 1;
 };
 
 // Plans the build of `matrix.variants` (all of them; the caller filters by --variant).

@@ -19,9 +19,10 @@ struct NvccRun {
 };
 
 // Dry-runs `argv` (argv[0] is nvcc) with its intermediate files kept in a directory next to
-// the object, then runs the steps as a graph, at most max(2, --threads + 1) at a time. Falls
-// back to running the command as it is when the dry run is not understood. The intermediate
-// directory is removed afterwards. Fails only when a process cannot be started.
+// the object, then runs the steps as a graph: each step on a slot of the pool that `env`'s
+// KB_NVCC_SLOTS names (kb/nvcc_slots.h), or without one at most max(2, --threads + 1) at a
+// time. Falls back to running the command as it is when the dry run is not understood. The
+// intermediate directory is removed afterwards. Fails only when a process cannot be started.
 Result<NvccRun> run_nvcc_overlapped(const std::vector<std::string>& argv, Process& process,
                                     Disk& disk, const Environment& env);
 
