@@ -1,13 +1,11 @@
-// Torch-free launchers of the heavy attention benchmark kernel, one per head dimension
-// (one translation unit each).
+// Torch-free launchers of the heavy attention benchmark kernel, one per head dimension and
+// dtype (one translation unit each, as real attention kernels split theirs).
 #pragma once
 
 namespace heavy_attn {
 
-enum class AttnDtype { f32, f16, bf16 };
-
-// q, k, v and out are contiguous [batch_heads, seq, head_dim] tensors of `dtype` on the
-// current device; `stream` is a cudaStream_t.
+// q, k, v and out are contiguous [batch_heads, seq, head_dim] tensors of the launcher's
+// dtype on the current device; `stream` is a cudaStream_t.
 struct AttnArgs {
   void* out;
   const void* q;
@@ -17,18 +15,28 @@ struct AttnArgs {
   int seq;
   float scale;
   bool causal;
-  AttnDtype dtype;
   void* stream;
 };
 
-// Launches the kernel for head dimension 64, 80, 96 or 128; returns the cudaError_t of the
-// launch (0 on success).
-int attn_hd64(const AttnArgs& a);
-int attn_hd80(const AttnArgs& a);
-int attn_hd96(const AttnArgs& a);
-int attn_hd128(const AttnArgs& a);
-
-// The CUDA error text of `err`.
-const char* attn_error_string(int err);
+// attn_hd<D>_<dtype> launches the kernel for head dimension D on f32, f16 or bf16 tensors;
+// each returns the cudaError_t of the launch (0 on success).
+int attn_hd32_f32(const AttnArgs& a);
+int attn_hd32_f16(const AttnArgs& a);
+int attn_hd32_bf16(const AttnArgs& a);
+int attn_hd64_f32(const AttnArgs& a);
+int attn_hd64_f16(const AttnArgs& a);
+int attn_hd64_bf16(const AttnArgs& a);
+int attn_hd96_f32(const AttnArgs& a);
+int attn_hd96_f16(const AttnArgs& a);
+int attn_hd96_bf16(const AttnArgs& a);
+int attn_hd128_f32(const AttnArgs& a);
+int attn_hd128_f16(const AttnArgs& a);
+int attn_hd128_bf16(const AttnArgs& a);
+int attn_hd160_f32(const AttnArgs& a);
+int attn_hd160_f16(const AttnArgs& a);
+int attn_hd160_bf16(const AttnArgs& a);
+int attn_hd192_f32(const AttnArgs& a);
+int attn_hd192_f16(const AttnArgs& a);
+int attn_hd192_bf16(const AttnArgs& a);
 
 }  // namespace heavy_attn

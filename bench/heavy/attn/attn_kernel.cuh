@@ -1,7 +1,7 @@
 // Attention forward, one query row per thread, keys and values staged through shared
 // memory in tiles, softmax computed online. Every loop over the head dimension and over a
-// key tile is unrolled, and each translation unit instantiates the kernel for several
-// tile shapes, three dtypes and causal/non-causal: like real attention kernels, the code
+// key tile is unrolled, and each translation unit instantiates the kernel for two tile
+// shapes and causal/non-causal, for one head dimension and dtype: like real attention kernels, the code
 // is cheap to write and expensive to compile (tens of seconds per arch per file), which
 // is what this benchmark kernel is for. It is correct, not fast.
 #pragma once
@@ -113,27 +113,18 @@ int launch_tile(const AttnArgs& a) {
   return static_cast<int>(cudaGetLastError());
 }
 
-// Keys per tile: fewer for wide heads, so that every head dimension's translation unit
-// unrolls about as much code (D x BN) and takes about as long to compile.
-constexpr int keys_per_tile(int head_dim) { return head_dim <= 64 ? 16 : 8; }
+// Keys per tile: fewer for wide heads, so that every head dimension's translation units
+// unroll about as much code (D x BN, about 1000 fused multiply-adds) and take about as long
+// to compile.
+constexpr int keys_per_tile(int head_dim) { return head_dim <= 32 ? 32 : head_dim <= 64 ? 16 : 1024 / head_dim; }
 
 // Picks the rows per block from the sequence length; both shapes are instantiated, so each
-// translation unit compiles all of them.
+// translation unit compiles all of them, causal and not.
 template <typename T, int D>
 int launch_dtype(const AttnArgs& a) {
+  if (a.seq <= 0 || a.batch_heads <= 0) return 0;
   constexpr int BN = keys_per_tile(D);
   return a.seq >= 1024 ? launch_tile<T, D, 128, BN>(a) : launch_tile<T, D, 64, BN>(a);
-}
-
-template <int D>
-int launch_head_dim(const AttnArgs& a) {
-  if (a.seq <= 0 || a.batch_heads <= 0) return 0;
-  switch (a.dtype) {
-    case AttnDtype::f32: return launch_dtype<float, D>(a);
-    case AttnDtype::f16: return launch_dtype<__half, D>(a);
-    case AttnDtype::bf16: return launch_dtype<__nv_bfloat16, D>(a);
-  }
-  return static_cast<int>(cudaErrorInvalidValue);
 }
 
 }  // namespace heavy_attn

@@ -6,7 +6,7 @@ import torch
 DTYPES = {torch.float32: 1e-4, torch.float16: 2e-3, torch.bfloat16: 2e-2}
 
 
-@pytest.mark.parametrize("head_dim", [64, 80, 96, 128])
+@pytest.mark.parametrize("head_dim", [32, 64, 96, 128, 160, 192])
 @pytest.mark.parametrize("seq", [1, 37, 300, 1100])
 @pytest.mark.parametrize("causal", [False, True])
 @pytest.mark.parametrize("dtype", list(DTYPES))
@@ -20,6 +20,6 @@ def test_matches_sdpa(cuda_kernel, head_dim, seq, causal, dtype):
 
 
 def test_rejects_other_head_dims(cuda_kernel):
-    q = torch.randn(1, 1, 8, 32, device="cuda")
-    with pytest.raises(RuntimeError, match="head_dim 32"):
+    q = torch.randn(1, 1, 8, 48, device="cuda")
+    with pytest.raises(RuntimeError, match="head_dim 48"):
         cuda_kernel.attention(q, q, q)

@@ -1,0 +1,8 @@
+// Head dimension 192, __half: every tile shape and masking of attn_kernel.cuh.
+#include "attn_kernel.cuh"
+
+namespace heavy_attn {
+
+int attn_hd192_f16(const AttnArgs& a) { return launch_dtype<__half, 192>(a); }
+
+}  // namespace heavy_attn

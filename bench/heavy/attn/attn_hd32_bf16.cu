@@ -1,0 +1,8 @@
+// Head dimension 32, __nv_bfloat16: every tile shape and masking of attn_kernel.cuh.
+#include "attn_kernel.cuh"
+
+namespace heavy_attn {
+
+int attn_hd32_bf16(const AttnArgs& a) { return launch_dtype<__nv_bfloat16, 32>(a); }
+
+}  // namespace heavy_attn
