@@ -25,7 +25,10 @@ std::string nvcc_slot_path(const std::string& dir, int index) {
 
 Result<std::string> make_nvcc_slots(Disk& disk, const std::string& dir, int slots) {
   if (slots < 1 || slots > k_max_slots)
-    return Error{"nvcc slot pool of " + std::to_string(slots) + " slots", {}, ""};
+    return Error{"an nvcc slot pool needs 1 to " + std::to_string(k_max_slots) + " slots, not " +
+                     std::to_string(slots),
+                 {},
+                 "this is a bug in kb's pipeline"};
   KB_TRY(disk.make_dirs(dir));
   for (int i = 0; i < slots; ++i) {
     std::string path = nvcc_slot_path(dir, i);
